@@ -1,0 +1,236 @@
+using System.Collections.Immutable;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku;
+
+/// <summary>What <see cref="Hk.Scan{TCarry, TIn, TOut}"/> produces: the final carry and every step's output.</summary>
+/// <typeparam name="TCarry">The carry type.</typeparam>
+/// <typeparam name="TOut">The per-step output type.</typeparam>
+/// <param name="Carry">The carry after the last step.</param>
+/// <param name="Outputs">One output per step, in order.</param>
+public sealed record ScanResult<TCarry, TOut>(TCarry Carry, ImmutableList<TOut> Outputs);
+
+public static partial class Hk
+{
+    /// <summary>
+    /// Runs <paramref name="whenTrue"/> or <paramref name="whenFalse"/>. During <c>Init</c> both run, so
+    /// both branches' parameters exist (the result is the chosen one); during <c>Apply</c> only the chosen
+    /// one runs. Modules created inside a branch live under <c>{scope}/Cond_n/when_true</c> (or
+    /// <c>when_false</c>), so their names do not depend on which branch ran.
+    /// </summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="predicate">Which branch to take.</param>
+    /// <param name="whenTrue">The branch taken when <paramref name="predicate"/> is true.</param>
+    /// <param name="whenFalse">The branch taken otherwise.</param>
+    /// <returns>The conditional model.</returns>
+    public static Model<T> Cond<T>(bool predicate, Model<T> whenTrue, Model<T> whenFalse)
+    {
+        ArgumentNullException.ThrowIfNull(whenTrue);
+        ArgumentNullException.ThrowIfNull(whenFalse);
+        return Branch<T>("Cond", predicate ? 0 : 1, [whenTrue.Node, whenFalse.Node], CondBranchNames);
+    }
+
+    /// <summary>Like <see cref="Cond{T}(bool, Model{T}, Model{T})"/> with a one-element tensor predicate.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="predicate">A tensor with one element; non-zero means true.</param>
+    /// <param name="whenTrue">The branch taken when the predicate is true.</param>
+    /// <param name="whenFalse">The branch taken otherwise.</param>
+    /// <returns>The conditional model.</returns>
+    public static Model<T> Cond<T>(Tensor predicate, Model<T> whenTrue, Model<T> whenFalse)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        if (predicate.numel() != 1)
+            throw new ModelUsageException($"Hk.Cond needs a predicate with exactly one element, got shape {ShapeText.Format(predicate.shape)}.");
+        using var b = predicate.to_type(ScalarType.Bool);
+        return Cond(b.item<bool>(), whenTrue, whenFalse);
+    }
+
+    /// <summary>
+    /// Runs <c>branches[index]</c>. During <c>Init</c> every branch runs, so all their parameters exist;
+    /// during <c>Apply</c> only the chosen one. Branch i's modules live under <c>{scope}/Switch_n/case_i</c>.
+    /// </summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="index">Which branch, from 0.</param>
+    /// <param name="branches">The branches.</param>
+    /// <returns>The model.</returns>
+    /// <exception cref="ModelUsageException"><paramref name="index"/> is out of range.</exception>
+    public static Model<T> Switch<T>(int index, IReadOnlyList<Model<T>> branches)
+    {
+        ArgumentNullException.ThrowIfNull(branches);
+        if (branches.Count == 0) throw new ModelUsageException("Hk.Switch needs at least one branch.");
+        if (index < 0 || index >= branches.Count)
+            throw new ModelUsageException($"Hk.Switch index {index} is out of range: there are {branches.Count} branches (0..{branches.Count - 1}).");
+        var names = Enumerable.Range(0, branches.Count).Select(i => "case_" + i).ToArray();
+        return Branch<T>("Switch", index, branches.Select(b => b.Node).ToArray(), names);
+    }
+
+    private static readonly string[] CondBranchNames = ["when_true", "when_false"];
+
+    private static Model<T> Branch<T>(string kind, int index, Step[] branches, string[] names) =>
+        new(new Step.Bind(
+            new Step.Prim(frame =>
+            {
+                var (name, next) = ReserveName(frame, kind, null);
+                return (name.Path, next);
+            }),
+            o =>
+            {
+                var path = (string)o!;
+                return new Step.Bind(RunningInit().Node, i => (bool)i! ? All(0, null) : Chosen());
+
+                Step Chosen() => new Step.Bind(
+                    Scoped(path + "/" + names[index], branches[index]),
+                    v => new Step.Prim(f => (v, branches.Length > 1 ? f with { SkippedBranches = true } : f)));
+
+                Step All(int i, object? chosen) => i == branches.Length
+                    ? new Step.Pure(chosen)
+                    : new Step.Bind(Scoped(path + "/" + names[i], branches[i]), v => All(i + 1, i == index ? v : chosen));
+            }));
+
+    /// <summary>
+    /// Runs <paramref name="step"/> over <paramref name="xs"/>, threading a carry and collecting each
+    /// step's output (Haiku's <c>hk.scan</c>). Every step sees the same module names (the counters are
+    /// reset per step), so modules created in the body share one set of parameters across steps.
+    /// Stack-safe for any number of steps.
+    /// </summary>
+    /// <typeparam name="TCarry">The carry type.</typeparam>
+    /// <typeparam name="TIn">The element type.</typeparam>
+    /// <typeparam name="TOut">The per-step output type.</typeparam>
+    /// <param name="step">Maps (carry, x) to (new carry, output).</param>
+    /// <param name="init">The initial carry.</param>
+    /// <param name="xs">The sequence to scan.</param>
+    /// <returns>The final carry and the outputs.</returns>
+    public static Model<ScanResult<TCarry, TOut>> Scan<TCarry, TIn, TOut>(
+        Func<TCarry, TIn, Model<(TCarry Carry, TOut Output)>> step, TCarry init, IEnumerable<TIn> xs)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(xs);
+        return Fold(xs, (Carry: init, Outputs: ImmutableList<TOut>.Empty),
+                (acc, x) => step(acc.Carry, x).Select(r => (r.Carry, acc.Outputs.Add(r.Output))))
+            .Select(a => new ScanResult<TCarry, TOut>(a.Carry, a.Outputs));
+    }
+
+    /// <summary>
+    /// Applies <paramref name="step"/> <paramref name="count"/> times to a carry. The body's modules get
+    /// the same names at every step, so they share parameters. Stack-safe for millions of steps.
+    /// </summary>
+    /// <typeparam name="TCarry">The carry type.</typeparam>
+    /// <param name="count">How many steps (0 returns <paramref name="init"/>).</param>
+    /// <param name="step">Maps (step index, carry) to the next carry.</param>
+    /// <param name="init">The initial carry.</param>
+    /// <returns>The final carry.</returns>
+    public static Model<TCarry> Repeat<TCarry>(int count, Func<int, TCarry, Model<TCarry>> step, TCarry init)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        if (count < 0) throw new ModelUsageException($"Hk.Repeat needs a non-negative count, got {count}.");
+        return Loop(count, step, init, resetNames: true);
+    }
+
+    /// <summary>
+    /// Folds <paramref name="items"/> into an accumulator with a model per item. The body's modules get
+    /// the same names at every step, so they share parameters. Stack-safe for millions of items.
+    /// </summary>
+    /// <typeparam name="TItem">The item type.</typeparam>
+    /// <typeparam name="TAcc">The accumulator type.</typeparam>
+    /// <param name="items">The items, enumerated once per run.</param>
+    /// <param name="seed">The initial accumulator.</param>
+    /// <param name="step">Maps (accumulator, item) to the next accumulator.</param>
+    /// <returns>The final accumulator.</returns>
+    public static Model<TAcc> Fold<TItem, TAcc>(IEnumerable<TItem> items, TAcc seed, Func<TAcc, TItem, Model<TAcc>> step)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(step);
+        return FoldCore(items, seed, step, resetNames: true);
+    }
+
+    /// <summary>
+    /// Like LINQ's <c>Aggregate</c>: threads an accumulator through one model per item, where every step
+    /// is a distinct part of the model — modules created in step i get fresh names (<c>Linear_0</c>,
+    /// <c>Linear_1</c>, …), unlike <see cref="Fold{TItem, TAcc}"/>, whose steps share names and parameters.
+    /// Use it to build layer stacks. Stack-safe.
+    /// </summary>
+    /// <typeparam name="TItem">The item type.</typeparam>
+    /// <typeparam name="TAcc">The accumulator type.</typeparam>
+    /// <param name="items">The items, enumerated once per run.</param>
+    /// <param name="seed">The initial accumulator.</param>
+    /// <param name="step">Maps (accumulator, item) to the next accumulator.</param>
+    /// <returns>The final accumulator.</returns>
+    public static Model<TAcc> Aggregate<TItem, TAcc>(IEnumerable<TItem> items, TAcc seed, Func<TAcc, TItem, Model<TAcc>> step)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(step);
+        return FoldCore(items, seed, step, resetNames: false);
+    }
+
+    /// <summary>Runs models one after another and collects their values. Module names accumulate as usual.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="models">The models, in order.</param>
+    /// <returns>A model producing every value, in order.</returns>
+    public static Model<ImmutableList<T>> Sequence<T>(IEnumerable<Model<T>> models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        return SequenceCore(models);
+    }
+
+    private static Model<TAcc> FoldCore<TItem, TAcc>(IEnumerable<TItem> items, TAcc seed, Func<TAcc, TItem, Model<TAcc>> step, bool resetNames) =>
+        new Model<IReadOnlyList<TItem>>(new Step.Prim(f => (items as IReadOnlyList<TItem> ?? items.ToArray(), f)))
+            .SelectMany(list => Loop(list.Count, (i, acc) => step(acc, list[i]), seed, resetNames));
+
+    private static Model<TAcc> Loop<TAcc>(int count, Func<int, TAcc, Model<TAcc>> step, TAcc seed, bool resetNames) =>
+        new(new Step.Bind(new Step.Prim(f => (f.CurrentScope, f)), s =>
+        {
+            var start = (Scope)s!;
+            Step Next(int i, object? acc)
+            {
+                if (i >= count) return new Step.Pure(acc);
+                var stepBody = step(i, (TAcc)acc!).Node;
+                var body = !resetNames ? stepBody : new Step.Bind(
+                    new Step.Prim(f => (null, f.WithScope(f.CurrentScope with { Counters = start.Counters, Names = start.Names }))),
+                    _ => stepBody);
+                return new Step.Bind(body, v => Next(i + 1, v));
+            }
+            return Next(0, seed);
+        }));
+
+    /// <summary>
+    /// Runs an independently defined transformed model inside this one (Haiku's <c>lift</c>). Its
+    /// parameters appear under <c>{current scope}/{name}/…</c>: an inner key <c>~/X</c> becomes
+    /// <c>{current scope}/{name}/X</c>. They are created during the outer <c>Init</c> and read during
+    /// the outer <c>Apply</c>.
+    /// </summary>
+    /// <typeparam name="TIn">The inner input type.</typeparam>
+    /// <typeparam name="TOut">The inner output type.</typeparam>
+    /// <param name="inner">The transformed model to embed.</param>
+    /// <param name="name">The scope name for it (a valid module name, unique in its scope invocation).</param>
+    /// <returns>A function from input to the lifted model.</returns>
+    public static Func<TIn, Model<TOut>> Lift<TIn, TOut>(Transformed<TIn, TOut> inner, string name)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        return LiftCore(inner.Function, name);
+    }
+
+    /// <summary>Like <see cref="Lift{TIn, TOut}(Transformed{TIn, TOut}, string)"/> for a stateful model; its state is lifted too.</summary>
+    /// <typeparam name="TIn">The inner input type.</typeparam>
+    /// <typeparam name="TOut">The inner output type.</typeparam>
+    /// <param name="inner">The transformed model to embed.</param>
+    /// <param name="name">The scope name for it.</param>
+    /// <returns>A function from input to the lifted model.</returns>
+    public static Func<TIn, Model<TOut>> Lift<TIn, TOut>(TransformedWithState<TIn, TOut> inner, string name)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        return LiftCore(inner.Function, name);
+    }
+
+    private static Func<TIn, Model<TOut>> LiftCore<TIn, TOut>(Func<TIn, Model<TOut>> f, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return input => new Model<TOut>(new Step.Bind(
+            new Step.Prim(frame =>
+            {
+                var (reserved, next) = ReserveName(frame, "Lift", name);
+                return (reserved.Path, next);
+            }),
+            p => Scoped((string)p!, f(input).Node)));
+    }
+}

@@ -1,0 +1,204 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku;
+
+/// <summary>How <see cref="Initializers.VarianceScaling"/> counts the units a weight connects.</summary>
+public enum FanMode
+{
+    /// <summary>Inputs per output unit.</summary>
+    FanIn,
+
+    /// <summary>Outputs per input unit.</summary>
+    FanOut,
+
+    /// <summary>The mean of fan-in and fan-out.</summary>
+    FanAvg,
+}
+
+/// <summary>The distribution <see cref="Initializers.VarianceScaling"/> draws from.</summary>
+public enum Distribution
+{
+    /// <summary>A normal cut at two standard deviations, rescaled so its variance is the target.</summary>
+    TruncatedNormal,
+
+    /// <summary>A normal distribution.</summary>
+    Normal,
+
+    /// <summary>A uniform distribution with the target variance.</summary>
+    Uniform,
+}
+
+/// <summary>
+/// The standard initializers, matching Haiku's <c>hk.initializers</c>. Every random one draws from the
+/// generator it is given (never torch's global one), so values depend only on (seed, parameter path).
+/// Fans follow Haiku: for a shape <c>[..., in, out]</c> the receptive field is the product of the
+/// leading dimensions (dense <c>[in, out]</c>; convolution kernels <c>[kh, kw, in, out]</c>).
+/// </summary>
+public static class Initializers
+{
+    /// <summary>The standard deviation of a unit normal truncated to [-2, 2].</summary>
+    public const double TruncatedNormalStddev = 0.87962566103423978;
+
+    private const double CdfMinus2 = 0.022750131948179195;
+    private const double CdfPlus2 = 0.97724986805182079;
+
+    /// <summary>Fills with <paramref name="value"/>.</summary>
+    /// <param name="value">The constant.</param>
+    /// <returns>The initializer.</returns>
+    public static Initializer Constant(double value) => (shape, dtype, _) => torch.full(shape, value, dtype: dtype);
+
+    /// <summary>Fills with zeros.</summary>
+    /// <returns>The initializer.</returns>
+    public static Initializer Zeros() => (shape, dtype, _) => torch.zeros(shape, dtype: dtype);
+
+    /// <summary>Fills with ones.</summary>
+    /// <returns>The initializer.</returns>
+    public static Initializer Ones() => (shape, dtype, _) => torch.ones(shape, dtype: dtype);
+
+    /// <summary>Draws from a normal distribution.</summary>
+    /// <param name="stddev">The standard deviation.</param>
+    /// <param name="mean">The mean.</param>
+    /// <returns>The initializer.</returns>
+    public static Initializer RandomNormal(double stddev = 1.0, double mean = 0.0) =>
+        (shape, dtype, g) => Floating(shape, dtype, t => t.normal_(mean, stddev, g));
+
+    /// <summary>Draws uniformly from [<paramref name="min"/>, <paramref name="max"/>).</summary>
+    /// <param name="min">The lower bound.</param>
+    /// <param name="max">The upper bound.</param>
+    /// <returns>The initializer.</returns>
+    public static Initializer RandomUniform(double min = 0.0, double max = 1.0) =>
+        (shape, dtype, g) => Floating(shape, dtype, t => t.uniform_(min, max, g));
+
+    /// <summary>
+    /// Draws from a normal cut at two standard deviations: <c>mean + stddev * z</c> with z a unit normal
+    /// truncated to [-2, 2] (as Haiku: the result's standard deviation is ≈0.88·stddev).
+    /// </summary>
+    /// <param name="stddev">The scale of the untruncated normal.</param>
+    /// <param name="mean">The mean.</param>
+    /// <returns>The initializer.</returns>
+    public static Initializer TruncatedNormal(double stddev = 1.0, double mean = 0.0) =>
+        (shape, dtype, g) => Floating(shape, dtype, t =>
+        {
+            // Inverse CDF: u ~ U(Φ(-2), Φ(2)), z = √2·erfinv(2u − 1). Exact, one draw per element.
+            t.uniform_(CdfMinus2, CdfPlus2, g);
+            using var z = t.mul(2.0).sub_(1.0).erfinv_().mul_(Math.Sqrt(2.0)).clamp_(-2.0, 2.0);
+            return t.copy_(z).mul_(stddev).add_(mean);
+        });
+
+    /// <summary>
+    /// Scales the variance to the number of units a weight connects, like Haiku's
+    /// <c>VarianceScaling</c>: the target variance is <c>scale / n</c> with n the fan chosen by
+    /// <paramref name="mode"/>.
+    /// </summary>
+    /// <param name="scale">The variance scale (1 for LeCun/Glorot, 2 for He).</param>
+    /// <param name="mode">Which fan to divide by.</param>
+    /// <param name="distribution">What to draw from.</param>
+    /// <returns>The initializer.</returns>
+    public static Initializer VarianceScaling(double scale = 1.0, FanMode mode = FanMode.FanIn, Distribution distribution = Distribution.TruncatedNormal)
+    {
+        if (!(scale > 0)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "VarianceScaling needs a positive scale.");
+        return (shape, dtype, g) =>
+        {
+            var (fanIn, fanOut) = ComputeFans(shape);
+            var n = mode switch
+            {
+                FanMode.FanIn => fanIn,
+                FanMode.FanOut => fanOut,
+                _ => (fanIn + fanOut) / 2.0,
+            };
+            var variance = scale / Math.Max(1.0, n);
+            return distribution switch
+            {
+                Distribution.TruncatedNormal => TruncatedNormal(Math.Sqrt(variance) / TruncatedNormalStddev)(shape, dtype, g),
+                Distribution.Normal => RandomNormal(Math.Sqrt(variance))(shape, dtype, g),
+                _ => RandomUniform(-Math.Sqrt(3.0 * variance), Math.Sqrt(3.0 * variance))(shape, dtype, g),
+            };
+        };
+    }
+
+    /// <summary>Glorot/Xavier uniform: <c>VarianceScaling(1, FanAvg, Uniform)</c>.</summary>
+    /// <returns>The initializer.</returns>
+    public static Initializer GlorotUniform() => VarianceScaling(1.0, FanMode.FanAvg, Distribution.Uniform);
+
+    /// <summary>Glorot/Xavier normal: <c>VarianceScaling(1, FanAvg, TruncatedNormal)</c>.</summary>
+    /// <returns>The initializer.</returns>
+    public static Initializer GlorotNormal() => VarianceScaling(1.0, FanMode.FanAvg, Distribution.TruncatedNormal);
+
+    /// <summary>He/Kaiming uniform: <c>VarianceScaling(2, FanIn, Uniform)</c>.</summary>
+    /// <returns>The initializer.</returns>
+    public static Initializer HeUniform() => VarianceScaling(2.0, FanMode.FanIn, Distribution.Uniform);
+
+    /// <summary>He/Kaiming normal: <c>VarianceScaling(2, FanIn, TruncatedNormal)</c>.</summary>
+    /// <returns>The initializer.</returns>
+    public static Initializer HeNormal() => VarianceScaling(2.0, FanMode.FanIn, Distribution.TruncatedNormal);
+
+    /// <summary>LeCun normal: <c>VarianceScaling(1, FanIn, TruncatedNormal)</c>.</summary>
+    /// <returns>The initializer.</returns>
+    public static Initializer LecunNormal() => VarianceScaling(1.0, FanMode.FanIn, Distribution.TruncatedNormal);
+
+    /// <summary>LeCun uniform: <c>VarianceScaling(1, FanIn, Uniform)</c>.</summary>
+    /// <returns>The initializer.</returns>
+    public static Initializer LecunUniform() => VarianceScaling(1.0, FanMode.FanIn, Distribution.Uniform);
+
+    /// <summary>
+    /// A (semi-)orthogonal matrix times <paramref name="scale"/>, from the QR decomposition of a normal
+    /// draw, over the last axis (rows are the product of the leading dimensions), as in Haiku.
+    /// </summary>
+    /// <param name="scale">The gain.</param>
+    /// <returns>The initializer.</returns>
+    public static Initializer Orthogonal(double scale = 1.0) => (shape, dtype, g) =>
+    {
+        if (shape.Length < 2)
+            throw new ArgumentException($"Orthogonal needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.", nameof(shape));
+        long cols = shape[^1], rows = 1;
+        for (var i = 0; i < shape.Length - 1; i++) rows *= shape[i];
+        var work = dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        using var scope = torch.NewDisposeScope();
+        var a = torch.empty(Math.Max(rows, cols), Math.Min(rows, cols), dtype: work).normal_(0.0, 1.0, g);
+        var (q, r) = torch.linalg.qr(a);
+        q = q.mul(r.diagonal().sign().unsqueeze(0));
+        if (rows < cols) q = q.t();
+        return q.reshape(shape).mul(scale).to_type(dtype).contiguous().MoveToOuterDisposeScope();
+    };
+
+    /// <summary>An identity matrix over the last two axes (broadcast over leading ones) times <paramref name="gain"/>.</summary>
+    /// <param name="gain">The scale of the diagonal.</param>
+    /// <returns>The initializer.</returns>
+    public static Initializer Identity(double gain = 1.0) => (shape, dtype, _) =>
+    {
+        if (shape.Length < 2)
+            throw new ArgumentException($"Identity needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.", nameof(shape));
+        using var eye = torch.eye(shape[^2], shape[^1], dtype: dtype);
+        return eye.mul(gain).expand(shape).contiguous();
+    };
+
+    /// <summary>Haiku's fan computation: (fan_in, fan_out) of a weight shape.</summary>
+    /// <param name="shape">A weight shape, <c>[..., in, out]</c>.</param>
+    /// <returns>The fans.</returns>
+    public static (double FanIn, double FanOut) ComputeFans(IReadOnlyList<long> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        switch (shape.Count)
+        {
+            case 0: return (1, 1);
+            case 1: return (shape[0], shape[0]);
+            case 2: return (shape[0], shape[1]);
+            default:
+                double receptive = 1;
+                for (var i = 0; i < shape.Count - 2; i++) receptive *= shape[i];
+                return (shape[^2] * receptive, shape[^1] * receptive);
+        }
+    }
+
+    private static Tensor Floating(long[] shape, ScalarType dtype, Func<Tensor, Tensor> fill)
+    {
+        var t = torch.empty(shape, dtype: dtype);
+        if (!t.is_floating_point())
+        {
+            t.Dispose();
+            throw new ArgumentException($"A random initializer needs a floating-point dtype, got {dtype}.", nameof(dtype));
+        }
+        return fill(t);
+    }
+}

@@ -1,0 +1,26 @@
+using System.Runtime.CompilerServices;
+
+namespace MiniHaiku;
+
+/// <summary>
+/// The base of every module: an immutable record that knows its <see cref="ModuleName"/>. Create
+/// instances with <see cref="Hk.Module{M}(Func{ModuleName, M}, string?)"/>; wrap each method body in
+/// <see cref="Method{T}"/> so its parameters are named <c>{module path}/{method}/{name}</c>.
+/// </summary>
+/// <param name="Name">The unique name given by <see cref="Hk.Module{M}(Func{ModuleName, M}, string?)"/>.</param>
+public abstract record Module(ModuleName Name)
+{
+    /// <summary>
+    /// Runs <paramref name="body"/> inside this module's scope for <paramref name="method"/>:
+    /// <c>{Name.Path}/{method}</c>, with fresh module counters. <c>Call</c> appears as <c>__call__</c>.
+    /// </summary>
+    /// <typeparam name="T">The body's value type.</typeparam>
+    /// <param name="body">The method's computation.</param>
+    /// <param name="method">The method name; filled in by the compiler.</param>
+    /// <returns>The scoped computation.</returns>
+    protected Model<T> Method<T>(Model<T> body, [CallerMemberName] string method = "")
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return new(Hk.Scoped(Name.Path + "/" + (method == "Call" ? "__call__" : method), body.Node));
+    }
+}

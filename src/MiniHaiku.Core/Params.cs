@@ -1,0 +1,278 @@
+using System.Collections;
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku;
+
+/// <summary>
+/// An immutable map from parameter path (e.g. <c>~/Linear_0/__call__/w</c>) to tensor, with keys
+/// sorted ordinally. <see cref="Hk.Transform{TIn, TOut}"/>'s <c>Init</c> returns one; <c>Apply</c>
+/// reads one. Also used for model state, gradients and optimizer state.
+/// </summary>
+/// <remarks>
+/// Backed by <see cref="ImmutableSortedDictionary{TKey, TValue}"/>: <see cref="With"/> and
+/// <see cref="Without"/> cost O(log n) and share structure with the original. The first lookup on
+/// an instance builds a hash index with each tensor's shape (O(n)); later lookups are O(1), which is
+/// what <c>Apply</c> does for every parameter. A <see cref="Params"/> does not own its tensors: it
+/// never disposes them unless you call <see cref="DisposeTensors"/>.
+/// </remarks>
+public sealed class Params : IReadOnlyDictionary<string, Tensor>
+{
+    private readonly ImmutableSortedDictionary<string, Tensor> items;
+    private FrozenDictionary<string, Entry>? index;
+
+    internal readonly record struct Entry(Tensor Tensor, long[] Shape);
+
+    private Params(ImmutableSortedDictionary<string, Tensor> items) => this.items = items;
+
+    /// <summary>The empty map.</summary>
+    public static Params Empty { get; } = new(ImmutableSortedDictionary.Create<string, Tensor>(StringComparer.Ordinal));
+
+    /// <summary>Builds a map from key/value pairs. Cost: O(n log n).</summary>
+    /// <param name="entries">Path/tensor pairs; a repeated path is an error.</param>
+    /// <returns>The map.</returns>
+    public static Params Create(IEnumerable<KeyValuePair<string, Tensor>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var b = ImmutableSortedDictionary.CreateBuilder<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (k, v) in entries)
+        {
+            ArgumentNullException.ThrowIfNull(k);
+            ArgumentNullException.ThrowIfNull(v);
+            if (!b.TryAdd(k, v)) throw new ArgumentException($"Path '{k}' appears twice.", nameof(entries));
+        }
+        return new Params(b.ToImmutable());
+    }
+
+    /// <summary>The underlying sorted dictionary.</summary>
+    public ImmutableSortedDictionary<string, Tensor> Items => items;
+
+    /// <summary>Returns a map with <paramref name="path"/> set to <paramref name="value"/>. Cost: O(log n).</summary>
+    /// <param name="path">The parameter path.</param>
+    /// <param name="value">The tensor.</param>
+    /// <returns>The new map; this one is unchanged.</returns>
+    public Params With(string path, Tensor value)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(value);
+        return new(items.SetItem(path, value));
+    }
+
+    /// <summary>Returns a map without <paramref name="path"/>. Cost: O(log n).</summary>
+    /// <param name="path">The parameter path.</param>
+    /// <returns>The new map; this one is unchanged.</returns>
+    public Params Without(string path) => new(items.Remove(path));
+
+    /// <summary>Returns a map with every entry of <paramref name="other"/> added or replacing. Cost: O(m log(n+m)).</summary>
+    /// <param name="other">Entries that win over this map's.</param>
+    /// <returns>The merged map.</returns>
+    public Params Merge(Params other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return new(items.SetItems(other.items));
+    }
+
+    /// <summary>Keeps the entries whose path satisfies <paramref name="predicate"/>. Cost: O(n).</summary>
+    /// <param name="predicate">A test on the path.</param>
+    /// <returns>The filtered map.</returns>
+    public Params Where(Func<string, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        return Create(items.Where(kv => predicate(kv.Key)));
+    }
+
+    /// <summary>Applies <paramref name="f"/> to every tensor (a tree map). Cost: O(n) calls.</summary>
+    /// <param name="f">Maps the path and tensor to a new tensor.</param>
+    /// <returns>The mapped map, with the same keys.</returns>
+    public Params Map(Func<string, Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var b = ImmutableSortedDictionary.CreateBuilder<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (k, v) in items) b.Add(k, f(k, v));
+        return new(b.ToImmutable());
+    }
+
+    /// <summary>Applies <paramref name="f"/> to every tensor (a tree map). Cost: O(n) calls.</summary>
+    /// <param name="f">Maps a tensor to a new tensor.</param>
+    /// <returns>The mapped map, with the same keys.</returns>
+    public Params Map(Func<Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return Map((_, t) => f(t));
+    }
+
+    /// <summary>Combines two maps with the same keys entry by entry.</summary>
+    /// <param name="other">A map with exactly the same keys.</param>
+    /// <param name="f">Combines this map's tensor with the other's.</param>
+    /// <returns>The combined map.</returns>
+    /// <exception cref="MiniHaikuException">The key sets differ.</exception>
+    public Params Zip(Params other, Func<Tensor, Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        ArgumentNullException.ThrowIfNull(f);
+        RequireSameKeys(other, nameof(Zip));
+        return Map((k, t) => f(t, other.items[k]));
+    }
+
+    /// <summary>Throws a clear error when <paramref name="other"/> does not have exactly this map's keys.</summary>
+    /// <param name="other">The map to compare with.</param>
+    /// <param name="operation">The operation, for the message.</param>
+    /// <exception cref="MiniHaikuException">The key sets differ.</exception>
+    public void RequireSameKeys(Params other, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Count == Count && items.Keys.All(other.items.ContainsKey)) return;
+        var onlyHere = items.Keys.Where(k => !other.items.ContainsKey(k)).Take(5).ToList();
+        var onlyThere = other.items.Keys.Where(k => !items.ContainsKey(k)).Take(5).ToList();
+        throw new MiniHaikuException(
+            $"{operation} needs two parameter maps with the same keys. Only in the first: [{string.Join(", ", onlyHere)}]; only in the second: [{string.Join(", ", onlyThere)}].");
+    }
+
+    /// <summary>The shape of every entry, keyed by path.</summary>
+    /// <returns>A sorted map whose <c>ToString()</c> prints like Haiku: <c>{'~/w': (3, 4)}</c>.</returns>
+    public ShapeMap Shapes()
+    {
+        var b = ImmutableSortedDictionary.CreateBuilder<string, long[]>(StringComparer.Ordinal);
+        foreach (var (k, v) in items) b.Add(k, v.shape);
+        return new ShapeMap(b.ToImmutable());
+    }
+
+    /// <summary>The total number of scalar elements over every tensor.</summary>
+    public long ElementCount => items.Values.Sum(t => t.numel());
+
+    /// <summary>The total size of every tensor's data in bytes.</summary>
+    public long TotalBytes => items.Values.Sum(t => t.numel() * t.ElementSize);
+
+    /// <summary>Disposes every tensor in this map. Use only when nothing else holds them.</summary>
+    public void DisposeTensors()
+    {
+        foreach (var t in items.Values) t.Dispose();
+    }
+
+    /// <summary>True when both maps have the same keys and bitwise-equal tensors (same dtype and shape).</summary>
+    /// <param name="other">The other map.</param>
+    /// <returns>Whether the maps are identical.</returns>
+    public bool BitwiseEquals(Params other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Count != Count) return false;
+        foreach (var (k, v) in items)
+        {
+            if (!other.items.TryGetValue(k, out var w)) return false;
+            if (v.dtype != w.dtype || !v.shape.AsSpan().SequenceEqual(w.shape)) return false;
+            if (!v.Equals(w)) return false; // TorchSharp's Equals: torch.equal (same values, bitwise for floats except NaN)
+        }
+        return true;
+    }
+
+    internal bool TryGetEntry(string path, out Entry entry)
+    {
+        var idx = index;
+        if (idx is null)
+        {
+            idx = items.ToFrozenDictionary(kv => kv.Key, kv => new Entry(kv.Value, kv.Value.shape), StringComparer.Ordinal);
+            index = idx; // benign race: every thread builds the same index
+        }
+        return idx.TryGetValue(path, out entry);
+    }
+
+    /// <summary>The paths closest to <paramref name="path"/> by edit distance, for error messages.</summary>
+    internal IReadOnlyList<string> Nearest(string path, int count = 3) =>
+        items.Keys.Select(k => (Key: k, D: EditDistance(k, path))).OrderBy(x => x.D).ThenBy(x => x.Key, StringComparer.Ordinal)
+            .Take(count).Select(x => x.Key).ToList();
+
+    private static int EditDistance(string a, string b)
+    {
+        var prev = new int[b.Length + 1];
+        var cur = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) prev[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            cur[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (prev, cur) = (cur, prev);
+        }
+        return prev[b.Length];
+    }
+
+    /// <inheritdoc />
+    public Tensor this[string key] => items.TryGetValue(key, out var t) ? t
+        : throw new MissingParameterException(key, Nearest(key));
+
+    /// <inheritdoc />
+    public IEnumerable<string> Keys => items.Keys;
+
+    /// <inheritdoc />
+    public IEnumerable<Tensor> Values => items.Values;
+
+    /// <inheritdoc />
+    public int Count => items.Count;
+
+    /// <inheritdoc />
+    public bool ContainsKey(string key) => items.ContainsKey(key);
+
+    /// <inheritdoc />
+    public bool TryGetValue(string key, out Tensor value) => items.TryGetValue(key, out value!);
+
+    /// <inheritdoc />
+    public IEnumerator<KeyValuePair<string, Tensor>> GetEnumerator() => items.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Prints each path with its shape and dtype, e.g. <c>{'~/w': (3, 4) Float32}</c>.</summary>
+    /// <returns>A one-line summary.</returns>
+    public override string ToString() =>
+        "{" + string.Join(", ", items.Select(kv => $"'{kv.Key}': {ShapeText.Format(kv.Value.shape)} {kv.Value.dtype}")) + "}";
+}
+
+/// <summary>
+/// Parameter shapes keyed by path, sorted ordinally, printing like Haiku's
+/// <c>jax.tree.map(lambda x: x.shape, params)</c>: <c>{'~/Linear_0/__call__/w': (3, 4), …}</c>.
+/// </summary>
+/// <param name="Items">The shapes.</param>
+public sealed record ShapeMap(ImmutableSortedDictionary<string, long[]> Items) : IReadOnlyDictionary<string, long[]>
+{
+    /// <summary>The underlying dictionary.</summary>
+    /// <param name="map">The shape map.</param>
+    public static implicit operator ImmutableSortedDictionary<string, long[]>(ShapeMap map) => map.Items;
+
+    /// <inheritdoc />
+    public long[] this[string key] => Items[key];
+
+    /// <inheritdoc />
+    public IEnumerable<string> Keys => Items.Keys;
+
+    /// <inheritdoc />
+    public IEnumerable<long[]> Values => Items.Values;
+
+    /// <inheritdoc />
+    public int Count => Items.Count;
+
+    /// <inheritdoc />
+    public bool ContainsKey(string key) => Items.ContainsKey(key);
+
+    /// <inheritdoc />
+    public bool TryGetValue(string key, out long[] value) => Items.TryGetValue(key, out value!);
+
+    /// <inheritdoc />
+    public IEnumerator<KeyValuePair<string, long[]>> GetEnumerator() => Items.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>True when both maps have the same paths with the same shapes.</summary>
+    /// <param name="other">The other map.</param>
+    /// <returns>Whether they are equal.</returns>
+    public bool Equals(ShapeMap? other) =>
+        other is not null && other.Count == Count &&
+        Items.All(kv => other.Items.TryGetValue(kv.Key, out var s) && s.AsSpan().SequenceEqual(kv.Value));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => Count;
+
+    /// <summary>Prints like Haiku: <c>{'~/w': (3, 4), '~/b': (4,)}</c>.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => "{" + string.Join(", ", Items.Select(kv => $"'{kv.Key}': {ShapeText.Format(kv.Value)}")) + "}";
+}

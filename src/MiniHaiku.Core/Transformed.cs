@@ -1,0 +1,163 @@
+namespace MiniHaiku;
+
+/// <summary>
+/// A model turned into two pure functions by <see cref="Hk.Transform{TIn, TOut}"/>:
+/// <see cref="Init(long, TIn)"/> creates every parameter, <see cref="Apply(Params, TIn)"/> runs the
+/// model reading them. Neither touches global state; both may be called from many threads at once.
+/// </summary>
+/// <typeparam name="TIn">The input type.</typeparam>
+/// <typeparam name="TOut">The output type.</typeparam>
+public sealed class Transformed<TIn, TOut>
+{
+    internal Transformed(Func<TIn, Model<TOut>> function, bool allowUnusedParams = false)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Function = function;
+        UnusedParamsAllowed = allowUnusedParams;
+    }
+
+    /// <summary>The model function this was made from (for <see cref="Hk.Lift{TIn, TOut}(Transformed{TIn, TOut}, string)"/>).</summary>
+    public Func<TIn, Model<TOut>> Function { get; }
+
+    /// <summary>Whether <c>Apply</c> accepts parameters the model never reads (false by default).</summary>
+    public bool UnusedParamsAllowed { get; }
+
+    /// <summary>A copy whose <c>Apply</c> accepts parameters the model never reads (e.g. a larger checkpoint).</summary>
+    /// <returns>The relaxed transformed model.</returns>
+    public Transformed<TIn, TOut> AllowUnusedParams() => new(Function, allowUnusedParams: true);
+
+    /// <summary>Creates every parameter by running the model once on <paramref name="input"/>.</summary>
+    /// <param name="seed">Determines every parameter's value, together with its path.</param>
+    /// <param name="input">An example input (shapes are inferred from it).</param>
+    /// <returns>The parameters, keyed by path.</returns>
+    public Params Init(long seed, TIn input) => Init(RngKey.FromSeed(seed), input);
+
+    /// <summary>Creates every parameter by running the model once on <paramref name="input"/>.</summary>
+    /// <param name="key">Determines every parameter's value, together with its path.</param>
+    /// <param name="input">An example input.</param>
+    /// <returns>The parameters, keyed by path.</returns>
+    public Params Init(RngKey key, TIn input) => Function(input).Run(Frame.ForInit(key)).Frame.Params;
+
+    /// <summary>Runs the model, reading <paramref name="parameters"/>. The model may not draw random keys.</summary>
+    /// <param name="parameters">The result of <see cref="Init(long, TIn)"/> (or a checkpoint of it).</param>
+    /// <param name="input">The input.</param>
+    /// <returns>The output.</returns>
+    /// <exception cref="MissingParameterException">A parameter the model asks for is not given.</exception>
+    /// <exception cref="UnusedParametersException">Some given parameters were never read.</exception>
+    /// <exception cref="MissingRngException">The model drew a random key.</exception>
+    public TOut Apply(Params parameters, TIn input) => ApplyCore(parameters, input, null);
+
+    /// <summary>Runs the model with a random key sequence from <paramref name="seed"/> (e.g. for dropout).</summary>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="input">The input.</param>
+    /// <param name="seed">The seed for <see cref="Hk.NextRngKey"/>.</param>
+    /// <returns>The output.</returns>
+    public TOut Apply(Params parameters, TIn input, long seed) => ApplyCore(parameters, input, RngKey.FromSeed(seed));
+
+    /// <summary>Runs the model with a random key sequence from <paramref name="key"/>.</summary>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="input">The input.</param>
+    /// <param name="key">The key for <see cref="Hk.NextRngKey"/>.</param>
+    /// <returns>The output.</returns>
+    public TOut Apply(Params parameters, TIn input, RngKey key) => ApplyCore(parameters, input, key);
+
+    private TOut ApplyCore(Params parameters, TIn input, RngKey? key)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var (value, frame) = Function(input).Run(Frame.ForApply(parameters, rng: key));
+        ApplyChecks.RequireAllRead(parameters, frame, UnusedParamsAllowed);
+        return value;
+    }
+}
+
+/// <summary>
+/// A stateful model turned into two pure functions by <see cref="Hk.TransformWithState{TIn, TOut}"/>:
+/// <c>Init</c> returns parameters and initial state; <c>Apply</c> takes both and returns the output and
+/// the new state. Parameters are frozen during <c>Apply</c>; state may change.
+/// </summary>
+/// <typeparam name="TIn">The input type.</typeparam>
+/// <typeparam name="TOut">The output type.</typeparam>
+public sealed class TransformedWithState<TIn, TOut>
+{
+    internal TransformedWithState(Func<TIn, Model<TOut>> function, bool allowUnusedParams = false)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Function = function;
+        UnusedParamsAllowed = allowUnusedParams;
+    }
+
+    /// <summary>The model function this was made from.</summary>
+    public Func<TIn, Model<TOut>> Function { get; }
+
+    /// <summary>Whether <c>Apply</c> accepts parameters the model never reads (false by default).</summary>
+    public bool UnusedParamsAllowed { get; }
+
+    /// <summary>A copy whose <c>Apply</c> accepts parameters the model never reads.</summary>
+    /// <returns>The relaxed transformed model.</returns>
+    public TransformedWithState<TIn, TOut> AllowUnusedParams() => new(Function, allowUnusedParams: true);
+
+    /// <summary>Creates every parameter and state by running the model once.</summary>
+    /// <param name="seed">Determines the initial values, together with each path.</param>
+    /// <param name="input">An example input.</param>
+    /// <returns>The parameters and the first value each state took.</returns>
+    public (Params Params, Params State) Init(long seed, TIn input) => Init(RngKey.FromSeed(seed), input);
+
+    /// <summary>Creates every parameter and state by running the model once.</summary>
+    /// <param name="key">Determines the initial values, together with each path.</param>
+    /// <param name="input">An example input.</param>
+    /// <returns>The parameters and the first value each state took.</returns>
+    public (Params Params, Params State) Init(RngKey key, TIn input)
+    {
+        var frame = Function(input).Run(Frame.ForInit(key, withState: true)).Frame;
+        return (frame.Params, frame.InitialState);
+    }
+
+    /// <summary>Runs the model without random keys.</summary>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="state">The state from <c>Init</c> or a previous <c>Apply</c>.</param>
+    /// <param name="input">The input.</param>
+    /// <returns>The output and the updated state.</returns>
+    public (TOut Output, Params State) Apply(Params parameters, Params state, TIn input) => ApplyCore(parameters, state, input, null);
+
+    /// <summary>Runs the model with a random key sequence from <paramref name="seed"/>.</summary>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="state">The state.</param>
+    /// <param name="input">The input.</param>
+    /// <param name="seed">The seed for <see cref="Hk.NextRngKey"/>.</param>
+    /// <returns>The output and the updated state.</returns>
+    public (TOut Output, Params State) Apply(Params parameters, Params state, TIn input, long seed) =>
+        ApplyCore(parameters, state, input, RngKey.FromSeed(seed));
+
+    /// <summary>Runs the model with a random key sequence from <paramref name="key"/>.</summary>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="state">The state.</param>
+    /// <param name="input">The input.</param>
+    /// <param name="key">The key for <see cref="Hk.NextRngKey"/>.</param>
+    /// <returns>The output and the updated state.</returns>
+    public (TOut Output, Params State) Apply(Params parameters, Params state, TIn input, RngKey key) =>
+        ApplyCore(parameters, state, input, key);
+
+    private (TOut, Params) ApplyCore(Params parameters, Params state, TIn input, RngKey? key)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(state);
+        var (value, frame) = Function(input).Run(Frame.ForApply(parameters, state, key, withState: true));
+        ApplyChecks.RequireAllRead(parameters, frame, UnusedParamsAllowed);
+        return (value, frame.State);
+    }
+}
+
+internal static class ApplyChecks
+{
+    /// <summary>
+    /// Every given parameter must have been read, unless allowed, or unless a Cond/Switch skipped a
+    /// branch (the parameters of untaken branches are then legitimately unread and cannot be known
+    /// without running them).
+    /// </summary>
+    public static void RequireAllRead(Params given, Frame frame, bool allowed)
+    {
+        if (allowed || frame.SkippedBranches || frame.ReadParams.Count == given.Count) return;
+        var unused = given.Keys.Where(k => !frame.ReadParams.Contains(k)).ToList();
+        throw new UnusedParametersException(unused, given.Count);
+    }
+}
