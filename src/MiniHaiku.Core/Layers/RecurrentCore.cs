@@ -1,0 +1,30 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Layers;
+
+/// <summary>What one step of a recurrent core produces (Haiku's <c>(output, next_state)</c>).</summary>
+/// <typeparam name="TState">The core's state type.</typeparam>
+/// <param name="Output">This step's output.</param>
+/// <param name="State">The state to feed to the next step.</param>
+public sealed record CoreOutput<TState>(Tensor Output, TState State);
+
+/// <summary>
+/// A recurrent core (Haiku's <c>hk.RNNCore</c>): a module that maps (input, state) to (output, next
+/// state), and knows its initial state. Unroll it with <see cref="Recurrent.DynamicUnroll{TState}"/>.
+/// </summary>
+/// <typeparam name="TState">The state type (a tensor, or a record of tensors such as <see cref="LSTMState"/>).</typeparam>
+public interface IRecurrentCore<TState>
+{
+    /// <summary>Runs one time step.</summary>
+    /// <param name="x">The input at this step, <c>[batch, features]</c> (or <c>[features]</c> unbatched).</param>
+    /// <param name="state">The previous state.</param>
+    /// <returns>A model producing the output and the next state.</returns>
+    Model<CoreOutput<TState>> Call(Tensor x, TState state);
+
+    /// <summary>The zero state.</summary>
+    /// <param name="batchSize">The batch size; null for an unbatched state.</param>
+    /// <param name="dtype">The element type; default <see cref="ScalarType.Float32"/>.</param>
+    /// <returns>The initial state.</returns>
+    TState InitialState(long? batchSize, ScalarType dtype = ScalarType.Float32);
+}
