@@ -80,6 +80,33 @@ public class MultiHeadAttentionTests
     }
 
     [Fact]
+    public void MatchesTorchMultiheadAttentionWithPackedProjections()
+    {
+        const int width = 6, heads = 2;
+        var x = Random(11, 2, 4, width);
+        var f = Hk.Transform((Tensor v) => MultiHeadAttention.Create(heads, width / heads).Call(v, causal: true));
+        var seed = 200;
+        var p = f.Init(0, x).Map(t => Random(seed++, t.shape));
+        Tensor W(string name) => p[P + name + "/__call__/w"];
+        Tensor Bias(string name) => p[P + name + "/__call__/b"];
+        using var mha = nn.MultiheadAttention(width, heads);
+        mha.to(ScalarType.Float64);
+        var tp = mha.named_parameters().ToDictionary(np => np.name, np => np.parameter);
+        using (no_grad())
+        {
+            tp["in_proj_weight"].copy_(torch.cat([W("query").t(), W("key").t(), W("value").t()], 0));
+            tp["in_proj_bias"].copy_(torch.cat([Bias("query"), Bias("key"), Bias("value")], 0));
+            tp["out_proj.weight"].copy_(W("linear").t());
+            tp["out_proj.bias"].copy_(Bias("linear"));
+        }
+        // An additive float mask for torch: −∞ above the diagonal (later positions), 0 elsewhere.
+        var forbidden = torch.full(4, 4, double.NegativeInfinity, dtype: ScalarType.Float64).triu(1);
+        var seqFirst = x.transpose(0, 1);
+        var (expected, _) = mha.forward(seqFirst, seqFirst, seqFirst, null!, false, forbidden);
+        AssertClose(expected.transpose(0, 1), f.Apply(p, x));
+    }
+
+    [Fact]
     public void CausalOutputsDoNotDependOnLaterPositions()
     {
         var x = Random(5, 1, 5, 5);
