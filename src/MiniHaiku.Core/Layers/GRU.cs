@@ -35,7 +35,7 @@ public sealed record GRU(ModuleName Name, int HiddenSize, Initializer? WIInit, I
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(state);
-        if (x.dim() == 0) throw new LayerInputException(Name.Path, "GRU needs an input with a feature axis, got a scalar.");
+        RecurrentChecks.RequireState(Name.Path, nameof(GRU), x, state, HiddenSize);
         var h = HiddenSize;
         var dtype = x.dtype;
         return Method(

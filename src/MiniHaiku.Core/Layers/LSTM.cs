@@ -33,6 +33,8 @@ public sealed record LSTM(ModuleName Name, int HiddenSize) : Module(Name), IRecu
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(state);
+        RecurrentChecks.RequireState(Name.Path, nameof(LSTM), x, state.Hidden, HiddenSize, "hidden state");
+        RecurrentChecks.RequireState(Name.Path, nameof(LSTM), x, state.Cell, HiddenSize, "cell state");
         return Method(
             from gated in Linear.Create(4 * HiddenSize, name: "linear").Call(torch.cat([x, state.Hidden], -1))
             let gates = gated.chunk(4, -1)

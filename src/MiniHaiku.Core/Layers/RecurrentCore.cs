@@ -28,3 +28,19 @@ public interface IRecurrentCore<TState>
     /// <returns>The initial state.</returns>
     TState InitialState(long? batchSize, ScalarType dtype = ScalarType.Float32);
 }
+
+/// <summary>Input/state checks shared by the recurrent cores.</summary>
+internal static class RecurrentChecks
+{
+    /// <exception cref="LayerInputException">The state does not fit the input or the hidden size.</exception>
+    public static void RequireState(string path, string layer, Tensor x, Tensor state, int hiddenSize, string what = "state")
+    {
+        long[] xs = x.shape, ss = state.shape;
+        if (xs.Length == 0)
+            throw new LayerInputException(path, $"{layer} needs an input with a feature axis ([batch, features] or [features]), got a scalar.");
+        var ok = ss.Length == xs.Length && ss[^1] == hiddenSize && ss.AsSpan(0, ss.Length - 1).SequenceEqual(xs.AsSpan(0, xs.Length - 1));
+        if (!ok)
+            throw new LayerInputException(path,
+                $"{layer} {what} must have shape {ShapeText.Format([.. xs[..^1], hiddenSize])} for an input of shape {ShapeText.Format(xs)}, got {ShapeText.Format(ss)}. Use core.InitialState(batchSize).");
+    }
+}

@@ -32,6 +32,7 @@ public sealed record VanillaRNN(ModuleName Name, int HiddenSize, bool DoubleBias
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(state);
+        RecurrentChecks.RequireState(Name.Path, nameof(VanillaRNN), x, state, HiddenSize);
         return Method(
             from a in Linear.Create(HiddenSize, name: "input_to_hidden").Call(x)
             from b in Linear.Create(HiddenSize, DoubleBias, name: "hidden_to_hidden").Call(state)

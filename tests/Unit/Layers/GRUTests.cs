@@ -63,7 +63,7 @@ public class GRUTests
     [Fact]
     public void WorksOnUnbatchedSteps()
     {
-        var f = Hk.Transform((Tensor x) => from core in GRU.Create(H) from r in core.Call(x, core.InitialState(null, x.dtype)) select r.Output);
+        var f = Hk.Transform((Tensor x) => from core in GRU.Create(H) from r in core.Call(x, core.InitialState(x.dim() == 2 ? x.shape[0] : null, x.dtype)) select r.Output);
         var x = Random(9, In);
         var p = f.Init(0, x);
         AssertClose(f.Apply(p, x.unsqueeze(0)).squeeze(0), f.Apply(p, x));

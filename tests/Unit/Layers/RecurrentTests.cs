@@ -55,4 +55,15 @@ public class RecurrentTests
         var e = Assert.Throws<LayerInputException>(() => Lstm(dynamic: true).Init(0, zeros(0, 2, 3)));
         Assert.Contains("time axis", e.Message);
     }
+
+    [Fact]
+    public void StatesOfTheWrongShapeAreExplained()
+    {
+        var lstm = Hk.Transform((Tensor x) => from c in LSTM.Create(4) from r in c.Call(x, c.InitialState(3)) select r.Output);
+        Assert.Contains("InitialState", Assert.Throws<LayerInputException>(() => lstm.Init(0, ones(2, 5))).Message);
+        var gru = Hk.Transform((Tensor x) => from c in GRU.Create(4) from r in c.Call(x, zeros(2, 5)) select r.Output);
+        Assert.Throws<LayerInputException>(() => gru.Init(0, ones(2, 5)));
+        var rnn = Hk.Transform((Tensor x) => from c in VanillaRNN.Create(4) from r in c.Call(x, c.InitialState(null)) select r.Output);
+        Assert.Throws<LayerInputException>(() => rnn.Init(0, ones(2, 5)));
+    }
 }
