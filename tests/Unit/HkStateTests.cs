@@ -56,6 +56,17 @@ public class HkStateTests
     }
 
     [Fact]
+    public void SetStateKeepsTheTensorItIsGivenEvenWhenItsValuesAreUnchanged()
+    {
+        var latest = torch.zeros(2, dtype: ScalarType.Float64);
+        var f = Hk.TransformWithState((Tensor v) => from s in Hk.GetState("s", [2]) from t in Hk.SetState("s", v) select t);
+        var (p, s0) = f.Init(0, zeros(2));
+        var (_, s1) = f.Apply(p, s0, latest);
+        Assert.Same(latest, s1["~/s"]);
+        Assert.Equal(ScalarType.Float64, s1["~/s"].dtype);
+    }
+
+    [Fact]
     public void ParametersAreFrozenDuringApply()
     {
         var (p, s0) = Model.Init(0, ones(2));
