@@ -75,3 +75,29 @@ public class ModelBuilderTests
         Assert.Null(never.Run(Frame.ForInit(0)).Value);
     }
 }
+
+/// <summary>F#'s <c>for x in xs do printfn …; let! …</c> builds each body when it runs, in order.</summary>
+public class ModelBuilderForOrderTests
+{
+    [Theory]
+    [InlineData("array")]
+    [InlineData("list")]
+    [InlineData("lazy")]
+    public void ForBuildsEachBodyJustBeforeRunningIt(string kind)
+    {
+        var log = new List<string>();
+        IEnumerable<int> items = kind switch
+        {
+            "array" => [0, 1, 2],
+            "list" => new List<int> { 0, 1, 2 },
+            _ => Enumerable.Range(0, 3).Where(_ => true),
+        };
+        var m = ModelBuilder.Instance.For(items, i =>
+        {
+            log.Add("build " + i);
+            return new Model<int>(f => { log.Add("run " + i); return (i, f); });
+        });
+        Assert.Equal(2, m.Run(Frame.ForInit(0)).Value);
+        Assert.Equal(["build 0", "run 0", "build 1", "run 1", "build 2", "run 2"], log);
+    }
+}
