@@ -67,10 +67,10 @@ public class ModelBuilderTests
     {
         var i = 0;
         var keys = new HashSet<RngKey>();
-        var m = B.While(() => i < 200_000, B.Delay(() => B.Bind(Hk.NextRngKey(), k => { keys.Add(k); i++; return B.Zero<object>(); })));
+        var m = B.While(() => i < 100_000, B.Delay(() => B.Bind(Hk.NextRngKey(), k => { keys.Add(k); i++; return B.Zero<object>(); })));
         m.Run(Frame.ForInit(0));
-        Assert.Equal(200_000, i);
-        Assert.Equal(200_000, keys.Count);
+        Assert.Equal(100_000, i);
+        Assert.Equal(100_000, keys.Count);
         var never = B.While(() => false, new Model<object?>(_ => throw new InvalidOperationException("body ran")));
         Assert.Null(never.Run(Frame.ForInit(0)).Value);
     }
