@@ -26,4 +26,15 @@ public class GeneratorCoverageTests
         Assert.Contains(nodes, n => n.Node.Children.GroupBy(c => c.Kind).Any(g => g.Count() > 1)); // siblings of one type
         Assert.True(sample.Count(f => f.CountNodes() >= 5) > 50, "most forests should have several modules");
     }
+
+    [Fact]
+    public void MixedForestsUseEveryControlFlowWrapper()
+    {
+        var wraps = TreeGenerators.MixedForestGen().Sample(200, 10)
+            .SelectMany(f => f.Forest.ListAddresses().Count() > 0 ? Flatten(f.Forest.Roots) : [])
+            .Select(n => n.Wrap).ToHashSet();
+        Assert.Equal(Enum.GetValues<Wrap>().ToHashSet(), wraps);
+
+        static IEnumerable<Node> Flatten(IEnumerable<Node> ns) => ns.SelectMany(n => new[] { n }.Concat(Flatten(n.Children)));
+    }
 }

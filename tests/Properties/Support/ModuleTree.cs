@@ -11,6 +11,12 @@ public enum Kind { Alpha, Beta, Gamma, Delta }
 /// <summary>The two methods every tree module has: <c>Call</c> (scope <c>__call__</c>) and <c>Encode</c>.</summary>
 public enum MethodKind { Call, Encode }
 
+/// <summary>
+/// How a module's method runs its children: directly, inside <c>Hk.Cond(true|false, children, identity)</c>,
+/// inside <c>Hk.Repeat(steps, children)</c>, or lifted from a separately transformed model named <c>lifted</c>.
+/// </summary>
+public enum Wrap { None, CondTrue, CondFalse, Repeat, Lift }
+
 /// <summary>One way a parent uses a child: call <see cref="Method"/> <see cref="Times"/> times in a row.</summary>
 public sealed record Use(MethodKind Method, int Times)
 {
@@ -21,10 +27,12 @@ public sealed record Use(MethodKind Method, int Times)
 /// A generated module: its type, optional explicit name, the parameters each of its methods asks for, the
 /// children each method invocation creates (in order), and how its parent calls it.
 /// </summary>
-public sealed record Node(Kind Kind, string? ExplicitName, ImmutableArray<string> ParamNames, ImmutableArray<Node> Children, ImmutableArray<Use> Uses)
+public sealed record Node(Kind Kind, string? ExplicitName, ImmutableArray<string> ParamNames, ImmutableArray<Node> Children, ImmutableArray<Use> Uses,
+    Wrap Wrap = Wrap.None, int Steps = 1)
 {
     public override string ToString() =>
         $"{Kind}{(ExplicitName is null ? "" : "'" + ExplicitName + "'")}[{string.Join(",", ParamNames)}]<{string.Join(",", Uses)}>" +
+        (Wrap == Wrap.None ? "" : Wrap == Wrap.Repeat ? $"{{Repeat{Steps}}}" : "{" + Wrap + "}") +
         (Children.IsEmpty ? "" : "(" + string.Join(" ", Children) + ")");
 
     /// <summary>This node with every use collapsed to one call of each distinct method, recursively.</summary>
@@ -86,6 +94,12 @@ public sealed record Forest(ImmutableArray<Node> Roots)
     }
 }
 
+/// <summary>A forest with control flow inside module methods (a separate type so it gets its own generator).</summary>
+public sealed record MixedForest(Forest Forest)
+{
+    public override string ToString() => Forest.ToString();
+}
+
 /// <summary>What the generated modules record while they run, to test paths against module identity.</summary>
 /// <param name="Instance">The module's position: creation chain of (parent method, child index).</param>
 /// <param name="Method">The method that asked for the parameter.</param>
@@ -124,8 +138,21 @@ public abstract record TreeModule(ModuleName Name, Node Spec, string Instance) :
                     input.Log?.Enqueue(new ParamRequest(Instance, method, name, scope + "/" + name));
                     return acc + p;
                 }))
-            from y in ModuleTree.CreateAndCall(Spec.Children, input with { X = withParams }, Instance + "/" + method)
+            from y in Children(input with { X = withParams }, Instance + "/" + method)
             select y;
+    }
+
+    private Model<Tensor> Children(TreeInput input, string instance)
+    {
+        var children = Spec.Children;
+        return Spec.Wrap switch
+        {
+            Wrap.CondTrue => Hk.Cond(true, ModuleTree.CreateAndCall(children, input, instance), Hk.Pure(input.X)),
+            Wrap.CondFalse => Hk.Cond(false, ModuleTree.CreateAndCall(children, input, instance), Hk.Pure(input.X)),
+            Wrap.Repeat => Hk.Repeat(Spec.Steps, (_, x) => ModuleTree.CreateAndCall(children, input with { X = x }, instance), input.X),
+            Wrap.Lift => Hk.Lift(Hk.Transform((TreeInput i) => ModuleTree.CreateAndCall(children, i, instance)), "lifted")(input),
+            _ => ModuleTree.CreateAndCall(children, input, instance),
+        };
     }
 }
 
@@ -180,7 +207,17 @@ public static class ModuleTree
         return result.ToImmutable();
     }
 
-    /// <summary>Every (module path, node, method, invocation count) the rules predict, parents first.</summary>
+    /// <summary>The paths Apply reads: those of scopes that run at least once (untaken Cond branches do not).</summary>
+    public static ImmutableSortedSet<string> PredictReads(ImmutableArray<Node> nodes, string scope)
+    {
+        var result = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
+        foreach (var (path, node, method, calls) in PredictScopes(nodes, scope, 1))
+            if (calls > 0)
+                foreach (var p in node.ParamNames) result.Add(path + "/" + MethodScope(method) + "/" + p);
+        return result.ToImmutable();
+    }
+
+    /// <summary>Every (module path, node, method, Apply invocation count) the rules predict, parents first.</summary>
     public static IEnumerable<(string Path, Node Node, MethodKind Method, long Invocations)> PredictScopes(
         ImmutableArray<Node> nodes, string scope, long scopeInvocations)
     {
@@ -200,7 +237,19 @@ public static class ModuleTree
             {
                 var calls = scopeInvocations * node.Uses.Where(u => u.Method == method).Sum(u => u.Times);
                 yield return (path, node, method, calls);
-                foreach (var inner in PredictScopes(node.Children, path + "/" + MethodScope(method), calls))
+                var methodScope = path + "/" + MethodScope(method);
+                var (childScope, childCalls) = node.Wrap switch
+                {
+                    // Cond runs the taken branch in {scope}/Cond_0/when_true; Apply never runs an untaken one.
+                    Wrap.CondTrue => (methodScope + "/Cond_0/when_true", calls),
+                    Wrap.CondFalse => (methodScope + "/Cond_0/when_true", 0L),
+                    // Repeat's steps share names: the children appear once, called Steps times as often.
+                    Wrap.Repeat => (methodScope, calls * node.Steps),
+                    // Lift runs the inner model's "~" at {scope}/lifted.
+                    Wrap.Lift => (methodScope + "/lifted", calls),
+                    _ => (methodScope, calls),
+                };
+                foreach (var inner in PredictScopes(node.Children, childScope, childCalls))
                     yield return inner;
             }
         }
@@ -218,19 +267,23 @@ public static class TreeGenerators
         from t in Gen.Choose(1, 2)
         select new Use(m, t);
 
-    public static Gen<Node> NodeGen(int depth) =>
+    public static Gen<Node> NodeGen(int depth) => NodeGen(depth, mixed: false);
+
+    public static Gen<Node> NodeGen(int depth, bool mixed) =>
         from kind in Gen.Elements(Kind.Alpha, Kind.Beta, Kind.Gamma)
         from name in Gen.Frequency((3, Gen.Constant<string?>(null)), (1, Gen.Elements(NamePool).Select(s => (string?)s)))
         from ps in Gen.SubListOf(ParamPool)
         from nUses in Gen.Choose(1, 2)
         from uses in Gen.ListOf(UseGen(), nUses)
-        from children in depth >= 3 ? Gen.Constant(ImmutableArray<Node>.Empty) : SiblingsGen(depth + 1, 0)
-        select new Node(kind, name, ps.ToImmutableArray(), children, uses.ToImmutableArray());
+        from children in depth >= 3 ? Gen.Constant(ImmutableArray<Node>.Empty) : SiblingsGen(depth + 1, 0, mixed)
+        from wrap in mixed && !children.IsEmpty ? Gen.Elements(Wrap.None, Wrap.CondTrue, Wrap.CondFalse, Wrap.Repeat, Wrap.Lift) : Gen.Constant(Wrap.None)
+        from steps in Gen.Choose(1, 3)
+        select new Node(kind, name, ps.ToImmutableArray(), children, uses.ToImmutableArray(), wrap, wrap == Wrap.Repeat ? steps : 1);
 
     /// <summary>0..3 siblings (at least <paramref name="min"/>) whose explicit names are distinct.</summary>
-    public static Gen<ImmutableArray<Node>> SiblingsGen(int depth, int min) =>
+    public static Gen<ImmutableArray<Node>> SiblingsGen(int depth, int min, bool mixed = false) =>
         from n in Gen.Choose(min, 3)
-        from nodes in Gen.ListOf(NodeGen(depth), n)
+        from nodes in Gen.ListOf(NodeGen(depth, mixed), n)
         select DistinctNames(nodes);
 
     public static ImmutableArray<Node> DistinctNames(IEnumerable<Node> nodes)
@@ -243,4 +296,11 @@ public static class TreeGenerators
         SiblingsGen(1, 1).Select(r => new Forest(r)).Where(f => f.DistinctKinds() >= 2 && f.CountNodes() <= 24);
 
     public static Arbitrary<Forest> Forest() => ForestGen().ToArbitrary();
+
+    /// <summary>Forests whose module methods also run their children through Cond, Repeat or Lift.</summary>
+    public static Gen<MixedForest> MixedForestGen() =>
+        SiblingsGen(1, 1, mixed: true).Select(r => new MixedForest(new Forest(r)))
+            .Where(f => f.Forest.DistinctKinds() >= 2 && f.Forest.CountNodes() <= 24);
+
+    public static Arbitrary<MixedForest> MixedForest() => MixedForestGen().ToArbitrary();
 }
