@@ -72,6 +72,7 @@ public class TransformedTests
         var p = Mlp.Init(3, inputs[0]);
         var sequential = inputs.Select(x => Mlp.Apply(p, x)).ToArray();
         var parallel = new Tensor[8, 50];
+        p = p.Map(t => t); // a fresh map: its lookup index is built by whichever thread gets there first
         using var start = new Barrier(8);
         var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
         {
