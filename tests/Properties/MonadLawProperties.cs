@@ -22,7 +22,7 @@ public class MonadLawProperties
             1 => Hk.GetParam("p" + Bucket(a), [2]).Select(t => t.sum().item<float>() + a),
             2 => Hk.NextRngKey().Select(k => (double)(k.Lo % 997) + a),
             3 => from m in Hk.Module(n => new Alpha(n, Leaf, "law"))
-                 from y in m.Call(new TreeInput(torch.full(2, a, dtype: torch.float32)))
+                 from y in m.Call(new TreeInput(torch.tensor(new[] { (float)a, (float)a })))
                  select (double)y.sum().item<float>(),
             4 => Hk.SetState("s" + Bucket(a), torch.tensor((float)a)).Select(t => (double)t.item<float>() + Arg),
             _ => from s in Hk.GetState("s" + Bucket(a), [], Initializers.Constant(Arg))

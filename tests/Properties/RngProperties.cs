@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Xunit;
+using MiniHaiku.Tests.Properties.Support;
 
 namespace MiniHaiku.Tests.Properties;
 
@@ -11,12 +12,12 @@ public class RngProperties
         from w in Hk.GetParam("w", [4])
         from k1 in Hk.NextRngKey()
         from k2 in Hk.NextRngKey()
-        select w + Draw(k1, n) * Draw(k2, n));
+        select w.Plus(Draw(k1, n).mul(Draw(k2, n))));
 
     private static Tensor Draw(RngKey key, long n)
     {
         using var g = key.CreateGenerator();
-        return torch.randn([4], generator: g) + n;
+        return torch.randn([4], generator: g).Plus(torch.tensor((float)n));
     }
 
     [Property]

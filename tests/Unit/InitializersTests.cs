@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace MiniHaiku.Tests;
 
 /// <summary>Initializers: statistics on large tensors, bounds, fans, orthogonality, determinism per key.</summary>
@@ -201,5 +203,43 @@ public class InitializersTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.VarianceScaling(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.VarianceScaling(double.NaN));
+    }
+
+    [Fact]
+    public void ScalarArgumentsSurviveGarbageCollectionDuringNativeCalls()
+    {
+        // Regression: the initializers passed temporary Scalars (doubles converted implicitly) to TorchSharp,
+        // which the finalizer could free while the native call was using them. Forced collections on another
+        // thread made that show up within a few thousand draws; with every Scalar held across the call, none fail.
+        // Only an optimised (Release) build of MiniHaiku.Core can show the bug: the Debug JIT keeps temporaries
+        // alive to the end of the method. Measured: `dotnet test tests/Unit -c Release` failed 1 run in 2 before the fix.
+        using var done = new CancellationTokenSource();
+        var collector = new Thread(() => { while (!done.IsCancellationRequested) { GC.Collect(); GC.WaitForPendingFinalizers(); } });
+        collector.Start();
+        try
+        {
+            var failures = 0;
+            Parallel.For(0, 2, _ =>
+            {
+                using var g = new torch.Generator(3);
+                for (var i = 0; i < 3000; i++)
+                {
+                    try
+                    {
+                        using var a = Initializers.TruncatedNormal(0.5, 1)([4], ScalarType.Float32, g);
+                        using var b = Initializers.Constant(2)([2], ScalarType.Float32, g);
+                        using var c = Initializers.Identity(2)([2, 2], ScalarType.Float32, g);
+                        if (a.abs().max().item<float>() > 2.01f || b.sum().item<float>() != 4f || c.sum().item<float>() != 4f) Interlocked.Increment(ref failures);
+                    }
+                    catch (ExternalException) { Interlocked.Increment(ref failures); }
+                }
+            });
+            Assert.Equal(0, failures);
+        }
+        finally
+        {
+            done.Cancel();
+            collector.Join();
+        }
     }
 }

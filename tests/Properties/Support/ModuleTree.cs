@@ -127,7 +127,7 @@ public abstract record TreeModule(ModuleName Name, Node Spec, string Instance) :
     {
         var counted = !input.UseState ? Hk.Pure(0)
             : from c in Hk.GetState("count", [], Initializers.Zeros())
-              from _ in Hk.SetState("count", c + 1)
+              from _ in Hk.SetState("count", c.Plus(torch.ones_like(c)))
               select 0;
         return
             from _ in counted
@@ -136,7 +136,7 @@ public abstract record TreeModule(ModuleName Name, Node Spec, string Instance) :
                 Hk.GetParam(name, [2]).Select(p =>
                 {
                     input.Log?.Enqueue(new ParamRequest(Instance, method, name, scope + "/" + name));
-                    return acc + p;
+                    return acc.Plus(p);
                 }))
             from y in Children(input with { X = withParams }, Instance + "/" + method)
             select y;
