@@ -37,6 +37,12 @@ public enum Distribution
 /// </summary>
 public static class Initializers
 {
+    // KeepAlive: TorchSharp 0.107's Scalar is a raw handle with a finalizer, and its methods read the handle and
+    // call native code without GC.KeepAlive. A temporary Scalar (an implicit double → Scalar, or the alpha = 1
+    // hidden in Tensor.add/sub/+) can be finalized, and its native memory freed, while the native call still
+    // uses it: under GC pressure from other threads this gives random "Expected false to be true" errors from
+    // c10 (toFloat) or worse. Every Scalar here is therefore held in a `using` variable across the call.
+
     /// <summary>The standard deviation of a unit normal truncated to [-2, 2].</summary>
     public const double TruncatedNormalStddev = 0.87962566103423978;
 
@@ -46,7 +52,11 @@ public static class Initializers
     /// <summary>Fills with <paramref name="value"/>.</summary>
     /// <param name="value">The constant.</param>
     /// <returns>The initializer.</returns>
-    public static Initializer Constant(double value) => (shape, dtype, _) => torch.full(shape, value, dtype: dtype);
+    public static Initializer Constant(double value) => (shape, dtype, _) =>
+    {
+        using var v = value.ToScalar(); // see KeepAlive note below
+        return torch.full(shape, v, dtype: dtype);
+    };
 
     /// <summary>Fills with zeros.</summary>
     /// <returns>The initializer.</returns>
@@ -82,8 +92,10 @@ public static class Initializers
         {
             // Inverse CDF: u ~ U(Φ(-2), Φ(2)), z = √2·erfinv(2u − 1). Exact, one draw per element.
             t.uniform_(CdfMinus2, CdfPlus2, g);
-            using var z = t.mul(2.0).sub_(1.0).erfinv_().mul_(Math.Sqrt(2.0)).clamp_(-2.0, 2.0);
-            return t.copy_(z).mul_(stddev).add_(mean);
+            using Scalar two = 2.0.ToScalar(), one = 1.0.ToScalar(), sqrt2 = Math.Sqrt(2.0).ToScalar(), low = (-2.0).ToScalar(),
+                sd = stddev.ToScalar(), mu = mean.ToScalar();
+            using var z = t.mul(two).sub_(one).erfinv_().mul_(sqrt2).clamp_(low, two);
+            return t.copy_(z).mul_(sd).add_(mu, one);
         });
 
     /// <summary>
@@ -159,7 +171,8 @@ public static class Initializers
         var (q, r) = torch.linalg.qr(a);
         q = q.mul(r.diagonal().sign().unsqueeze(0));
         if (rows < cols) q = q.t();
-        return q.reshape(shape).mul(scale).to_type(dtype).contiguous().MoveToOuterDisposeScope();
+        using var s = scale.ToScalar();
+        return q.reshape(shape).mul(s).to_type(dtype).contiguous().MoveToOuterDisposeScope();
     };
 
     /// <summary>An identity matrix over the last two axes (broadcast over leading ones) times <paramref name="gain"/>.</summary>
@@ -170,7 +183,8 @@ public static class Initializers
         if (shape.Length < 2)
             throw new ArgumentException($"Identity needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.", nameof(shape));
         using var eye = torch.eye(shape[^2], shape[^1], dtype: dtype);
-        return eye.mul(gain).expand(shape).contiguous();
+        using var g = gain.ToScalar();
+        return eye.mul(g).expand(shape).contiguous();
     };
 
     /// <summary>Haiku's fan computation: (fan_in, fan_out) of a weight shape.</summary>

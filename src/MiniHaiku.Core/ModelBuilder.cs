@@ -69,8 +69,11 @@ public sealed class ModelBuilder
     /// <returns>A model producing the last body value (default when empty).</returns>
     public Model<T> For<TItem, T>(IEnumerable<TItem> items, Func<TItem, Model<T>> body)
     {
+        ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(body);
-        return Hk.Sequence(items.Select(body)).Select(vs => vs.Count == 0 ? default! : vs[^1]);
+        // Each body is built just before it runs (as F# expects of `for … do printfn …; let! …`), and no
+        // list of every model or value is kept.
+        return Hk.Aggregate(items, default(T)!, (_, item) => body(item));
     }
 
     /// <summary><c>while cond do …</c>: runs the body while <paramref name="guard"/> holds, in constant stack.</summary>

@@ -27,8 +27,13 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
 
     private Params(ImmutableSortedDictionary<string, Tensor> items) => this.items = items;
 
+    // Values are compared by reference. The default comparer would call Tensor.Equals (torch.equal: a full,
+    // dtype-promoting value comparison), so SetItem/SetItems would silently keep the old tensor whenever the new
+    // one holds equal values (e.g. a Float64 copy of a Float32 tensor), and would compare whole tensors per call.
+    private static readonly IEqualityComparer<Tensor> SameTensor = ReferenceEqualityComparer.Instance;
+
     /// <summary>The empty map.</summary>
-    public static Params Empty { get; } = new(ImmutableSortedDictionary.Create<string, Tensor>(StringComparer.Ordinal));
+    public static Params Empty { get; } = new(ImmutableSortedDictionary.Create<string, Tensor>(StringComparer.Ordinal, SameTensor));
 
     /// <summary>Builds a map from key/value pairs. Cost: O(n log n).</summary>
     /// <param name="entries">Path/tensor pairs; a repeated path is an error.</param>
@@ -36,7 +41,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     public static Params Create(IEnumerable<KeyValuePair<string, Tensor>> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var b = ImmutableSortedDictionary.CreateBuilder<string, Tensor>(StringComparer.Ordinal);
+        var b = ImmutableSortedDictionary.CreateBuilder<string, Tensor>(StringComparer.Ordinal, SameTensor);
         foreach (var (k, v) in entries)
         {
             ArgumentNullException.ThrowIfNull(k);
@@ -89,7 +94,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     public Params Map(Func<string, Tensor, Tensor> f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        var b = ImmutableSortedDictionary.CreateBuilder<string, Tensor>(StringComparer.Ordinal);
+        var b = ImmutableSortedDictionary.CreateBuilder<string, Tensor>(StringComparer.Ordinal, SameTensor);
         foreach (var (k, v) in items) b.Add(k, f(k, v));
         return new(b.ToImmutable());
     }

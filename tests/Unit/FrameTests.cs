@@ -1,0 +1,53 @@
+namespace MiniHaiku.Tests;
+
+/// <summary>Frame: the immutable record a model threads.</summary>
+public class FrameTests
+{
+    [Fact]
+    public void ForInitStartsAtTheRootWithKeysFromTheSeed()
+    {
+        var f = Frame.ForInit(3);
+        Assert.True(f.IsInitializing);
+        Assert.False(f.StateAllowed);
+        Assert.True(Frame.ForInit(3, withState: true).StateAllowed);
+        Assert.Equal("~", f.CurrentScope.Path);
+        Assert.Single(f.Scopes);
+        Assert.Empty(f.Params);
+        Assert.Empty(f.State);
+        Assert.Empty(f.ReadParams);
+        Assert.Equal(RngKey.FromSeed(3), f.InitKey);
+        Assert.Equal(RngKey.FromSeed(3).Fold("rng"), f.Rng);
+    }
+
+    [Fact]
+    public void ForApplyReadsTheGivenParamsAndHasAKeyOnlyWhenGiven()
+    {
+        var p = Params.Empty.With("~/w", torch.ones(1));
+        var f = Frame.ForApply(p);
+        Assert.False(f.IsInitializing);
+        Assert.Same(p, f.Params);
+        Assert.Null(f.Rng);
+        Assert.Equal(RngKey.FromSeed(1).Fold("rng"), Frame.ForApply(p, rng: RngKey.FromSeed(1)).Rng);
+        Assert.False(f.SkippedBranches);
+        Assert.Throws<ArgumentNullException>(() => Frame.ForApply(null!));
+    }
+
+    [Fact]
+    public void RunningAModelNeverChangesTheFrameItStartedFrom()
+    {
+        var start = Frame.ForInit(0, withState: true);
+        var m = from w in Hk.GetParam("w", [2])
+                from s in Hk.SetState("s", torch.zeros(1))
+                from k in Hk.NextRngKey()
+                from l in Hk.Module(n => new Support.Linear(n, 1))
+                select w;
+        var (_, end) = m.Run(start);
+        Assert.Empty(start.Params);
+        Assert.Empty(start.State);
+        Assert.Empty(start.CurrentScope.Names);
+        Assert.Equal(RngKey.FromSeed(0).Fold("rng"), start.Rng);
+        Assert.Equal(["~/w"], end.Params.Keys);
+        Assert.Equal(["Linear_0"], end.CurrentScope.Names);
+        Assert.NotEqual(start.Rng, end.Rng);
+    }
+}
