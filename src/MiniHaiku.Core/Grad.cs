@@ -1,0 +1,121 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku;
+
+/// <summary>
+/// Gradients of scalar functions of <see cref="Params"/>, like <c>jax.value_and_grad</c>: pure
+/// functions that never change the caller's tensors.
+/// </summary>
+/// <remarks>
+/// Each call copies every parameter into a fresh autograd leaf (<c>detach().requires_grad_()</c>),
+/// runs the loss on the copies and asks <c>torch.autograd.grad</c> for the gradient of each copy.
+/// Everything that would make autograd fail (a non-scalar or non-floating loss, a non-floating
+/// parameter) is checked first and reported as a <see cref="GradientException"/>. Parameters the
+/// loss does not use get all-zero gradients, as in JAX. With <c>createGraph: true</c> the gradients
+/// are themselves differentiable, so a <see cref="ValueAndGrad"/> nested inside another one gives
+/// second derivatives (grad of grad).
+/// </remarks>
+public static class Grad
+{
+    /// <summary>
+    /// Returns a function computing <paramref name="loss"/> and its gradient with respect to every
+    /// parameter. The gradients have exactly the parameters' keys, shapes and dtypes.
+    /// </summary>
+    /// <param name="loss">A scalar, floating-point function of the parameters.</param>
+    /// <param name="createGraph">
+    /// Keep the gradients differentiable (for higher-order derivatives). When false, the value and the
+    /// gradients are detached from any graph.
+    /// </param>
+    /// <returns>A function from parameters to (loss value, gradients).</returns>
+    public static Func<Params, (Tensor Value, Params Grads)> ValueAndGrad(Func<Params, Tensor> loss, bool createGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        return parameters =>
+        {
+            var (value, _, grads) = Compute(parameters, p => (loss(p), (object?)null), createGraph);
+            return (value, grads);
+        };
+    }
+
+    /// <summary>
+    /// Like <see cref="ValueAndGrad"/> for a loss that also returns auxiliary data (e.g. accuracy or
+    /// new model state), which is passed through undifferentiated (<c>has_aux=True</c> in JAX).
+    /// </summary>
+    /// <typeparam name="TAux">The auxiliary data type.</typeparam>
+    /// <param name="loss">Returns a scalar floating-point loss and auxiliary data.</param>
+    /// <param name="createGraph">Keep the gradients differentiable (for higher-order derivatives).</param>
+    /// <returns>A function from parameters to (loss value, auxiliary data, gradients).</returns>
+    public static Func<Params, (Tensor Value, TAux Aux, Params Grads)> ValueAndGradWithAux<TAux>(
+        Func<Params, (Tensor Loss, TAux Aux)> loss, bool createGraph = false)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        return parameters => Compute(parameters, loss, createGraph);
+    }
+
+    /// <summary>Returns a function computing only the gradient of <paramref name="loss"/> (<c>jax.grad</c>).</summary>
+    /// <param name="loss">A scalar, floating-point function of the parameters.</param>
+    /// <param name="createGraph">Keep the gradients differentiable (for higher-order derivatives).</param>
+    /// <returns>A function from parameters to gradients.</returns>
+    public static Func<Params, Params> Gradient(Func<Params, Tensor> loss, bool createGraph = false)
+    {
+        var f = ValueAndGrad(loss, createGraph);
+        return p => f(p).Grads;
+    }
+
+    private static (Tensor Value, TAux Aux, Params Grads) Compute<TAux>(
+        Params parameters, Func<Params, (Tensor Loss, TAux Aux)> loss, bool createGraph)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var keys = new string[parameters.Count];
+        var leaves = new Tensor[parameters.Count];
+        var i = 0;
+        foreach (var (path, tensor) in parameters)
+        {
+            if (!tensor.is_floating_point())
+                throw new GradientException(
+                    $"Cannot differentiate with respect to '{path}': its dtype is {tensor.dtype}, but gradients need a floating-point dtype (Float16/BFloat16/Float32/Float64). Keep integer data out of the differentiated parameters.");
+            keys[i] = path;
+            // A tensor that is already part of a graph (an outer ValueAndGrad with createGraph) stays
+            // connected through an alias, so the gradient can itself be differentiated. Otherwise a
+            // detached copy becomes a fresh leaf: the caller's tensor is never touched.
+            leaves[i] = createGraph && tensor.requires_grad ? tensor.alias() : tensor.detach().requires_grad_(true);
+            i++;
+        }
+
+        var leafParams = Params.Create(keys.Select((k, j) => new KeyValuePair<string, Tensor>(k, leaves[j])));
+        Tensor value;
+        TAux aux;
+        using (torch.enable_grad())
+        {
+            (value, aux) = loss(leafParams);
+        }
+        if (value is null) throw new GradientException("The loss function returned null instead of a scalar tensor.");
+        if (value.numel() != 1)
+            throw new GradientException(
+                $"The loss must be a scalar (one element) but has shape {ShapeText.Format(value.shape)}. Reduce it, e.g. with .mean() or .sum().");
+        if (!value.is_floating_point())
+            throw new GradientException($"The loss must be floating point but its dtype is {value.dtype}.");
+
+        Tensor[] grads;
+        if (leaves.Length == 0 || !value.requires_grad)
+        {
+            // The loss does not depend on any parameter (or there are none): every gradient is zero.
+            grads = leaves.Select(l => torch.zeros_like(l, requires_grad: false)).ToArray();
+        }
+        else
+        {
+            var raw = torch.autograd.grad([value], leaves, retain_graph: createGraph, create_graph: createGraph, allow_unused: true);
+            grads = new Tensor[leaves.Length];
+            for (var j = 0; j < leaves.Length; j++)
+            {
+                var g = raw[j];
+                grads[j] = g is null || g.IsInvalid ? torch.zeros_like(leaves[j], requires_grad: false)
+                    : createGraph ? g : g.detach();
+            }
+        }
+
+        var result = Params.Create(keys.Select((k, j) => new KeyValuePair<string, Tensor>(k, grads[j])));
+        return (createGraph ? value : value.detach(), aux, result);
+    }
+}

@@ -1,0 +1,85 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Layers;
+
+/// <summary>
+/// The activation functions used with the layers (JAX's <c>jax.nn</c> names in PascalCase). Each is a
+/// plain <c>Tensor → Tensor</c> function, so it can be passed where a <see cref="Func{Tensor, Tensor}"/> is
+/// expected (e.g. <see cref="MLP.Create"/>).
+/// </summary>
+public static class Activations
+{
+    /// <summary>max(x, 0).</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>The activation.</returns>
+    public static Tensor Relu(Tensor x) => nn.functional.relu(x);
+
+    /// <summary>
+    /// The Gaussian error linear unit. Like <c>jax.nn.gelu</c>, the tanh approximation is the default;
+    /// pass <paramref name="approximate"/> = false for the exact erf form (PyTorch's default).
+    /// </summary>
+    /// <param name="x">The input.</param>
+    /// <param name="approximate">Use <c>0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))</c>.</param>
+    /// <returns>The activation.</returns>
+    public static Tensor Gelu(Tensor x, bool approximate = true) =>
+        nn.functional.gelu(x, approximate ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
+
+    /// <summary>x·sigmoid(x) (also called swish).</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>The activation.</returns>
+    public static Tensor Silu(Tensor x) => nn.functional.silu(x);
+
+    /// <summary>1 / (1 + exp(-x)).</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>The activation.</returns>
+    public static Tensor Sigmoid(Tensor x) => torch.sigmoid(x);
+
+    /// <summary>The hyperbolic tangent.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>The activation.</returns>
+    public static Tensor Tanh(Tensor x) => torch.tanh(x);
+
+    /// <summary>exp(x) / Σ exp(x) along <paramref name="dim"/>.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="dim">The axis to normalise over; default the last.</param>
+    /// <returns>Probabilities summing to one along <paramref name="dim"/>.</returns>
+    public static Tensor Softmax(Tensor x, long dim = -1) => x.softmax(dim);
+
+    /// <summary>x − logΣexp(x) along <paramref name="dim"/>, computed stably.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="dim">The axis; default the last.</param>
+    /// <returns>Log-probabilities.</returns>
+    public static Tensor LogSoftmax(Tensor x, long dim = -1) => x.log_softmax(dim);
+
+    /// <summary>
+    /// One-hot encodes integer labels: the result has one more (last) axis of size
+    /// <paramref name="numClasses"/>, with 1 at each label.
+    /// </summary>
+    /// <param name="labels">Integer labels in [0, <paramref name="numClasses"/>).</param>
+    /// <param name="numClasses">The number of classes.</param>
+    /// <param name="dtype">The result's element type; default <see cref="ScalarType.Float32"/>.</param>
+    /// <returns>The one-hot tensor.</returns>
+    /// <exception cref="LayerInputException">The labels are not integers or are out of range.</exception>
+    public static Tensor OneHot(Tensor labels, long numClasses, ScalarType dtype = ScalarType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        CheckLabels(labels, numClasses, nameof(OneHot));
+        using var asLong = labels.to_type(ScalarType.Int64);
+        using var hot = nn.functional.one_hot(asLong, numClasses);
+        return hot.to_type(dtype);
+    }
+
+    internal static void CheckLabels(Tensor labels, long numClasses, string function)
+    {
+        if (numClasses < 1)
+            throw new LayerInputException(function, $"needs at least one class, got numClasses = {numClasses}.");
+        if (labels.is_floating_point() || labels.dtype == ScalarType.Bool || labels.is_complex())
+            throw new LayerInputException(function, $"needs integer labels, got dtype {labels.dtype}. Convert class indices with .to_type(ScalarType.Int64).");
+        if (labels.numel() == 0) return;
+        var min = labels.min().item<long>();
+        var max = labels.max().item<long>();
+        if (min < 0 || max >= numClasses)
+            throw new LayerInputException(function, $"labels must lie in [0, {numClasses}), got values from {min} to {max}.");
+    }
+}

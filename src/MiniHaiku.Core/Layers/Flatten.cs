@@ -1,0 +1,50 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Layers;
+
+/// <summary>
+/// Flattens all but the first <see cref="PreserveDims"/> axes (Haiku's <c>hk.Flatten</c>):
+/// <c>[B, H, W, C]</c> becomes <c>[B, H·W·C]</c>. Has no parameters. An input with no more than
+/// <see cref="PreserveDims"/> axes is returned unchanged.
+/// </summary>
+/// <param name="Name">The module's name.</param>
+/// <param name="PreserveDims">How many leading axes to keep.</param>
+public sealed record Flatten(ModuleName Name, int PreserveDims) : Module(Name)
+{
+    /// <summary>Creates a flatten module.</summary>
+    /// <param name="preserveDims">How many leading axes to keep (at least 1).</param>
+    /// <param name="name">An explicit module name, or null for <c>Flatten_n</c>.</param>
+    /// <returns>A model producing the module.</returns>
+    public static Model<Flatten> Create(int preserveDims = 1, string? name = null)
+    {
+        if (preserveDims < 1) throw new LayerConfigurationException(nameof(Flatten), $"preserveDims must be at least 1, got {preserveDims}.");
+        return Hk.Module(n => new Flatten(n, preserveDims), name);
+    }
+
+    /// <summary>Flattens the trailing axes.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A model producing the flattened input.</returns>
+    public Model<Tensor> Call(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var shape = x.shape;
+        if (shape.Length <= PreserveDims) return Method(Hk.Pure(x));
+        long rest = 1;
+        for (var i = PreserveDims; i < shape.Length; i++) rest *= shape[i];
+        return Method(Hk.Pure(x.reshape([.. shape[..PreserveDims], rest])));
+    }
+}
+
+public static partial class LayerExtensions
+{
+    /// <summary>Creates the flatten module and calls it.</summary>
+    /// <param name="flatten">The model creating the module.</param>
+    /// <param name="x">The input.</param>
+    /// <returns>A model producing the output.</returns>
+    public static Model<Tensor> Call(this Model<Flatten> flatten, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(flatten);
+        return flatten.SelectMany(f => f.Call(x));
+    }
+}

@@ -1,0 +1,65 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Layers;
+
+/// <summary>
+/// A dense layer <c>y = x·w + b</c> (Haiku's <c>hk.Linear</c>). Parameters: <c>w</c> of shape
+/// <c>[in, out]</c> (default truncated normal with stddev <c>1/√in</c>) and, with a bias, <c>b</c> of
+/// shape <c>[out]</c> (default zeros), both with the input's dtype, at
+/// <c>{path}/__call__/w</c> and <c>{path}/__call__/b</c>.
+/// </summary>
+/// <param name="Name">The module's name.</param>
+/// <param name="OutputSize">The number of output features.</param>
+/// <param name="WithBias">Whether to add the bias <c>b</c>.</param>
+/// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
+/// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
+public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Initializer? WInit, Initializer? BInit) : Module(Name)
+{
+    /// <summary>Creates a linear layer.</summary>
+    /// <param name="outputSize">The number of output features (positive).</param>
+    /// <param name="withBias">Whether to add a bias.</param>
+    /// <param name="wInit">The initializer of <c>w</c>; default truncated normal with stddev 1/√in.</param>
+    /// <param name="bInit">The initializer of <c>b</c>; default zeros.</param>
+    /// <param name="name">An explicit module name, or null for <c>Linear_n</c>.</param>
+    /// <returns>A model producing the module.</returns>
+    /// <exception cref="LayerConfigurationException"><paramref name="outputSize"/> is not positive.</exception>
+    public static Model<Linear> Create(int outputSize, bool withBias = true, Initializer? wInit = null, Initializer? bInit = null, string? name = null)
+    {
+        if (outputSize < 1) throw new LayerConfigurationException(nameof(Linear), $"outputSize must be positive, got {outputSize}.");
+        return Hk.Module(n => new Linear(n, outputSize, withBias, wInit, bInit), name);
+    }
+
+    /// <summary>Applies the layer to the last axis of <paramref name="x"/>.</summary>
+    /// <param name="x">An input of shape <c>[..., in]</c> (at least one axis).</param>
+    /// <returns>A model producing <c>[..., out]</c>.</returns>
+    /// <exception cref="LayerInputException"><paramref name="x"/> is a scalar.</exception>
+    public Model<Tensor> Call(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var shape = x.shape;
+        if (shape.Length == 0) throw new LayerInputException(Name.Path, "Linear needs an input with at least one axis, got a scalar.");
+        var inSize = shape[^1];
+        var dtype = x.dtype;
+        var w = Hk.GetParam("w", [inSize, OutputSize], WInit ?? Initializers.TruncatedNormal(1.0 / Math.Sqrt(inSize)), dtype);
+        if (!WithBias) return Method(w.Select(x.matmul));
+        return Method(
+            from wv in w
+            from b in Hk.GetParam("b", [OutputSize], BInit ?? Initializers.Zeros(), dtype)
+            select x.matmul(wv).add_(b));
+    }
+}
+
+/// <summary>One-step helpers so a layer can be created and called in one query line.</summary>
+public static partial class LayerExtensions
+{
+    /// <summary>Creates the linear layer and calls it: <c>from y in Linear.Create(10).Call(x)</c>.</summary>
+    /// <param name="layer">The model creating the layer.</param>
+    /// <param name="x">The input.</param>
+    /// <returns>A model producing the output.</returns>
+    public static Model<Tensor> Call(this Model<Linear> layer, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return layer.SelectMany(l => l.Call(x));
+    }
+}

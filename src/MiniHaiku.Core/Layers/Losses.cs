@@ -1,0 +1,72 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Layers;
+
+/// <summary>Loss functions that return a scalar (the mean over the batch) ready for differentiation.</summary>
+public static class Losses
+{
+    /// <summary>
+    /// The mean softmax cross-entropy between <paramref name="logits"/> <c>[..., classes]</c> and integer
+    /// <paramref name="labels"/> <c>[...]</c>. With label smoothing ε the target is
+    /// <c>(1 − ε)·onehot + ε / classes</c> (as optax's <c>smooth_labels</c>).
+    /// </summary>
+    /// <param name="logits">Unnormalised scores; the last axis holds the classes.</param>
+    /// <param name="labels">Integer class indices with the shape of <paramref name="logits"/> minus its last axis.</param>
+    /// <param name="labelSmoothing">ε in [0, 1]; 0 for plain cross-entropy.</param>
+    /// <returns>A scalar: the mean loss.</returns>
+    /// <exception cref="LayerInputException">Shapes disagree or labels are out of range.</exception>
+    public static Tensor SoftmaxCrossEntropy(Tensor logits, Tensor labels, double labelSmoothing = 0.0)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(labels);
+        const string name = nameof(SoftmaxCrossEntropy);
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+            throw new LayerInputException(name, $"label smoothing must be in [0, 1], got {labelSmoothing}.");
+        long[] ls = logits.shape, ys = labels.shape;
+        if (ls.Length == 0 || !ShapeText.SameShape(ls[..^1], ys))
+            throw new LayerInputException(name,
+                $"logits {ShapeText.Format(ls)} need labels of shape {ShapeText.Format(ls.Length == 0 ? ls : ls[..^1])} (one integer per row), got {ShapeText.Format(ys)}.");
+        var classes = ls[^1];
+        Activations.CheckLabels(labels, classes, name);
+        using var scope = torch.NewDisposeScope();
+        var logp = logits.log_softmax(-1);
+        var nll = -logp.gather(-1, labels.to_type(ScalarType.Int64).unsqueeze(-1)).squeeze(-1);
+        var loss = labelSmoothing == 0
+            ? nll
+            : nll * (1 - labelSmoothing) - logp.mean([-1L]) * labelSmoothing;
+        return loss.mean().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The mean softmax cross-entropy against target probabilities of the same shape as the logits.</summary>
+    /// <param name="logits">Unnormalised scores; the last axis holds the classes.</param>
+    /// <param name="targets">Probabilities (each row sums to one), same shape as <paramref name="logits"/>.</param>
+    /// <returns>A scalar: the mean loss.</returns>
+    /// <exception cref="LayerInputException">The shapes differ.</exception>
+    public static Tensor SoftmaxCrossEntropyWithProbabilities(Tensor logits, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (!ShapeText.SameShape(logits.shape, targets.shape))
+            throw new LayerInputException(nameof(SoftmaxCrossEntropyWithProbabilities),
+                $"logits {ShapeText.Format(logits.shape)} and targets {ShapeText.Format(targets.shape)} must have the same shape.");
+        using var scope = torch.NewDisposeScope();
+        return (-(targets * logits.log_softmax(-1)).sum(-1)).mean().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The mean squared error, averaged over every element.</summary>
+    /// <param name="predictions">The predictions.</param>
+    /// <param name="targets">The targets, same shape.</param>
+    /// <returns>A scalar: mean((predictions − targets)²).</returns>
+    /// <exception cref="LayerInputException">The shapes differ.</exception>
+    public static Tensor Mse(Tensor predictions, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (!ShapeText.SameShape(predictions.shape, targets.shape))
+            throw new LayerInputException(nameof(Mse),
+                $"predictions {ShapeText.Format(predictions.shape)} and targets {ShapeText.Format(targets.shape)} must have the same shape.");
+        using var scope = torch.NewDisposeScope();
+        return (predictions - targets).square().mean().MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,63 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Layers;
+
+/// <summary>
+/// Reshapes all but the first <see cref="PreserveDims"/> axes to <see cref="OutputShape"/> (Haiku's
+/// <c>hk.Reshape</c>); one entry of <see cref="OutputShape"/> may be -1 to be inferred. No parameters.
+/// </summary>
+/// <param name="Name">The module's name.</param>
+/// <param name="OutputShape">The shape of the trailing axes.</param>
+/// <param name="PreserveDims">How many leading axes to keep.</param>
+public sealed record Reshape(ModuleName Name, IReadOnlyList<long> OutputShape, int PreserveDims) : Module(Name)
+{
+    /// <summary>Creates a reshape module.</summary>
+    /// <param name="outputShape">The trailing shape; at most one -1.</param>
+    /// <param name="preserveDims">How many leading axes to keep (at least 0).</param>
+    /// <param name="name">An explicit module name, or null for <c>Reshape_n</c>.</param>
+    /// <returns>A model producing the module.</returns>
+    public static Model<Reshape> Create(IReadOnlyList<long> outputShape, int preserveDims = 1, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(outputShape);
+        if (preserveDims < 0) throw new LayerConfigurationException(nameof(Reshape), $"preserveDims must be non-negative, got {preserveDims}.");
+        if (outputShape.Count(d => d == -1) > 1 || outputShape.Any(d => d < -1 || d == 0))
+            throw new LayerConfigurationException(nameof(Reshape), $"outputShape {ShapeText.Format(outputShape)} must hold positive sizes and at most one -1.");
+        var copy = outputShape.ToArray();
+        return Hk.Module(n => new Reshape(n, copy, preserveDims), name);
+    }
+
+    /// <summary>Reshapes the trailing axes.</summary>
+    /// <param name="x">The input, with at least <see cref="PreserveDims"/> axes.</param>
+    /// <returns>A model producing the reshaped input.</returns>
+    /// <exception cref="LayerInputException">The element counts do not match.</exception>
+    public Model<Tensor> Call(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var shape = x.shape;
+        if (shape.Length < PreserveDims)
+            throw new LayerInputException(Name.Path, $"input {ShapeText.Format(shape)} has fewer than {PreserveDims} axes to preserve.");
+        long rest = 1, known = 1;
+        for (var i = PreserveDims; i < shape.Length; i++) rest *= shape[i];
+        foreach (var d in OutputShape) if (d != -1) known *= d;
+        var target = OutputShape.ToArray();
+        var inferred = Array.IndexOf(target, -1L);
+        if (inferred >= 0 ? known == 0 || rest % known != 0 : known != rest)
+            throw new LayerInputException(Name.Path, $"cannot reshape the trailing axes of {ShapeText.Format(shape)} ({rest} elements) to {ShapeText.Format(target)}.");
+        if (inferred >= 0) target[inferred] = rest / known;
+        return Method(Hk.Pure(x.reshape([.. shape[..PreserveDims], .. target])));
+    }
+}
+
+public static partial class LayerExtensions
+{
+    /// <summary>Creates the reshape module and calls it.</summary>
+    /// <param name="reshape">The model creating the module.</param>
+    /// <param name="x">The input.</param>
+    /// <returns>A model producing the output.</returns>
+    public static Model<Tensor> Call(this Model<Reshape> reshape, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(reshape);
+        return reshape.SelectMany(r => r.Call(x));
+    }
+}

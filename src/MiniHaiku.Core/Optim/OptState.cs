@@ -1,0 +1,97 @@
+using System.Collections.Immutable;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Optim;
+
+/// <summary>
+/// The immutable state of a <see cref="GradientTransformation"/>: a step count, named per-parameter
+/// slots (e.g. Adam's <c>mu</c> and <c>nu</c>, each a <see cref="Params"/> with the parameters' keys)
+/// and the states of inner transformations (for <see cref="Optimizers.Chain"/> and friends).
+/// </summary>
+/// <param name="Count">How many updates this transformation has made.</param>
+/// <param name="Slots">Per-parameter accumulators by slot name.</param>
+/// <param name="Inner">The states of inner transformations, in order.</param>
+public sealed record OptState(long Count, ImmutableSortedDictionary<string, Params> Slots, ImmutableList<OptState> Inner)
+{
+    private const string CountKey = "count";
+
+    /// <summary>The state of a stateless transformation.</summary>
+    public static OptState Empty { get; } = new(0, ImmutableSortedDictionary.Create<string, Params>(StringComparer.Ordinal), []);
+
+    /// <summary>A state with only slots (count zero, no inner states).</summary>
+    /// <param name="slots">Slot name and per-parameter tensors.</param>
+    /// <returns>The state.</returns>
+    public static OptState WithSlots(params (string Name, Params Values)[] slots) =>
+        Empty with { Slots = slots.ToImmutableSortedDictionary(s => s.Name, s => s.Values, StringComparer.Ordinal) };
+
+    /// <summary>A state that only holds inner states.</summary>
+    /// <param name="inner">The inner states.</param>
+    /// <returns>The state.</returns>
+    public static OptState Of(IEnumerable<OptState> inner) => Empty with { Inner = inner.ToImmutableList() };
+
+    /// <summary>The slot <paramref name="name"/>.</summary>
+    /// <param name="name">The slot name, e.g. <c>mu</c>.</param>
+    /// <returns>Its per-parameter tensors.</returns>
+    public Params Slot(string name) => Slots.TryGetValue(name, out var p) ? p
+        : throw new MiniHaikuException($"This optimizer state has no slot '{name}' (it has: {string.Join(", ", Slots.Keys)}). Was it made by a different optimizer?");
+
+    /// <summary>Every tensor this state holds (slots of this and inner states), e.g. to dispose them.</summary>
+    /// <returns>The tensors.</returns>
+    public IEnumerable<Tensor> Tensors() =>
+        Slots.Values.SelectMany(p => p.Values).Concat(Inner.SelectMany(i => i.Tensors()));
+
+    /// <summary>
+    /// Flattens the state into one <see cref="Params"/> (e.g. for a checkpoint): slot tensors under
+    /// <c>{prefix}{slot}/{path}</c>, the count as an int64 scalar under <c>{prefix}count</c>, inner
+    /// states under <c>{prefix}{index}/</c>.
+    /// </summary>
+    /// <param name="prefix">Prepended to every key.</param>
+    /// <returns>The flat map.</returns>
+    public Params ToParams(string prefix = "")
+    {
+        var entries = new List<KeyValuePair<string, Tensor>>();
+        Flatten(prefix, entries);
+        return Params.Create(entries);
+    }
+
+    private void Flatten(string prefix, List<KeyValuePair<string, Tensor>> into)
+    {
+        into.Add(new(prefix + CountKey, torch.tensor(Count, ScalarType.Int64)));
+        foreach (var (slot, values) in Slots)
+            foreach (var (path, t) in values) into.Add(new(prefix + slot + "/" + path, t));
+        for (var i = 0; i < Inner.Count; i++) Inner[i].Flatten(prefix + i + "/", into);
+    }
+
+    /// <summary>
+    /// Rebuilds a state from <see cref="ToParams"/>'s output, taking its structure (slots, keys,
+    /// shapes, dtypes) from <paramref name="template"/> (e.g. <c>optimizer.Init(params)</c>).
+    /// </summary>
+    /// <param name="flat">The flat map.</param>
+    /// <param name="template">A state of the same optimizer for the same parameters.</param>
+    /// <param name="prefix">The prefix used when flattening.</param>
+    /// <returns>The state holding <paramref name="flat"/>'s tensors.</returns>
+    /// <exception cref="MiniHaikuException">An entry is missing or has a different shape or dtype.</exception>
+    public static OptState FromParams(Params flat, OptState template, string prefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(flat);
+        ArgumentNullException.ThrowIfNull(template);
+        if (!flat.TryGetValue(prefix + CountKey, out var countTensor))
+            throw new MiniHaikuException($"Optimizer state entry '{prefix + CountKey}' is missing.");
+        if (countTensor.numel() != 1 || countTensor.dtype != ScalarType.Int64)
+            throw new MiniHaikuException($"Optimizer state entry '{prefix + CountKey}' must be a one-element int64 tensor, got {ShapeText.Format(countTensor.shape)} {countTensor.dtype}.");
+        var slots = template.Slots.ToImmutableSortedDictionary(
+            kv => kv.Key,
+            kv => kv.Value.Map((path, t) =>
+            {
+                var key = prefix + kv.Key + "/" + path;
+                if (!flat.TryGetValue(key, out var v)) throw new MissingParameterException(key, flat.Nearest(key), "optimizer state");
+                if (!ShapeText.SameShape(v.shape, t.shape)) throw new ShapeMismatchException(key, t.shape, v.shape, "The optimizer state was saved for different parameters.");
+                if (v.dtype != t.dtype) throw new MiniHaikuException($"Optimizer state entry '{key}' has dtype {v.dtype} but {t.dtype} is expected.");
+                return v;
+            }),
+            StringComparer.Ordinal);
+        var inner = template.Inner.Select((s, i) => FromParams(flat, s, prefix + i + "/")).ToImmutableList();
+        return new OptState(countTensor.item<long>(), slots, inner);
+    }
+}

@@ -1,0 +1,42 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Optim;
+
+public static partial class Optimizers
+{
+    /// <summary>
+    /// Applies <paramref name="inner"/> only to the parameters whose path satisfies
+    /// <paramref name="mask"/> (<c>optax.masked</c>); the others' gradients pass through unchanged.
+    /// The inner state covers the masked parameters only.
+    /// </summary>
+    /// <param name="inner">The transformation for the selected parameters.</param>
+    /// <param name="mask">Selects parameters by path.</param>
+    /// <returns>The transformation.</returns>
+    public static GradientTransformation Masked(GradientTransformation inner, Func<string, bool> mask)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(mask);
+        return new(
+            p => OptState.Of([inner.InitFunction(p.Where(mask))]),
+            (grads, s, p) =>
+            {
+                if (s.Inner.Count != 1) throw new MiniHaikuException("Masked got a state made by a different optimizer.");
+                var (updates, innerState) = inner.UpdateFunction(grads.Where(mask), s.Inner[0], p?.Where(mask));
+                return (grads.Merge(updates), OptState.Of([innerState]));
+            });
+    }
+
+    /// <summary>
+    /// Trains every parameter with <paramref name="inner"/> except those whose path satisfies
+    /// <paramref name="isFrozen"/>, which get zero updates (and no optimizer state).
+    /// </summary>
+    /// <param name="inner">The optimizer for the trainable parameters.</param>
+    /// <param name="isFrozen">Selects the parameters to freeze by path.</param>
+    /// <returns>The transformation.</returns>
+    public static GradientTransformation Frozen(GradientTransformation inner, Func<string, bool> isFrozen)
+    {
+        ArgumentNullException.ThrowIfNull(isFrozen);
+        return Chain(Masked(inner, path => !isFrozen(path)), Masked(SetToZero(), isFrozen));
+    }
+}

@@ -1,0 +1,45 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Optim;
+
+public static partial class Optimizers
+{
+    /// <summary>Multiplies every update by <paramref name="factor"/> (<c>optax.scale</c>). Stateless.</summary>
+    /// <param name="factor">The factor.</param>
+    /// <returns>The transformation.</returns>
+    public static GradientTransformation Scale(double factor) =>
+        new(_ => OptState.Empty, (g, s, _) => (g.Map(t => t * factor), s));
+
+    /// <summary>
+    /// Multiplies every update by <c>-learningRate(count)</c> (<c>optax.scale_by_learning_rate</c>):
+    /// the last link of a descent optimizer. Counts its own updates from 0.
+    /// </summary>
+    /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
+    /// <returns>The transformation.</returns>
+    public static GradientTransformation ScaleByLearningRate(Schedule learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(learningRate);
+        return new(_ => OptState.Empty, (g, s, _) =>
+        {
+            var lr = learningRate.ValueAt(s.Count);
+            return (g.Map(t => t * -lr), s with { Count = s.Count + 1 });
+        });
+    }
+
+    /// <summary>Adds <c>weightDecay * param</c> to every update (<c>optax.add_decayed_weights</c>). Needs the parameters.</summary>
+    /// <param name="weightDecay">The decay coefficient.</param>
+    /// <returns>The transformation.</returns>
+    public static GradientTransformation AddDecayedWeights(double weightDecay) =>
+        new(_ => OptState.Empty, (g, s, p) =>
+        {
+            if (weightDecay == 0) return (g, s);
+            var ps = RequireParams(p, nameof(AddDecayedWeights));
+            return (g.Map((path, t) => t + ps[path] * weightDecay), s);
+        });
+
+    /// <summary>Replaces every update by zeros (<c>optax.set_to_zero</c>): combine with <see cref="Masked"/> to freeze parameters.</summary>
+    /// <returns>The transformation.</returns>
+    public static GradientTransformation SetToZero() =>
+        new(_ => OptState.Empty, (g, s, _) => (g.ZerosLike(), s));
+}

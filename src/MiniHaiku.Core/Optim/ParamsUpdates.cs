@@ -1,0 +1,52 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Optim;
+
+/// <summary>Tree operations on <see cref="Params"/> used by optimizers.</summary>
+public static class ParamsUpdates
+{
+    /// <summary>Adds <paramref name="updates"/> to <paramref name="parameters"/> (<c>optax.apply_updates</c>): a new map, inputs unchanged.</summary>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="updates">Updates with the same keys (from <see cref="GradientTransformation.Update"/>).</param>
+    /// <returns>The updated parameters, each in its original dtype.</returns>
+    /// <exception cref="MiniHaikuException">The key sets differ.</exception>
+    public static Params ApplyUpdates(this Params parameters, Params updates)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(updates);
+        using var noGrad = torch.no_grad();
+        return parameters.Zip(updates, (p, u) => u.dtype == p.dtype ? p + u : (p + u).to_type(p.dtype));
+    }
+
+    /// <summary>The L2 norm over every tensor of the map (<c>optax.global_norm</c>), as a float64 scalar tensor.</summary>
+    /// <param name="tree">The tensors.</param>
+    /// <returns>sqrt(sum of squares of every element).</returns>
+    public static Tensor GlobalNorm(this Params tree)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        using var noGrad = torch.no_grad();
+        var total = torch.zeros([], ScalarType.Float64);
+        foreach (var t in tree.Values) total = total + t.to_type(ScalarType.Float64).square().sum();
+        return total.sqrt();
+    }
+
+    /// <summary>A map of zeros with the keys, shapes and dtypes of <paramref name="tree"/>.</summary>
+    /// <param name="tree">The template.</param>
+    /// <returns>The zeros.</returns>
+    public static Params ZerosLike(this Params tree)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        return tree.Map(t => torch.zeros_like(t, requires_grad: false));
+    }
+
+    /// <summary>A map filled with <paramref name="value"/> with the keys, shapes and dtypes of <paramref name="tree"/>.</summary>
+    /// <param name="tree">The template.</param>
+    /// <param name="value">The fill value.</param>
+    /// <returns>The filled map.</returns>
+    public static Params FullLike(this Params tree, double value)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        return tree.Map(t => torch.full_like(t, value, requires_grad: false));
+    }
+}
