@@ -3,7 +3,7 @@ using MiniHaiku.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>
 /// A transformed model with its current parameters and state: evaluates a data set in batches

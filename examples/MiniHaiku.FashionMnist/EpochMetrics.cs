@@ -1,4 +1,4 @@
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>What one epoch of training measured.</summary>
 /// <param name="Epoch">1-based epoch number.</param>

@@ -1,7 +1,7 @@
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>Turns any failure into a one-paragraph message and an exit code (never a stack trace).</summary>
 public static class ErrorReport

@@ -1,7 +1,7 @@
 using System.Globalization;
 using ScottPlot;
 
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>Writes the per-epoch metrics as CSV and as a PNG plot of loss and accuracy.</summary>
 public static class MetricsFiles

@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>What the models take: a batch of images and whether this is a training step.</summary>
 /// <param name="Images">float32 [B, 1, 28, 28] in [0, 1].</param>

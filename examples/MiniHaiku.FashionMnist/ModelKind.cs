@@ -1,4 +1,4 @@
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>The two architectures the example trains.</summary>
 public enum ModelKind

@@ -1,4 +1,4 @@
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>Parsing and naming of <see cref="ModelKind"/>.</summary>
 public static class ModelKinds

@@ -2,7 +2,7 @@ using MiniHaiku.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>The two Fashion-MNIST classifiers, written as MiniHaiku query expressions.</summary>
 public static class Models
@@ -13,7 +13,7 @@ public static class Models
     public static TransformedWithState<ModelInput, Tensor> Create(ModelKind kind) => kind switch
     {
         ModelKind.Mlp => Hk.TransformWithState<ModelInput, Tensor>(Mlp),
-        ModelKind.Cnn => Hk.TransformWithState<ModelInput, Tensor>(Cnn),
+        ModelKind.Cnn => throw new NotSupportedException("cnn pending layers"),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown model kind."),
     };
 

@@ -7,13 +7,13 @@ using Spectre.Console.Cli;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary><c>train</c>: trains a model, evaluating it on the test set after every epoch.</summary>
 public sealed class TrainCommand : Command<TrainSettings>
 {
     /// <inheritdoc />
-    protected override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
     {
         if (settings.Threads is { } threads) torch.set_num_threads(threads);
         var kind = settings.Kind;

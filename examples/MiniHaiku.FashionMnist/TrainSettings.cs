@@ -2,7 +2,7 @@ using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>The options of <c>train</c>.</summary>
 public sealed class TrainSettings : CommandSettings

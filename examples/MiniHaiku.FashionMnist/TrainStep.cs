@@ -3,7 +3,7 @@ using MiniHaiku.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>
 /// One optimizer step: loss and gradients (<see cref="Grad.ValueAndGradWithAux{TAux}"/>), Adam update,

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Spectre.Console;
 
-namespace MiniHaiku.FashionMnist;
+namespace MiniHaiku.FashionMnistExample;
 
 /// <summary>
 /// Shows training progress: a live Spectre.Console bar (epoch, step, loss, samples/s, ETA) on a
@@ -76,7 +76,7 @@ public sealed class TrainingProgress
         {
             if (step == lastPlainStep) return;
             lastPlainStep = step;
-            Console.WriteLine($"{Describe(epoch, step, loss, samplesPerSecond)}  ETA {FormatEta()}");
+            Console.WriteLine(Describe(epoch, step, loss, samplesPerSecond));
         }
     }
 
@@ -90,8 +90,7 @@ public sealed class TrainingProgress
             task.StopTask();
         }
         AnsiConsole.MarkupLineInterpolated(
-            $"[bold]epoch {metrics.Epoch}/{epochs}[/]  train loss {metrics.TrainLoss:F4}  train acc {metrics.TrainAccuracy:P2}  " +
-            $"[green]test acc {metrics.TestAccuracy:P2}[/]  test loss {metrics.TestLoss:F4}  {metrics.Seconds:F1}s  {metrics.SamplesPerSecond:N0} samples/s");
+            $"[bold]epoch {metrics.Epoch}/{epochs}[/]  train loss {metrics.TrainLoss:F4}  train acc {metrics.TrainAccuracy:F4}  [green]test acc {metrics.TestAccuracy:F4}[/]  test loss {metrics.TestLoss:F4}  {metrics.Seconds:F1}s  {metrics.SamplesPerSecond:N0} samples/s");
     }
 
     private string Describe(int epoch, long step, double loss, double samplesPerSecond) =>

@@ -57,6 +57,20 @@ public static class FashionMnist
         catch { train.Dispose(); throw; }
     }
 
+    /// <summary>Loads only the test split (10,000 images in the original) from <paramref name="directory"/>.</summary>
+    /// <param name="directory">A folder holding the test IDX files (gzip or plain).</param>
+    /// <returns>The test examples.</returns>
+    /// <exception cref="DataFileNotFoundException">The folder or a file is missing.</exception>
+    /// <exception cref="DataFormatException">A file is corrupt, truncated or has a wrong magic number.</exception>
+    /// <exception cref="DataMismatchException">The image and label counts differ.</exception>
+    public static LabeledImages LoadTest(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Directory.Exists(directory))
+            throw new DataFileNotFoundException(directory, $"The folder does not exist. It must hold {TestImagesFile} and {TestLabelsFile}.");
+        return LoadSplit(directory, TestImagesFile, TestLabelsFile);
+    }
+
     /// <summary>Loads one split from an image file and a label file.</summary>
     /// <param name="imagesPath">IDX images [N, 28, 28] (gzip or plain).</param>
     /// <param name="labelsPath">IDX labels [N] (gzip or plain).</param>

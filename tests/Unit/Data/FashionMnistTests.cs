@@ -46,6 +46,16 @@ public class FashionMnistTests : IDisposable
     }
 
     [Fact]
+    public void LoadTestReadsOnlyTheTestFiles()
+    {
+        WriteAll(train: 20, test: 10);
+        File.Delete(Path.Combine(files.Directory, FashionMnist.TrainImagesFile));
+        using var test = FashionMnist.LoadTest(files.Directory);
+        Assert.Equal(10, test.Count);
+        Assert.Equal([10L, 1, 28, 28], test.Images.shape);
+    }
+
+    [Fact]
     public void MissingFolderIsAClearError()
     {
         var dir = Path.Combine(files.Directory, "absent");
