@@ -1,0 +1,28 @@
+using MiniHaiku.Optim;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Training;
+
+/// <summary>
+/// Everything a training run carries from one step to the next: parameters, model state, optimizer
+/// state, the number of steps taken and the random key for the next step. Immutable; a step returns a
+/// new one.
+/// </summary>
+/// <param name="Params">The model parameters.</param>
+/// <param name="State">The model state (<see cref="Params.Empty"/> for stateless models).</param>
+/// <param name="OptState">The optimizer state.</param>
+/// <param name="Step">How many steps have been taken.</param>
+/// <param name="Rng">The key the next step splits its random key from.</param>
+public sealed record TrainState(Params Params, Params State, OptState OptState, long Step, RngKey Rng)
+{
+    /// <summary>Every tensor held by this state (parameters, model state, optimizer slots).</summary>
+    /// <returns>The tensors; a tensor shared by two parts appears twice.</returns>
+    public IEnumerable<Tensor> Tensors() => Params.Values.Concat(State.Values).Concat(OptState.Tensors());
+
+    /// <summary>Disposes every tensor of this state. Use only when nothing else holds them.</summary>
+    public void DisposeTensors()
+    {
+        foreach (var t in Tensors().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
+    }
+}
