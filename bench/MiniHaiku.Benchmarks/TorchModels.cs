@@ -30,9 +30,9 @@ public static class TorchModels
     /// <summary>conv3x3(32)-BN-ReLU-pool, conv3x3(64)-BN-ReLU-pool, dropout 0.25, dense 128, dropout 0.5, dense 10.</summary>
     public sealed class Cnn : Module<Tensor, Tensor>
     {
-        private readonly Conv2d conv1 = Conv2d(1, 32, 3, padding: 1);
+        private readonly Conv2d conv1 = Conv2d(1, 32, 3, padding: 1, bias: false);
         private readonly BatchNorm2d bn1 = BatchNorm2d(32);
-        private readonly Conv2d conv2 = Conv2d(32, 64, 3, padding: 1);
+        private readonly Conv2d conv2 = Conv2d(32, 64, 3, padding: 1, bias: false);
         private readonly BatchNorm2d bn2 = BatchNorm2d(64);
         private readonly Linear dense = Linear(64 * 7 * 7, 128);
         private readonly Linear logits = Linear(128, 10);

@@ -11,16 +11,16 @@ public static class MetricsFiles
     /// <param name="epochs">The metrics, in epoch order.</param>
     public static void WriteCsv(string path, IReadOnlyList<EpochMetrics> epochs)
     {
-        var lines = new List<string> { "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,samples_per_second" };
+        var lines = new List<string> { "epoch,train_loss,test_loss,test_accuracy,seconds,samples_per_second" };
         lines.AddRange(epochs.Select(e => string.Join(",",
             e.Epoch.ToString(CultureInfo.InvariantCulture),
-            F(e.TrainLoss), F(e.TrainAccuracy), F(e.TestLoss), F(e.TestAccuracy), F(e.Seconds), F(e.SamplesPerSecond))));
+            F(e.TrainLoss), F(e.TestLoss), F(e.TestAccuracy), F(e.Seconds), F(e.SamplesPerSecond))));
         var temp = path + ".tmp";
         File.WriteAllLines(temp, lines);
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>Writes a PNG with two panels: loss (train and test) and accuracy (train and test) per epoch.</summary>
+    /// <summary>Writes a PNG with two panels: loss (train and test) and test accuracy per epoch.</summary>
     /// <param name="path">The PNG file to write.</param>
     /// <param name="epochs">The metrics, in epoch order.</param>
     /// <param name="title">The title above the plots.</param>
@@ -40,7 +40,6 @@ public static class MetricsFiles
         loss.ShowLegend(Alignment.UpperRight);
 
         var accuracy = multi.GetPlot(1);
-        AddLine(accuracy, x, epochs.Select(e => e.TrainAccuracy).ToArray(), "train accuracy");
         AddLine(accuracy, x, epochs.Select(e => e.TestAccuracy).ToArray(), "test accuracy");
         accuracy.Title(title + " — accuracy");
         accuracy.XLabel("epoch");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MiniHaiku.Data;
 using MiniHaiku.Layers;
 using MiniHaiku.Optim;
+using MiniHaiku.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TorchSharp;
@@ -30,50 +31,43 @@ public sealed class TrainCommand : Command<TrainSettings>
         Params parameters, state;
         using (var example = trainData.Images.narrow(0, 0, Math.Min(2, trainData.Count)))
             (parameters, state) = model.Init(key.Fold("init"), new ModelInput(example, IsTraining: true));
-        var optimizer = Optimizers.Adam(settings.LearningRate);
-        var optState = optimizer.Init(parameters);
+        var stepsPerEpoch = (trainData.Count + settings.BatchSize - 1) / settings.BatchSize;
+        var totalSteps = stepsPerEpoch * settings.Epochs;
+        Schedule learningRate = settings.Schedule == "cosine"
+            ? Schedule.CosineDecay(settings.LearningRate, totalSteps)
+            : Schedule.Constant(settings.LearningRate);
+        var trainer = Trainer.ForModel(model, ((Tensor Images, Tensor Labels) batch, bool isTraining) => new ModelInput(batch.Images, isTraining),
+            (logits, batch) => Losses.SoftmaxCrossEntropy(logits, batch.Labels), Optimizers.Adam(learningRate), batch => batch.Labels.shape[0]);
+        var trainState = trainer.Init(parameters, settings.Seed, state);
         var parameterCount = parameters.ElementCount;
         AnsiConsole.MarkupLineInterpolated(
-            $"Model: {Models.Describe(kind)} — [bold]{parameterCount:N0}[/] parameters; Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs, seed {settings.Seed}, {torch.get_num_threads()} threads");
+            $"Model: {Models.Describe(kind)} — [bold]{parameterCount:N0}[/] parameters; Adam lr {settings.LearningRate} ({settings.Schedule}), batch {settings.BatchSize}, {settings.Epochs} epochs, seed {settings.Seed}, {torch.get_num_threads()} threads");
 
-        var stepsPerEpoch = (trainData.Count + settings.BatchSize - 1) / settings.BatchSize;
         var progress = new TrainingProgress(settings.Epochs, stepsPerEpoch);
         var history = new List<EpochMetrics>();
         var wall = Stopwatch.StartNew();
-        var step = new TrainStep(model, optimizer);
         progress.Run(() =>
         {
             for (var epoch = 1; epoch <= settings.Epochs; epoch++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 progress.StartEpoch(epoch);
                 var epochTimer = Stopwatch.StartNew();
+                var reporter = new EpochReporter(progress, epoch, trainState.Step, epochTimer, settings.BatchSize, trainData.Count);
                 using var generator = key.Fold("shuffle").Fold(epoch).CreateGenerator();
                 using var order = torch.randperm(trainData.Count, generator: generator);
-                double lossSum = 0;
-                long correct = 0, seen = 0;
-                for (long s = 0; s < stepsPerEpoch; s++)
-                {
-                    var start = s * settings.BatchSize;
-                    var length = Math.Min(settings.BatchSize, trainData.Count - start);
-                    using var indices = order.narrow(0, start, length);
-                    var (images, labels) = trainData.Batch(indices);
-                    var result = step.Run(ref parameters, ref state, ref optState, images, labels, key.Fold("dropout").Fold((epoch - 1) * stepsPerEpoch + s));
-                    images.Dispose();
-                    labels.Dispose();
-                    lossSum += result.Loss * length;
-                    correct += result.Correct;
-                    seen += length;
-                    progress.Step(epoch, s + 1, lossSum / seen, seen / epochTimer.Elapsed.TotalSeconds);
-                }
+                var next = trainer.Fit(trainState, Batches(trainData, order, settings.BatchSize), reporter, cancellationToken: cancellationToken);
+                DisposeSuperseded(trainState, next);
+                trainState = next;
                 var seconds = epochTimer.Elapsed.TotalSeconds;
-                var (testLoss, testAccuracy) = new Classifier(model, parameters, state).Evaluate(testData);
-                var metrics = new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, testLoss, testAccuracy, seconds, seen / seconds);
+                var (testLoss, testAccuracy) = new Classifier(model, trainState.Params, trainState.State).Evaluate(testData);
+                var metrics = new EpochMetrics(epoch, reporter.MeanLoss, testLoss, testAccuracy, seconds, trainData.Count / seconds);
                 history.Add(metrics);
                 progress.EndEpoch(metrics);
                 MetricsFiles.WriteCsv(Path.Combine(outDir, "metrics.csv"), history);
             }
         });
+        parameters = trainState.Params;
+        state = trainState.State;
         wall.Stop();
 
         var checkpointPath = Path.Combine(outDir, "model.safetensors");
@@ -94,8 +88,50 @@ public sealed class TrainCommand : Command<TrainSettings>
         table.AddRow("metrics", Markup.Escape(Path.Combine(outDir, "metrics.csv") + ", " + plotPath));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"test accuracy: {history[^1].TestAccuracy:F4}");
-        parameters.DisposeTensors();
-        state.DisposeTensors();
+        trainState.DisposeTensors();
         return 0;
+    }
+
+    /// <summary>The epoch's batches in <paramref name="order"/>; each batch is disposed once the next is requested.</summary>
+    private static IEnumerable<(Tensor Images, Tensor Labels)> Batches(LabeledImages data, Tensor order, int batchSize)
+    {
+        for (long start = 0; start < data.Count; start += batchSize)
+        {
+            var length = Math.Min(batchSize, data.Count - start);
+            (Tensor Images, Tensor Labels) batch;
+            using (var indices = order.narrow(0, start, length)) batch = data.Batch(indices);
+            try { yield return batch; }
+            finally
+            {
+                batch.Images.Dispose();
+                batch.Labels.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Disposes the tensors of <paramref name="old"/> that <paramref name="next"/> does not share.</summary>
+    private static void DisposeSuperseded(TrainState old, TrainState next)
+    {
+        var live = new HashSet<Tensor>(next.Tensors(), ReferenceEqualityComparer.Instance);
+        foreach (var t in old.Tensors().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>())
+            if (!live.Contains(t)) t.Dispose();
+    }
+
+    /// <summary>Turns the trainer's per-step reports into the epoch's running loss and the progress display.</summary>
+    private sealed class EpochReporter(TrainingProgress progress, int epoch, long firstStep, Stopwatch epochTimer, long batchSize, long epochSamples)
+        : IProgress<TrainProgress>
+    {
+        private double lossSum;
+        private long steps;
+
+        public double MeanLoss => steps == 0 ? double.NaN : lossSum / steps;
+
+        public void Report(TrainProgress value)
+        {
+            lossSum += value.Loss;
+            steps = value.Step - firstStep;
+            var samples = Math.Min(steps * batchSize, epochSamples);
+            progress.Step(epoch, steps, MeanLoss, samples / Math.Max(epochTimer.Elapsed.TotalSeconds, 1e-9));
+        }
     }
 }

@@ -31,6 +31,12 @@ public sealed class TrainSettings : CommandSettings
     [DefaultValue(1e-3)]
     public double LearningRate { get; init; } = 1e-3;
 
+    /// <summary>Learning-rate schedule.</summary>
+    [CommandOption("--schedule <KIND>")]
+    [Description("Learning-rate schedule: cosine (decay from --lr to 0 over the run) or constant.")]
+    [DefaultValue("cosine")]
+    public string Schedule { get; init; } = "cosine";
+
     /// <summary>Seed of initialization, shuffling and dropout.</summary>
     [CommandOption("-s|--seed <S>")]
     [Description("Seed for initialization, shuffling and dropout (same seed, same run).")]
@@ -62,6 +68,7 @@ public sealed class TrainSettings : CommandSettings
         if (Epochs < 1) return ValidationResult.Error($"--epochs must be at least 1, got {Epochs}.");
         if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1, got {BatchSize}.");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return ValidationResult.Error($"--lr must be a positive number, got {LearningRate}.");
+        if (Schedule is not ("cosine" or "constant")) return ValidationResult.Error($"--schedule must be cosine or constant, got '{Schedule}'.");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1, got {Threads}.");
         return ValidationResult.Success();
     }

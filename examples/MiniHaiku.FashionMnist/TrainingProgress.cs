@@ -90,7 +90,7 @@ public sealed class TrainingProgress
             task.StopTask();
         }
         AnsiConsole.MarkupLineInterpolated(
-            $"[bold]epoch {metrics.Epoch}/{epochs}[/]  train loss {metrics.TrainLoss:F4}  train acc {metrics.TrainAccuracy:F4}  [green]test acc {metrics.TestAccuracy:F4}[/]  test loss {metrics.TestLoss:F4}  {metrics.Seconds:F1}s  {metrics.SamplesPerSecond:N0} samples/s");
+            $"[bold]epoch {metrics.Epoch}/{epochs}[/]  train loss {metrics.TrainLoss:F4}  [green]test acc {metrics.TestAccuracy:F4}[/]  test loss {metrics.TestLoss:F4}  {metrics.Seconds:F1}s  {metrics.SamplesPerSecond:N0} samples/s");
     }
 
     private string Describe(int epoch, long step, double loss, double samplesPerSecond) =>
