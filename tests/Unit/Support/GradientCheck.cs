@@ -60,10 +60,10 @@ public static class GradientCheck
         return torch.randn(shape, dtype: ScalarType.Float64, generator: g);
     }
 
-    public static void AssertClose(Tensor expected, Tensor actual, double rtol = 1e-10, double atol = 1e-10)
+    public static void AssertClose(Tensor expected, Tensor actual, double rtol = 1e-10, double atol = 1e-10, string? because = null)
     {
         Assert.Equal(expected.shape, actual.shape);
-        var diff = (expected - actual).abs().max().item<double>();
-        Assert.True(expected.allclose(actual, rtol, atol), $"max abs difference {diff:G6}");
+        var diff = (expected - actual).abs().max().to_type(ScalarType.Float64).item<double>();
+        Assert.True(expected.allclose(actual, rtol, atol), $"{because} max abs difference {diff:G6}");
     }
 }

@@ -1,0 +1,39 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Layers;
+
+/// <summary>The window arithmetic shared by <see cref="MaxPool"/> and <see cref="AvgPool"/>.</summary>
+internal static class Pooling
+{
+    public static (long[] Window, long[] Stride, Pad Padding) Validate(string layer, IReadOnlyList<int> window, IReadOnlyList<int>? stride, Pad? padding)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var w = ConvOps.Positive(layer, "windowShape", window, 2);
+        var s = stride is null ? w : ConvOps.Positive(layer, "stride", stride, 2);
+        var p = padding ?? Pad.Valid;
+        p.Validate(layer, 2);
+        return (w, s, p);
+    }
+
+    public static Tensor Run(Tensor x, string path, string layer, DataFormat format, long[] window, long[] stride, Pad padding, bool max)
+    {
+        var (input, unbatched) = ConvOps.ToBatchedChannelsFirst(x, 2, format, path, layer);
+        var pads = ConvOps.Pads(padding, input.shape, window, stride, null);
+        var noPadding = pads.All(p => p.Low == 0 && p.High == 0);
+        Tensor y;
+        if (max)
+            y = nn.functional.max_pool2d(ConvOps.PadSpatial(input, pads, double.NegativeInfinity), window, stride);
+        else if (noPadding)
+            y = nn.functional.avg_pool2d(input, window, stride);
+        else
+        {
+            // Average over the real elements only (Haiku's SAME avg_pool): divide by the window's valid count.
+            var sums = nn.functional.avg_pool2d(ConvOps.PadSpatial(input, pads), window, stride);
+            using var ones = torch.ones([1, 1, input.shape[2], input.shape[3]], dtype: input.dtype);
+            using var counts = nn.functional.avg_pool2d(ConvOps.PadSpatial(ones, pads), window, stride);
+            y = sums / counts;
+        }
+        return ConvOps.FromBatchedChannelsFirst(y, format, unbatched);
+    }
+}
