@@ -47,6 +47,13 @@ public sealed record Frame
     /// <summary>The parameter paths <c>Apply</c> has read so far.</summary>
     public ImmutableHashSet<string> ReadParams { get; init; } = ImmutableHashSet.Create<string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The module method calls recorded so far, or null when not recording (the default: recording
+    /// costs one null check per method call when off). Set to an empty list to record, as
+    /// <c>Summary.Tabulate</c> does.
+    /// </summary>
+    public System.Collections.Immutable.ImmutableList<MethodCall>? MethodCalls { get; init; }
+
     /// <summary>True once <c>Apply</c> skipped a branch of <c>Hk.Cond</c>/<c>Hk.Switch</c>: it may read a subset of the parameters.</summary>
     public bool SkippedBranches { get; init; }
 

@@ -164,6 +164,32 @@ public static partial class Hk
                 name, scope);
     }
 
+    /// <summary>
+    /// Runs a module method's <paramref name="body"/> in a fresh scope invocation at
+    /// <c>{modulePath}/{method}</c>, recording the call when <see cref="Frame.MethodCalls"/> is on.
+    /// </summary>
+    internal static Step MethodScoped(string modulePath, string method, object? input, Step body)
+    {
+        var path = modulePath + "/" + method;
+        return new Step.Bind(
+            new Step.Prim(f =>
+            {
+                var pushed = f with { Scopes = f.Scopes.Push(Scope.Fresh(path)) };
+                if (f.MethodCalls is not { } calls) return (-1, pushed);
+                var depth = 0;
+                foreach (var c in calls) if (!c.Completed) depth++;
+                var call = new MethodCall(modulePath, method, depth, input is null ? null : ValueShapes.Describe(input), null);
+                return (calls.Count, pushed with { MethodCalls = calls.Add(call) });
+            }),
+            index => new Step.Bind(body, v => new Step.Prim(f =>
+            {
+                var popped = f with { Scopes = f.Scopes.Pop() };
+                if (f.MethodCalls is not { } calls || (int)index! < 0) return (v, popped);
+                var i = (int)index!;
+                return (v, popped with { MethodCalls = calls.SetItem(i, calls[i] with { Output = ValueShapes.Describe(v) }) });
+            })));
+    }
+
     /// <summary>Runs <paramref name="body"/> in a fresh scope invocation at <paramref name="path"/>.</summary>
     internal static Step Scoped(string path, Step body) =>
         new Step.Bind(

@@ -1,11 +1,13 @@
 using System.Runtime.CompilerServices;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace MiniHaiku;
 
 /// <summary>
 /// The base of every module: an immutable record that knows its <see cref="ModuleName"/>. Create
 /// instances with <see cref="Hk.Module{M}(Func{ModuleName, M}, string?)"/>; wrap each method body in
-/// <see cref="Method{T}"/> so its parameters are named <c>{module path}/{method}/{name}</c>.
+/// <see cref="Method{T}(Model{T}, string)"/> so its parameters are named <c>{module path}/{method}/{name}</c>.
 /// </summary>
 /// <param name="Name">The unique name given by <see cref="Hk.Module{M}(Func{ModuleName, M}, string?)"/>.</param>
 public abstract record Module(ModuleName Name)
@@ -21,6 +23,21 @@ public abstract record Module(ModuleName Name)
     protected Model<T> Method<T>(Model<T> body, [CallerMemberName] string method = "")
     {
         ArgumentNullException.ThrowIfNull(body);
-        return new(Hk.Scoped(Name.Path + "/" + (method == "Call" ? "__call__" : method), body.Node));
+        return new(Hk.MethodScoped(Name.Path, method == "Call" ? "__call__" : method, null, body.Node));
+    }
+
+    /// <summary>
+    /// Like <see cref="Method{T}(Model{T}, string)"/>, also naming the method's input so that summaries
+    /// (<see cref="Frame.MethodCalls"/>) can show its shape. The input is only looked at while recording.
+    /// </summary>
+    /// <typeparam name="T">The body's value type.</typeparam>
+    /// <param name="body">The method's computation.</param>
+    /// <param name="input">The method's input (a tensor, tuple or list of tensors, …).</param>
+    /// <param name="method">The method name; filled in by the compiler.</param>
+    /// <returns>The scoped computation.</returns>
+    protected Model<T> Method<T>(Model<T> body, Tensor input, [CallerMemberName] string method = "")
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return new(Hk.MethodScoped(Name.Path, method == "Call" ? "__call__" : method, input, body.Node));
     }
 }

@@ -1,0 +1,80 @@
+using MiniHaiku.Summaries;
+
+namespace MiniHaiku.Tests.Summaries;
+
+public sealed record Dense(ModuleName Name, int Width) : Module(Name)
+{
+    public static Model<Dense> Create(int width, string? name = null) => Hk.Module(n => new Dense(n, width), name);
+
+    public Model<Tensor> Call(Tensor x) => Method(
+        from w in Hk.GetParam("w", [x.shape[^1], Width])
+        from b in Hk.GetParam("b", [Width], Initializers.Zeros())
+        select x.matmul(w) + b, x);
+}
+
+public sealed record TwoLayerMlp(ModuleName Name, int Hidden, int Out) : Module(Name)
+{
+    public static Model<TwoLayerMlp> Create(int hidden, int output) => Hk.Module(n => new TwoLayerMlp(n, hidden, output));
+
+    public Model<Tensor> Call(Tensor x) => Method(
+        from l1 in Dense.Create(Hidden)
+        from h in l1.Call(x)
+        from l2 in Dense.Create(Out)
+        from y in l2.Call(torch.nn.functional.relu(h))
+        select y, x);
+}
+
+public class SummaryTests
+{
+    [Fact]
+    public void TabulatesATwoLayerMlp()
+    {
+        var f = Hk.Transform((Tensor x) => from m in TwoLayerMlp.Create(300, 10) from y in m.Call(x) select y);
+        var table = Summary.Tabulate(f, torch.zeros(8, 784));
+
+        Assert.Equal(3, table.Rows.Count);
+        Assert.Equal(784 * 300 + 300 + 300 * 10 + 10, table.TotalParams);
+        Assert.Equal(4 * table.TotalParams, table.TotalBytes);
+        Assert.Equal(4, table.ParamTensors);
+        // Counts checked by hand: 784*300+300 = 235,500; 300*10+10 = 3,010; 4 bytes each (954,040 B = 931.7 KB).
+        Assert.Equal(
+            "| Module                           | Method   | Input       | Output      |  Params |    Bytes |\n" +
+            "|----------------------------------|----------|-------------|-------------|---------|----------|\n" +
+            "| ~/TwoLayerMlp_0                  | __call__ | f32[8, 784] | f32[8, 10]  | 238,510 | 931.7 KB |\n" +
+            "| ~/TwoLayerMlp_0/__call__/Dense_0 | __call__ | f32[8, 784] | f32[8, 300] | 235,500 | 919.9 KB |\n" +
+            "| ~/TwoLayerMlp_0/__call__/Dense_1 | __call__ | f32[8, 300] | f32[8, 10]  |   3,010 |  11.8 KB |\n" +
+            "Total: 238,510 parameters in 4 tensors, 931.7 KB\n",
+            table.ToString());
+        Assert.Equal([0, 1, 1], table.Rows.Select(r => r.Depth).ToArray());
+    }
+
+    [Fact]
+    public void ModulesThatDoNotPassTheirInputShowOnlyOutputs()
+    {
+        var f = Hk.Transform((Tensor x) => from m in Support.MLP.Create([3, 5]) from y in m.Call(x) select y);
+        var table = Summary.Tabulate(f, torch.zeros(2, 4, dtype: float64).to_type(float32));
+        Assert.Equal(["~/MLP_0", "~/MLP_0/__call__/Linear_0", "~/MLP_0/__call__/Linear_1"], table.Rows.Select(r => r.Module).ToArray());
+        Assert.All(table.Rows, r => Assert.Equal("", r.Input));
+        Assert.Equal(["f32[2, 5]", "f32[2, 3]", "f32[2, 5]"], table.Rows.Select(r => r.Output).ToArray());
+        Assert.Equal([4L * 3 + 3 + 3 * 5 + 5, 15L, 20L], table.Rows.Select(r => r.ParamCount).ToArray());
+    }
+
+    [Fact]
+    public void RecordingIsOffInNormalRuns()
+    {
+        var f = Hk.Transform((Tensor x) => from m in TwoLayerMlp.Create(3, 2) from y in m.Call(x) select y);
+        var x = torch.ones(1, 4);
+        Assert.Null(Frame.ForInit(0).MethodCalls);
+        var (_, frame) = f.Function(x).Run(Frame.ForInit(0));
+        Assert.Null(frame.MethodCalls);
+        var (_, applied) = f.Function(x).Run(Frame.ForApply(f.Init(0, x)));
+        Assert.Null(applied.MethodCalls);
+    }
+
+    [Fact]
+    public void DescribesTuplesAndDtypes()
+    {
+        Assert.Equal("(f64[2], i64[], [bool[3, 1]])",
+            ValueShapes.Describe((torch.zeros(2, dtype: float64), torch.tensor(1L), new[] { torch.zeros([3, 1], dtype: ScalarType.Bool) })));
+    }
+}
