@@ -13,6 +13,10 @@ public static class BenchSettings
     public static void Apply()
     {
         torch.set_num_threads(Threads);
-        torch.set_num_interop_threads(1);
+        if (interopSet) return;
+        torch.set_num_interop_threads(1); // allowed once per process, before any parallel work
+        interopSet = true;
     }
+
+    private static bool interopSet;
 }

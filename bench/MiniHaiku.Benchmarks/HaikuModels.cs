@@ -17,6 +17,21 @@ public static class HaikuModels
                select logits;
     }
 
+    /// <summary>conv3x3(32)-BN-ReLU-maxpool2, conv3x3(64)-BN-ReLU-maxpool2, dropout 0.25, dense 128-ReLU, dropout 0.5, dense 10.</summary>
+    public static Model<Tensor> Cnn((Tensor X, bool Training) input)
+    {
+        var (x, training) = input;
+        return from c1 in Conv2D.Create(32, 3, withBias: false, dataFormat: DataFormat.ChannelsFirst).Call(x)
+               from p1 in MaxPool.Create(2, dataFormat: DataFormat.ChannelsFirst).Call(Activations.Relu(c1))
+               from c2 in Conv2D.Create(64, 3, withBias: false, dataFormat: DataFormat.ChannelsFirst).Call(p1)
+               from p2 in MaxPool.Create(2, dataFormat: DataFormat.ChannelsFirst).Call(Activations.Relu(c2))
+               from d1 in Hk.Dropout(0.25, p2, training)
+               from h in Linear.Create(128).Call(d1.flatten(1))
+               from d2 in Hk.Dropout(0.5, Activations.Relu(h), training)
+               from logits in Linear.Create(10).Call(d2)
+               select logits;
+    }
+
     /// <summary>Two 32-wide linear layers with ReLU between.</summary>
     public static Model<Tensor> Tiny(Tensor x) =>
         from h in Linear.Create(32).Call(x)

@@ -11,6 +11,13 @@ public sealed class CheckpointModelMismatchException : MiniHaikuException
         : base($"Checkpoint '{path}' holds a {recorded} model, not a {requested}. Drop --model, or pass a checkpoint trained with --model {requested}.") =>
         Path = path;
 
+    /// <summary>The checkpoint holds parameters of no known architecture.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="problem">What its parameters look like.</param>
+    public CheckpointModelMismatchException(string path, string problem)
+        : base($"Checkpoint '{path}' is not a checkpoint of this example: {problem}. Pass a model.safetensors written by train.") =>
+        Path = path;
+
     /// <summary>The checkpoint's tensors do not fit the model's parameters.</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="model">The model it was loaded into.</param>

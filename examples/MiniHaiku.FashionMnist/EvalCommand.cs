@@ -11,12 +11,10 @@ public sealed class EvalCommand : Command<EvalSettings>
     public override int Execute(CommandContext context, EvalSettings settings, CancellationToken cancellationToken)
     {
         if (settings.Threads is { } threads) torch.set_num_threads(threads);
-        var checkpoint = ModelCheckpoint.Load(settings.Checkpoint!);
+        var checkpoint = ModelCheckpoint.Load(settings.Checkpoint!, ModelKinds.Parse(settings.Model));
         try
         {
             var kind = checkpoint.Kind;
-            if (ModelKinds.Parse(settings.Model) is { } requested && requested != kind)
-                throw new CheckpointModelMismatchException(settings.Checkpoint!, kind.Name(), requested.Name());
             var (test, origin) = DataSource.LoadTest(settings.Data);
             using var testData = test;
             var classifier = new Classifier(Models.Create(kind), checkpoint.Params, checkpoint.State);

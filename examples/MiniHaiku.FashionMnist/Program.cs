@@ -10,9 +10,9 @@ app.Configure(config =>
         .WithDescription("Train an MLP or a CNN on Fashion-MNIST; writes a checkpoint, metrics.csv and metrics.png.")
         .WithExample("train", "--model", "mlp", "--epochs", "3", "--out", "runs/mlp")
         .WithExample("train", "--model", "cnn", "--epochs", "10", "--batch-size", "128", "--lr", "0.001", "--seed", "0", "--out", "runs/cnn");
-    //config.AddCommand<EvalCommand>("eval")
-//        .WithDescription("Reload a checkpoint written by train and print its test accuracy.")
-//        .WithExample("eval", "--checkpoint", "runs/mlp/model.safetensors");
+    config.AddCommand<EvalCommand>("eval")
+        .WithDescription("Reload a checkpoint written by train and print its test accuracy.")
+        .WithExample("eval", "--checkpoint", "runs/mlp/model.safetensors");
     config.SetExceptionHandler((exception, _) => ErrorReport.Write(exception));
 });
 return app.Run(args);

@@ -1,8 +1,11 @@
 using System.Diagnostics;
+using System.Globalization;
 using MiniHaiku.Data;
 using MiniHaiku.Layers;
 using MiniHaiku.Optim;
+using MiniHaiku.Summaries;
 using MiniHaiku.Training;
+using MiniHaiku.Checkpoints;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TorchSharp;
@@ -43,6 +46,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         AnsiConsole.MarkupLineInterpolated(
             $"Model: {Models.Describe(kind)} — [bold]{parameterCount:N0}[/] parameters; Adam lr {settings.LearningRate} ({settings.Schedule}), batch {settings.BatchSize}, {settings.Epochs} epochs, seed {settings.Seed}, {torch.get_num_threads()} threads");
 
+        using (var example = trainData.Images.narrow(0, 0, 1))
+            AnsiConsole.WriteLine(Summary.Tabulate(model, new ModelInput(example, IsTraining: false)).ToString());
         var progress = new TrainingProgress(settings.Epochs, stepsPerEpoch);
         var history = new List<EpochMetrics>();
         var wall = Stopwatch.StartNew();
@@ -71,7 +76,12 @@ public sealed class TrainCommand : Command<TrainSettings>
         wall.Stop();
 
         var checkpointPath = Path.Combine(outDir, "model.safetensors");
-        ModelCheckpoint.Save(checkpointPath, kind, parameters, state);
+        ModelCheckpoint.Save(checkpointPath, kind, parameters, state, new Dictionary<string, string>
+        {
+            ["epochs"] = settings.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["test_accuracy"] = history[^1].TestAccuracy.ToString("F4", CultureInfo.InvariantCulture),
+            ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
+        });
         var plotPath = Path.Combine(outDir, "metrics.png");
         MetricsFiles.WritePlot(plotPath, history, $"Fashion-MNIST {kind.Name().ToUpperInvariant()}");
 
