@@ -1,0 +1,166 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using MiniHaiku.Layers;
+using MiniHaiku.Optim;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Benchmarks;
+
+/// <summary>
+/// Stopwatch breakdowns (<c>--profile</c>) explaining where the time of the benchmarks goes: the
+/// phases of a MiniHaiku train step, the parts of Init, and the pieces of one GetParam.
+/// </summary>
+public static class Profile
+{
+    /// <summary>Runs every breakdown and prints it.</summary>
+    public static void Run()
+    {
+        BenchSettings.Apply();
+        Console.WriteLine($"threads: {torch.get_num_threads()}");
+        TrainStepPhases();
+        InitParts();
+        GetParamPieces();
+    }
+
+    private static double Time(int repeats, Action action)
+    {
+        for (var i = 0; i < Math.Max(3, repeats / 10); i++) action();
+        var best = double.MaxValue;
+        for (var round = 0; round < 5; round++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < repeats; i++) action();
+            best = Math.Min(best, sw.Elapsed.TotalMicroseconds / repeats);
+        }
+        return best; // best of 5 rounds: the least disturbed by other processes on a shared machine
+    }
+
+    private static void Row(string what, double micros) => Console.WriteLine($"  {what,-62} {micros,12:N2} µs");
+
+    private static void TrainStepPhases()
+    {
+        Console.WriteLine("MLP 784-256-128-10 train step, batch 128 (best-of-5 mean per call):");
+        using var g = new Generator(7);
+        var x = torch.rand(128, 1, 28, 28, generator: g);
+        var y = torch.randint(0, 10, [128], generator: g);
+        var model = Hk.Transform<Tensor, Tensor>(HaikuModels.Mlp);
+        var p = model.Init(0, x);
+        var adam = Optimizers.Adam(1e-3);
+        var opt = adam.Init(p);
+        var valueAndGrad = Grad.ValueAndGrad(q => Losses.SoftmaxCrossEntropy(model.Apply(q, x), y));
+
+        Row("MiniHaiku Apply (forward only, no grad)", Time(200, () =>
+        {
+            using var s = NewDisposeScope();
+            using var ng = no_grad();
+            model.Apply(p, x);
+        }));
+        Row("MiniHaiku Grad.ValueAndGrad (copy leaves, forward, autograd.grad)", Time(200, () =>
+        {
+            using var s = NewDisposeScope();
+            valueAndGrad(p);
+        }));
+        Params grads;
+        using (var s = NewDisposeScope())
+        {
+            grads = valueAndGrad(p).Grads;
+            foreach (var t in grads.Values) t.MoveToOuterDisposeScope();
+        }
+        Row("MiniHaiku Adam Update (functional: new mu, nu, updates)", Time(200, () =>
+        {
+            using var s = NewDisposeScope();
+            adam.Update(grads, opt, p);
+        }));
+        Row("MiniHaiku ApplyUpdates (p + u, new tensors)", Time(200, () =>
+        {
+            using var s = NewDisposeScope();
+            p.ApplyUpdates(grads);
+        }));
+
+        var torchMlp = new TorchModels.Mlp();
+        var torchAdam = optim.Adam(torchMlp.parameters(), 1e-3);
+        Row("TorchSharp forward (no grad)", Time(200, () =>
+        {
+            using var s = NewDisposeScope();
+            using var ng = no_grad();
+            torchMlp.forward(x);
+        }));
+        Row("TorchSharp zero_grad + forward + loss + backward", Time(200, () =>
+        {
+            using var s = NewDisposeScope();
+            torchAdam.zero_grad();
+            nn.functional.cross_entropy(torchMlp.forward(x), y).backward();
+        }));
+        Row("TorchSharp optim.Adam.step (in place)", Time(200, () =>
+        {
+            using var s = NewDisposeScope();
+            torchAdam.step();
+        }));
+    }
+
+    private static void InitParts()
+    {
+        Console.WriteLine("Init of the 10,006,000-parameter model (best-of-5 mean per call):");
+        using var input = torch.zeros(1, 1000);
+        var big = Hk.Transform<Tensor, Tensor>(HaikuModels.Big);
+        Row("MiniHaiku Init (whole)", Time(3, () => big.Init(0, input).DisposeTensors()));
+        long[][] shapes = [[1000, 2000], [2000, 2000], [2000, 2000]];
+        var init = Initializers.TruncatedNormal(0.03);
+        Row("  TruncatedNormal initializer alone, 3 weights", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            foreach (var shape in shapes) init(shape, ScalarType.Float32, gen);
+        }));
+        Row("  of which: uniform_ draw alone, 3 weights", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            foreach (var shape in shapes) torch.empty(shape).uniform_(0, 1, gen);
+        }));
+        Row("  isfinite(all) check of 3 weights (Hk.CreateInitial)", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            foreach (var shape in shapes) torch.isfinite(torch.ones(shape)).all().item<bool>();
+        }) - Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            foreach (var shape in shapes) torch.ones(shape);
+        }));
+        Row("  forward pass of Init on batch 1 (3 matmuls)", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var ng = no_grad();
+            foreach (var shape in shapes) torch.zeros(1, shape[0]).matmul(torch.zeros(shape));
+        }));
+        Row("TorchSharp new module (kaiming_uniform_: one uniform pass)", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var m = new TorchModels.Big();
+        }));
+    }
+
+    private static void GetParamPieces()
+    {
+        Console.WriteLine("One GetParam during Apply of the 200-parameter model (best-of-5 mean per call):");
+        using var x = torch.zeros(1, 32);
+        var model = Hk.Transform<Tensor, Tensor>(HaikuModels.TwoHundredParams);
+        var p = model.Init(0, x);
+        Row("Apply of the 200-parameter model / 200", Time(2000, () => model.Apply(p, x)) / 200);
+        var empty = Hk.Transform<Tensor, Tensor>(t => Hk.Pure(t));
+        Row("Apply of an empty model (fixed cost of Apply)", Time(20000, () => empty.Apply(Params.Empty, x)));
+
+        var keys = p.Keys.ToArray();
+        var sorted = p.Items;
+        var i = 0;
+        Row("  ImmutableSortedDictionary lookup among 200 paths", Time(200000, () => sorted.TryGetValue(keys[i++ % keys.Length], out _)));
+        var scope = "~/param_bag_13/__call__";
+        var names = Enumerable.Range(0, 10).Select(n => "p" + n).ToArray();
+        Row("  path string concat (scope + '/' + name)", Time(200000, () => _ = scope + "/" + names[i++ % 10]));
+        var set = ImmutableHashSet.Create<string>(StringComparer.Ordinal).Union(keys.Take(100));
+        Row("  ImmutableHashSet.Add (ReadParams, ~100 entries)", Time(200000, () => set.Add(keys[i++ % keys.Length])));
+        using var t = torch.zeros(1);
+        Row("  tensor.shape (one interop call, avoided by the Params shape cache)", Time(200000, () => _ = t.shape));
+    }
+}
