@@ -18,7 +18,7 @@ public static class HaikuModels
                select logits;
     }
 
-    /// <summary>conv3x3(32)-BN-ReLU-maxpool2, conv3x3(64)-BN-ReLU-maxpool2, dropout 0.25, dense 128-ReLU, dropout 0.5, dense 10.</summary>
+    /// <summary>conv3x3(32)-BN-ReLU-maxpool2, conv3x3(64)-BN-ReLU-maxpool2, dropout 0.1, dense 128-ReLU, dropout 0.3, dense 10.</summary>
     public static Model<Tensor> Cnn((Tensor X, bool Training) input)
     {
         var (x, training) = input;
@@ -28,9 +28,9 @@ public static class HaikuModels
                from c2 in Conv2D.Create(64, 3, withBias: false, dataFormat: DataFormat.ChannelsFirst).Call(p1)
                from n2 in BatchNorm2D.Create().SelectMany(bn => bn.Call(c2, training))
                from p2 in MaxPool.Create(2, dataFormat: DataFormat.ChannelsFirst).Call(Activations.Relu(n2))
-               from d1 in Hk.Dropout(0.25, p2, training)
+               from d1 in Hk.Dropout(0.1, p2, training)
                from h in Linear.Create(128).Call(d1.flatten(1))
-               from d2 in Hk.Dropout(0.5, Activations.Relu(h), training)
+               from d2 in Hk.Dropout(0.3, Activations.Relu(h), training)
                from logits in Linear.Create(10).Call(d2)
                select logits;
     }

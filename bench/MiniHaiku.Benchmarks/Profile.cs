@@ -13,14 +13,47 @@ namespace MiniHaiku.Benchmarks;
 /// </summary>
 public static class Profile
 {
-    /// <summary>Runs every breakdown and prints it.</summary>
-    public static void Run()
+    /// <summary>Runs the breakdowns named in <paramref name="parts"/> (train, tiny, init, getparam; all if none) and prints them.</summary>
+    /// <param name="parts">The command-line arguments after --profile.</param>
+    public static void Run(IReadOnlyCollection<string> parts)
     {
         BenchSettings.Apply();
         Console.WriteLine($"threads: {torch.get_num_threads()}");
-        TrainStepPhases();
-        InitParts();
-        GetParamPieces();
+        bool Wants(string part) => parts.Count == 0 || parts.Contains(part);
+        if (Wants("train")) TrainStepPhases();
+        if (Wants("tiny")) TinyApplyPieces();
+        if (Wants("init")) InitParts();
+        if (Wants("getparam")) GetParamPieces();
+    }
+
+    private static void TinyApplyPieces()
+    {
+        Console.WriteLine("Apply of the 2-layer 32-wide MLP at batch 1, no grad (best-of-5 mean per call):");
+        using var ng = no_grad();
+        using var x = torch.rand(1, 32);
+        var tiny = Hk.Transform<Tensor, Tensor>(HaikuModels.Tiny);
+        var p = tiny.Init(0, x);
+        var torchTiny = new TorchModels.Tiny();
+        Row("MiniHaiku Apply (whole)", Time(20000, () => tiny.Apply(p, x).Dispose()));
+        Row("TorchSharp module forward (whole: linear, relu, linear)", Time(20000, () => torchTiny.forward(x).Dispose()));
+        var w1 = p.Values.First(t => t.shape.Length == 2);
+        var b1 = p.Values.First(t => t.shape.Length == 1);
+        Row("  the 9 tensor calls MiniHaiku's Linear makes, alone", Time(20000, () =>
+        {
+            // Linear.Call per layer: x.shape, x.dtype, matmul, add_; relu between.
+            _ = x.shape; _ = x.dtype;
+            using var h = x.matmul(w1).add_(b1);
+            using var a = h.relu();
+            _ = a.shape; _ = a.dtype;
+            a.matmul(w1).add_(b1).Dispose();
+        }));
+        Row("  the 3 tensor calls of TorchSharp (functional.linear, relu, linear)", Time(20000, () =>
+        {
+            using var h = nn.functional.linear(x, w1.t(), b1);
+            using var a = h.relu();
+            nn.functional.linear(a, w1.t(), b1).Dispose();
+        }));
+        Row("  x.shape alone (interop)", Time(20000, () => _ = x.shape));
     }
 
     private static double Time(int repeats, Action action)
@@ -71,6 +104,32 @@ public static class Profile
         {
             using var s = NewDisposeScope();
             adam.Update(grads, opt, p);
+        }));
+        var gs = grads.Values.ToArray();
+        var ms = gs.Select(t => torch.zeros_like(t)).ToArray();
+        var vs = gs.Select(t => torch.zeros_like(t)).ToArray();
+        Row("  the same Adam math as raw out-of-place tensor ops (no framework)", Time(200, () =>
+        {
+            using var s = NewDisposeScope();
+            using var ng = no_grad();
+            for (var k = 0; k < gs.Length; k++)
+            {
+                var m = ms[k] * 0.9 + gs[k] * 0.1;
+                var v = vs[k] * 0.999 + gs[k].square() * 0.001;
+                _ = m / 0.1 / (v.sqrt() / 0.03 + 1e-8) * -1e-3;
+            }
+        }));
+        Row("  the same Adam math in place (addcmul_/addcdiv_, as torch.optim)", Time(200, () =>
+        {
+            using var s = NewDisposeScope();
+            using var ng = no_grad();
+            for (var k = 0; k < gs.Length; k++)
+            {
+                ms[k].mul_(0.9).add_(gs[k], alpha: 0.1);
+                vs[k].mul_(0.999).addcmul_(gs[k], gs[k], value: 0.001);
+                var denom = vs[k].sqrt().div_(0.03).add_(1e-8);
+                ms[k].clone().addcdiv_(ms[k], denom, value: -1e-3);
+            }
         }));
         Row("MiniHaiku ApplyUpdates (p + u, new tensors)", Time(200, () =>
         {

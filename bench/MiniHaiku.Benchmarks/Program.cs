@@ -7,7 +7,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // libstdc++), a short job: 3 warm-up and 10 measured iterations. Pass --job/--filter etc. as usual.
 if (args.Contains("--profile"))
 {
-    MiniHaiku.Benchmarks.Profile.Run();
+    MiniHaiku.Benchmarks.Profile.Run(args.Where(a => a != "--profile").ToArray());
     return;
 }
 

@@ -27,7 +27,7 @@ public static class TorchModels
         }
     }
 
-    /// <summary>conv3x3(32)-BN-ReLU-pool, conv3x3(64)-BN-ReLU-pool, dropout 0.25, dense 128, dropout 0.5, dense 10.</summary>
+    /// <summary>conv3x3(32)-BN-ReLU-pool, conv3x3(64)-BN-ReLU-pool, dropout 0.1, dense 128, dropout 0.3, dense 10.</summary>
     public sealed class Cnn : Module<Tensor, Tensor>
     {
         private readonly Conv2d conv1 = Conv2d(1, 32, 3, padding: 1, bias: false);
@@ -36,8 +36,8 @@ public static class TorchModels
         private readonly BatchNorm2d bn2 = BatchNorm2d(64);
         private readonly Linear dense = Linear(64 * 7 * 7, 128);
         private readonly Linear logits = Linear(128, 10);
-        private readonly Dropout drop1 = Dropout(0.25);
-        private readonly Dropout drop2 = Dropout(0.5);
+        private readonly Dropout drop1 = Dropout(0.1);
+        private readonly Dropout drop2 = Dropout(0.3);
 
         public Cnn() : base(nameof(Cnn)) => RegisterComponents();
 

@@ -23,7 +23,7 @@ public static class Models
     public static string Describe(ModelKind kind) => kind switch
     {
         ModelKind.Mlp => "MLP 784-256-128-10, ReLU, dropout 0.2",
-        _ => "CNN conv3x3(32)-BN-ReLU-maxpool2, conv3x3(64)-BN-ReLU-maxpool2, dropout 0.25, dense 128, ReLU, dropout 0.5, dense 10",
+        _ => "CNN conv3x3(32)-BN-ReLU-maxpool2, conv3x3(64)-BN-ReLU-maxpool2, dropout 0.1, dense 128, ReLU, dropout 0.3, dense 10",
     };
 
     /// <summary>784-256-128-10 perceptron with ReLU and dropout 0.2 after each hidden layer.</summary>
@@ -42,7 +42,7 @@ public static class Models
 
     /// <summary>
     /// Two 3×3 convolutions (32 and 64 channels, no bias: batch norm has the offset), each followed by
-    /// batch norm, ReLU and 2×2 max pooling; dropout 0.25; dense 128 with ReLU; dropout 0.5; dense 10.
+    /// batch norm, ReLU and 2×2 max pooling; dropout 0.1; dense 128 with ReLU; dropout 0.3; dense 10.
     /// </summary>
     /// <param name="input">Images [B, 1, 28, 28] and the training flag.</param>
     /// <returns>Logits [B, 10].</returns>
@@ -56,9 +56,9 @@ public static class Models
                from c2 in Conv2D.Create(64, 3, withBias: false, dataFormat: nchw, name: "conv2").Call(p1)
                from n2 in BatchNorm2D.Create(name: "bn2").SelectMany(bn => bn.Call(c2, training))
                from p2 in MaxPool.Create(2, dataFormat: nchw, name: "pool2").Call(Activations.Relu(n2))
-               from d1 in Hk.Dropout(0.25, p2, training)
+               from d1 in Hk.Dropout(0.1, p2, training)
                from h in Linear.Create(128, name: "dense").Call(d1.flatten(1))
-               from d2 in Hk.Dropout(0.5, Activations.Relu(h), training)
+               from d2 in Hk.Dropout(0.3, Activations.Relu(h), training)
                from logits in Linear.Create(10, name: "logits").Call(d2)
                select logits;
     }

@@ -2,6 +2,9 @@ using MiniHaiku.FashionMnistExample;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
+// Logs (output redirected to a file) get wide lines instead of Spectre's default of 80 columns.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
+
 var app = new CommandApp();
 app.Configure(config =>
 {
