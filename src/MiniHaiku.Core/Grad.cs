@@ -83,7 +83,7 @@ public static class Grad
             i++;
         }
 
-        var leafParams = Params.Create(keys.Select((k, j) => new KeyValuePair<string, Tensor>(k, leaves[j])));
+        var leafParams = Params.Create(Pairs(keys, leaves));
         Tensor value;
         TAux aux;
         using (torch.enable_grad())
@@ -101,7 +101,8 @@ public static class Grad
         if (leaves.Length == 0 || !value.requires_grad)
         {
             // The loss does not depend on any parameter (or there are none): every gradient is zero.
-            grads = leaves.Select(l => torch.zeros_like(l, requires_grad: false)).ToArray();
+            grads = new Tensor[leaves.Length];
+            for (var j = 0; j < leaves.Length; j++) grads[j] = torch.zeros_like(leaves[j], requires_grad: false);
         }
         else
         {
@@ -115,7 +116,14 @@ public static class Grad
             }
         }
 
-        var result = Params.Create(keys.Select((k, j) => new KeyValuePair<string, Tensor>(k, grads[j])));
+        var result = Params.Create(Pairs(keys, grads));
         return (createGraph ? value : value.detach(), aux, result);
+    }
+
+    private static KeyValuePair<string, Tensor>[] Pairs(string[] keys, Tensor[] values)
+    {
+        var pairs = new KeyValuePair<string, Tensor>[keys.Length];
+        for (var i = 0; i < keys.Length; i++) pairs[i] = new(keys[i], values[i]);
+        return pairs;
     }
 }

@@ -73,6 +73,15 @@ public class GradTests
     }
 
     [Fact]
+    public void LossThatIsAParameterItselfHasGradientOne()
+    {
+        var p = P(("~/s", torch.tensor(2.5)));
+        var (value, grads) = Grad.ValueAndGrad(q => q["~/s"])(p);
+        Assert.Equal(2.5, value.item<double>());
+        Assert.Equal(1.0, grads["~/s"].item<double>());
+    }
+
+    [Fact]
     public void EmptyParamsGiveEmptyGradients()
     {
         var (value, grads) = Grad.ValueAndGrad(_ => torch.tensor(1.5))(Params.Empty);

@@ -16,13 +16,18 @@ public static class Activations
     public static Tensor Relu(Tensor x) => nn.functional.relu(x);
 
     /// <summary>
-    /// The Gaussian error linear unit. Like <c>jax.nn.gelu</c>, the tanh approximation is the default;
-    /// pass <paramref name="approximate"/> = false for the exact erf form (PyTorch's default).
+    /// The Gaussian error linear unit with the tanh approximation, like <c>jax.nn.gelu</c>'s default:
+    /// <c>0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))</c>.
     /// </summary>
     /// <param name="x">The input.</param>
-    /// <param name="approximate">Use <c>0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))</c>.</param>
     /// <returns>The activation.</returns>
-    public static Tensor Gelu(Tensor x, bool approximate = true) =>
+    public static Tensor Gelu(Tensor x) => Gelu(x, approximate: true);
+
+    /// <summary>The Gaussian error linear unit, approximate (tanh) or exact (erf, PyTorch's default).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="approximate">True for the tanh approximation, false for <c>x·Φ(x)</c> exactly.</param>
+    /// <returns>The activation.</returns>
+    public static Tensor Gelu(Tensor x, bool approximate) =>
         nn.functional.gelu(x, approximate ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
 
     /// <summary>x·sigmoid(x) (also called swish).</summary>
@@ -40,17 +45,27 @@ public static class Activations
     /// <returns>The activation.</returns>
     public static Tensor Tanh(Tensor x) => torch.tanh(x);
 
+    /// <summary>exp(x) / Σ exp(x) along the last axis.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>Probabilities summing to one along the last axis.</returns>
+    public static Tensor Softmax(Tensor x) => x.softmax(-1);
+
     /// <summary>exp(x) / Σ exp(x) along <paramref name="dim"/>.</summary>
     /// <param name="x">The input.</param>
-    /// <param name="dim">The axis to normalise over; default the last.</param>
+    /// <param name="dim">The axis to normalise over.</param>
     /// <returns>Probabilities summing to one along <paramref name="dim"/>.</returns>
-    public static Tensor Softmax(Tensor x, long dim = -1) => x.softmax(dim);
+    public static Tensor Softmax(Tensor x, long dim) => x.softmax(dim);
+
+    /// <summary>x − logΣexp(x) along the last axis, computed stably.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>Log-probabilities.</returns>
+    public static Tensor LogSoftmax(Tensor x) => x.log_softmax(-1);
 
     /// <summary>x − logΣexp(x) along <paramref name="dim"/>, computed stably.</summary>
     /// <param name="x">The input.</param>
-    /// <param name="dim">The axis; default the last.</param>
+    /// <param name="dim">The axis.</param>
     /// <returns>Log-probabilities.</returns>
-    public static Tensor LogSoftmax(Tensor x, long dim = -1) => x.log_softmax(dim);
+    public static Tensor LogSoftmax(Tensor x, long dim) => x.log_softmax(dim);
 
     /// <summary>
     /// One-hot encodes integer labels: the result has one more (last) axis of size

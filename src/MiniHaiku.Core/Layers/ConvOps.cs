@@ -50,12 +50,22 @@ internal static class ConvOps
     }
 
     /// <summary>The spatial (low, high) paddings of a batched channels-first input.</summary>
-    public static (long Low, long High)[] Pads(Pad padding, long[] shape, IReadOnlyList<long> kernel, IReadOnlyList<long> stride, IReadOnlyList<long>? dilation)
+    /// <exception cref="LayerInputException">The (dilated) window is larger than the padded input.</exception>
+    public static (long Low, long High)[] Pads(Pad padding, long[] shape, IReadOnlyList<long> kernel, IReadOnlyList<long> stride,
+        IReadOnlyList<long>? dilation, string path, string layer)
     {
         var n = kernel.Count;
         var pads = new (long, long)[n];
         for (var i = 0; i < n; i++)
-            pads[i] = padding.For(i, shape[2 + i], kernel[i], stride[i], dilation?[i] ?? 1);
+        {
+            var d = dilation?[i] ?? 1;
+            pads[i] = padding.For(i, shape[2 + i], kernel[i], stride[i], d);
+            var window = (kernel[i] - 1) * d + 1;
+            var padded = shape[2 + i] + pads[i].Item1 + pads[i].Item2;
+            if (window > padded)
+                throw new LayerInputException(path,
+                    $"{layer}'s window of {window} positions (kernel {kernel[i]}, dilation {d}) does not fit spatial axis {i} of size {shape[2 + i]} padded to {padded} (padding {padding}). Use a smaller kernel, SAME padding, or a larger input.");
+        }
         return pads;
     }
 
@@ -102,7 +112,7 @@ internal static class ConvBody
         var wShape = kernel.Append(inChannels / groups).Append(outputChannels).ToArray();
         var fanIn = wShape[..^1].Aggregate(1L, (a, b) => a * b);
         var dtype = x.dtype;
-        var pads = ConvOps.Pads(padding, shape, kernel, stride, dilation);
+        var pads = ConvOps.Pads(padding, shape, kernel, stride, dilation, path, layer);
         var bShape = format == DataFormat.ChannelsLast ? new long[] { outputChannels } : [outputChannels, .. Enumerable.Repeat(1L, n)];
         return
             from w in Hk.GetParam("w", wShape, wInit ?? Initializers.TruncatedNormal(1.0 / Math.Sqrt(fanIn)), dtype)

@@ -19,7 +19,7 @@ internal static class Pooling
     public static Tensor Run(Tensor x, string path, string layer, DataFormat format, long[] window, long[] stride, Pad padding, bool max)
     {
         var (input, unbatched) = ConvOps.ToBatchedChannelsFirst(x, 2, format, path, layer);
-        var pads = ConvOps.Pads(padding, input.shape, window, stride, null);
+        var pads = ConvOps.Pads(padding, input.shape, window, stride, null, path, layer);
         var noPadding = pads.All(p => p.Low == 0 && p.High == 0);
         Tensor y;
         if (max)

@@ -21,7 +21,7 @@ public sealed record GradientTransformation(
         return InitFunction(parameters);
     }
 
-    /// <summary>Turns gradients into updates (to be added to the parameters) and a new state.</summary>
+    /// <summary>Turns gradients into updates (to be added to the parameters) and a new state. Runs without autograd (<c>torch.no_grad</c>).</summary>
     /// <param name="grads">Gradients with the parameters' keys and shapes.</param>
     /// <param name="state">The state from <see cref="Init"/> or the previous <see cref="Update"/>.</param>
     /// <param name="parameters">The current parameters; needed by weight decay (<c>AdamW</c>), else may be null.</param>

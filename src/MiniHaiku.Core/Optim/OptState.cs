@@ -38,8 +38,13 @@ public sealed record OptState(long Count, ImmutableSortedDictionary<string, Para
 
     /// <summary>Every tensor this state holds (slots of this and inner states), e.g. to dispose them.</summary>
     /// <returns>The tensors.</returns>
-    public IEnumerable<Tensor> Tensors() =>
-        Slots.Values.SelectMany(p => p.Values).Concat(Inner.SelectMany(i => i.Tensors()));
+    public IEnumerable<Tensor> Tensors()
+    {
+        foreach (var slot in Slots.Values)
+            foreach (var t in slot.Values) yield return t;
+        foreach (var inner in Inner)
+            foreach (var t in inner.Tensors()) yield return t;
+    }
 
     /// <summary>
     /// Flattens the state into one <see cref="Params"/> (e.g. for a checkpoint): slot tensors under

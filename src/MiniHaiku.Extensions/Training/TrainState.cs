@@ -18,11 +18,18 @@ public sealed record TrainState(Params Params, Params State, OptState OptState, 
 {
     /// <summary>Every tensor held by this state (parameters, model state, optimizer slots).</summary>
     /// <returns>The tensors; a tensor shared by two parts appears twice.</returns>
-    public IEnumerable<Tensor> Tensors() => Params.Values.Concat(State.Values).Concat(OptState.Tensors());
+    public IEnumerable<Tensor> Tensors()
+    {
+        foreach (var t in Params.Values) yield return t;
+        foreach (var t in State.Values) yield return t;
+        foreach (var t in OptState.Tensors()) yield return t;
+    }
 
     /// <summary>Disposes every tensor of this state. Use only when nothing else holds them.</summary>
     public void DisposeTensors()
     {
-        foreach (var t in Tensors().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
+        var done = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var t in Tensors())
+            if (done.Add(t)) t.Dispose();
     }
 }

@@ -109,6 +109,8 @@ public class Conv2DTests
         Assert.Contains("NHWC", e.Message);
         var g = Assert.Throws<LayerInputException>(() => Hk.Transform((Tensor v) => Conv2D.Create(4, 3, groups: 2).Call(v)).Init(0, ones(1, 4, 4, 3)));
         Assert.Contains("divisible", g.Message);
+        var tooSmall = Assert.Throws<LayerInputException>(() => Hk.Transform((Tensor v) => Conv2D.Create(4, 5, padding: Pad.Valid).Call(v)).Init(0, ones(1, 3, 8, 2)));
+        Assert.Contains("does not fit", tooSmall.Message);
         Assert.Throws<LayerConfigurationException>(() => Conv2D.Create(3, 3, groups: 2));
         Assert.Throws<LayerConfigurationException>(() => Conv2D.Create(3, 0));
         Assert.Throws<LayerConfigurationException>(() => Conv2D.Create(3, 3, padding: Pad.Explicit(-1, 0)));

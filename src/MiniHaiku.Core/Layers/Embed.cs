@@ -1,0 +1,65 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku.Layers;
+
+/// <summary>
+/// A lookup table of embeddings (Haiku's <c>hk.Embed</c>). Parameter: <c>embeddings</c> of shape
+/// <c>[vocabSize, embedDim]</c> (default truncated normal with stddev 1). Calling it on integer ids of
+/// shape <c>[...]</c> gives <c>[..., embedDim]</c>, via <c>index_select</c>.
+/// </summary>
+/// <param name="Name">The module's name.</param>
+/// <param name="VocabSize">The number of rows.</param>
+/// <param name="EmbedDim">The width of each embedding.</param>
+/// <param name="WInit">The initializer of <c>embeddings</c>; null for truncated normal(1).</param>
+/// <param name="Dtype">The element type of <c>embeddings</c>.</param>
+public sealed record Embed(ModuleName Name, long VocabSize, long EmbedDim, Initializer? WInit, ScalarType Dtype) : Module(Name)
+{
+    /// <summary>Creates an embedding table.</summary>
+    /// <param name="vocabSize">The number of rows (positive).</param>
+    /// <param name="embedDim">The embedding width (positive).</param>
+    /// <param name="wInit">The initializer; default truncated normal with stddev 1, as in Haiku.</param>
+    /// <param name="dtype">The table's element type; default <see cref="ScalarType.Float32"/>.</param>
+    /// <param name="name">An explicit module name, or null for <c>Embed_n</c>.</param>
+    /// <returns>A model producing the module.</returns>
+    public static Model<Embed> Create(long vocabSize, long embedDim, Initializer? wInit = null, ScalarType dtype = ScalarType.Float32, string? name = null)
+    {
+        if (vocabSize < 1 || embedDim < 1)
+            throw new LayerConfigurationException(nameof(Embed), $"vocabSize and embedDim must be positive, got {vocabSize} and {embedDim}.");
+        return Hk.Module(n => new Embed(n, vocabSize, embedDim, wInit, dtype), name);
+    }
+
+    /// <summary>Looks up the embedding of every id.</summary>
+    /// <param name="ids">Integer ids in [0, <see cref="VocabSize"/>), any shape.</param>
+    /// <returns>A model producing <c>[..., EmbedDim]</c>.</returns>
+    /// <exception cref="LayerInputException">The ids are not integers or are out of range.</exception>
+    public Model<Tensor> Call(Tensor ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.is_floating_point() || ids.is_complex() || ids.dtype == ScalarType.Bool)
+            throw new LayerInputException(Name.Path, $"Embed needs integer ids, got dtype {ids.dtype}. Convert with .to_type(ScalarType.Int64).");
+        if (ids.numel() > 0)
+        {
+            long min = ids.min().item<long>(), max = ids.max().item<long>();
+            if (min < 0 || max >= VocabSize)
+                throw new LayerInputException(Name.Path, $"Embed ids must lie in [0, {VocabSize}), got values from {min} to {max}.");
+        }
+        var shape = ids.shape;
+        return Method(
+            from table in Hk.GetParam("embeddings", [VocabSize, EmbedDim], WInit ?? Initializers.TruncatedNormal(), Dtype)
+            select table.index_select(0, ids.reshape(-1).to_type(ScalarType.Int64)).reshape([.. shape, EmbedDim]));
+    }
+}
+
+public static partial class LayerExtensions
+{
+    /// <summary>Creates the embedding table and looks up <paramref name="ids"/>.</summary>
+    /// <param name="embed">The model creating the module.</param>
+    /// <param name="ids">The ids.</param>
+    /// <returns>A model producing the embeddings.</returns>
+    public static Model<Tensor> Call(this Model<Embed> embed, Tensor ids)
+    {
+        ArgumentNullException.ThrowIfNull(embed);
+        return embed.SelectMany(e => e.Call(ids));
+    }
+}

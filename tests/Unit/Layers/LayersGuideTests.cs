@@ -1,0 +1,122 @@
+using MiniHaiku.Layers;
+
+namespace MiniHaiku.Tests.Layers;
+
+// The code of docs/layers.md, compiled and run here so the guide is known to work. Keep the two in sync.
+
+// --- docs/layers.md: "A small CNN" ---
+public static class SmallCnn
+{
+    /// <summary>28×28 grey images (NHWC) → 10 logits, with batch norm and dropout.</summary>
+    public static Model<Tensor> Logits(Tensor images, bool isTraining) =>
+        from c1 in Conv2D.Create(8, 3).Call(images)                      // [N, 28, 28, 8]
+        from n1 in BatchNorm.Create().Call(c1, isTraining)
+        from p1 in MaxPool.Create(2).Call(Activations.Relu(n1))          // [N, 14, 14, 8]
+        from c2 in Conv2D.Create(16, 3, stride: 2).Call(p1)              // [N, 7, 7, 16]
+        from flat in Flatten.Create().Call(Activations.Relu(c2))         // [N, 784]
+        from dropped in Hk.Dropout(0.1, flat, isTraining)
+        from logits in Linear.Create(10).Call(dropped)
+        select logits;
+}
+
+// --- docs/layers.md: "A Transformer block" ---
+/// <summary>A pre-LayerNorm Transformer block: causal self-attention and a GELU MLP, each residual.</summary>
+public sealed record TransformerBlock(ModuleName Name, int NumHeads, double DropoutRate) : Module(Name)
+{
+    public static Model<TransformerBlock> Create(int numHeads, double dropoutRate = 0.1, string? name = null) =>
+        Hk.Module(n => new TransformerBlock(n, numHeads, dropoutRate), name);
+
+    public Model<Tensor> Call(Tensor x, bool isTraining)
+    {
+        var width = (int)x.shape[^1];
+        return Method(
+            from a in LayerNorm.Create().Call(x)
+            from attended in MultiHeadAttention.Create(NumHeads, keySize: width / NumHeads).Call(a, causal: true)
+            from dropped in Hk.Dropout(DropoutRate, attended, isTraining)
+            let h = x + dropped
+            from b in LayerNorm.Create().Call(h)
+            from mlp in MLP.Create([4 * width, width], Activations.Gelu, dropoutRate: DropoutRate).Call(b, isTraining)
+            select h + mlp);
+    }
+}
+
+public static class TinyLanguageModel
+{
+    /// <summary>Token ids [N, T] → next-token logits [N, T, vocab].</summary>
+    public static Model<Tensor> Logits(Tensor tokens, int vocab, int width, int layers, bool isTraining) =>
+        from embedded in Embed.Create(vocab, width).Call(tokens)
+        from h in Hk.Aggregate(Enumerable.Range(0, layers), embedded, (x, _) =>
+            from block in TransformerBlock.Create(numHeads: 2)
+            from y in block.Call(x, isTraining)
+            select y)
+        from normed in LayerNorm.Create().Call(h)
+        from logits in Linear.Create(vocab).Call(normed)
+        select logits;
+}
+// --- end of the guide's code ---
+
+public class LayersGuideTests
+{
+    private static Params SgdStep(Params p, Func<Params, Tensor> loss, double learningRate)
+    {
+        var keys = p.Keys.ToArray();
+        var leaves = keys.Select(k => p[k].detach().clone().requires_grad_(true)).ToArray();
+        var l = loss(Params.Create(keys.Zip(leaves, KeyValuePair.Create)));
+        Assert.True(l.requires_grad && l.dim() == 0 && l.is_floating_point());
+        var grads = torch.autograd.grad([l], leaves, retain_graph: false, create_graph: false, allow_unused: true);
+        using var noGrad = no_grad();
+        return Params.Create(keys.Select((k, i) => KeyValuePair.Create(k,
+            grads[i] is { IsInvalid: false } g ? leaves[i].detach() - learningRate * g : leaves[i].detach())));
+    }
+
+    [Fact]
+    public void SmallCnnInitsTrainsAndEvaluates()
+    {
+        using var g = new torch.Generator(1);
+        var images = torch.randn([8, 28, 28, 1], generator: g);
+        var labels = torch.randint(0, 10, [8], generator: g);
+        var cnn = Hk.TransformWithState(((Tensor Images, bool IsTraining) b) => SmallCnn.Logits(b.Images, b.IsTraining));
+
+        var (parameters, state) = cnn.Init(0, (images, true));
+        Assert.Equal(8, parameters.Count);                 // 2 convs, BatchNorm scale/offset, Linear: 2 each
+        Assert.Equal(2, state.Count);                      // BatchNorm mean_ema, var_ema
+        Assert.Equal([3L, 3, 1, 8], parameters["~/Conv2D_0/__call__/w"].shape);
+        Assert.Equal([784L, 10], parameters["~/Linear_0/__call__/w"].shape);
+
+        var (logits, _) = cnn.Apply(parameters, state, (images, false));      // evaluation needs no key
+        Assert.Equal([8L, 10], logits.shape);
+
+        double Loss(Params p) => Losses.SoftmaxCrossEntropy(cnn.Apply(p, state, (images, false)).Output, labels).item<float>();
+        var before = Loss(parameters);
+        for (var step = 0; step < 5; step++)
+            parameters = SgdStep(parameters, p => Losses.SoftmaxCrossEntropy(cnn.Apply(p, state, (images, true), seed: step).Output, labels), 0.05);
+        Assert.True(Loss(parameters) < before, $"loss did not decrease: {before} → {Loss(parameters)}");
+    }
+
+    [Fact]
+    public void TinyLanguageModelIsCausalAndTrains()
+    {
+        using var g = new torch.Generator(2);
+        var tokens = torch.randint(0, 11, [4, 6], generator: g);
+        var lm = Hk.Transform(((Tensor Tokens, bool IsTraining) b) => TinyLanguageModel.Logits(b.Tokens, vocab: 11, width: 8, layers: 2, b.IsTraining));
+        var parameters = lm.Init(0, (tokens, false));
+        // Embed 1 + 2 blocks × (2 LayerNorms × 2 + attention 4 × 2 + MLP 2 × 2 = 16) + final LayerNorm 2 + Linear 2.
+        Assert.Equal(1 + 2 * 16 + 2 + 2, parameters.Count);
+        Assert.Contains("~/TransformerBlock_1/__call__/MultiHeadAttention_0/__call__/query/__call__/w", parameters.Keys);
+
+        var logits = lm.Apply(parameters, (tokens, false));
+        Assert.Equal([4L, 6, 11], logits.shape);
+        var changedLast = tokens.clone();
+        changedLast[.., 5] = (tokens[.., 5] + 1) % 11;
+        Assert.True(logits[.., ..5].allclose(lm.Apply(parameters, (changedLast, false))[.., ..5], 1e-5, 1e-6));
+
+        // Next-token prediction on a fixed batch: a few SGD steps lower the loss.
+        var inputs = tokens[.., ..5];
+        var targets = tokens[.., 1..];
+        double Loss(Params p) => Losses.SoftmaxCrossEntropy(lm.Apply(p, (inputs, false)), targets).item<float>();
+        var before = Loss(parameters);
+        for (var step = 0; step < 5; step++)
+            parameters = SgdStep(parameters, p => Losses.SoftmaxCrossEntropy(lm.Apply(p, (inputs, true), seed: step), targets), 0.1);
+        Assert.True(Loss(parameters) < before, $"loss did not decrease: {before} → {Loss(parameters)}");
+    }
+}
