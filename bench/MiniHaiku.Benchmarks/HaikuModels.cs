@@ -1,7 +1,6 @@
 using MiniHaiku.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
-using MiniHaiku.FashionMnistExample;
 
 namespace MiniHaiku.Benchmarks;
 
@@ -23,10 +22,10 @@ public static class HaikuModels
     {
         var (x, training) = input;
         return from c1 in Conv2D.Create(32, 3, withBias: false, dataFormat: DataFormat.ChannelsFirst).Call(x)
-               from n1 in BatchNorm2D.Create().SelectMany(bn => bn.Call(c1, training))
+               from n1 in BatchNorm.Create(dataFormat: DataFormat.ChannelsFirst).Call(c1, training)
                from p1 in MaxPool.Create(2, dataFormat: DataFormat.ChannelsFirst).Call(Activations.Relu(n1))
                from c2 in Conv2D.Create(64, 3, withBias: false, dataFormat: DataFormat.ChannelsFirst).Call(p1)
-               from n2 in BatchNorm2D.Create().SelectMany(bn => bn.Call(c2, training))
+               from n2 in BatchNorm.Create(dataFormat: DataFormat.ChannelsFirst).Call(c2, training)
                from p2 in MaxPool.Create(2, dataFormat: DataFormat.ChannelsFirst).Call(Activations.Relu(n2))
                from d1 in Hk.Dropout(0.1, p2, training)
                from h in Linear.Create(128).Call(d1.flatten(1))

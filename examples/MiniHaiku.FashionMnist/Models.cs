@@ -51,10 +51,10 @@ public static class Models
         var (x, training) = (input.Images, input.IsTraining);
         const DataFormat nchw = DataFormat.ChannelsFirst;
         return from c1 in Conv2D.Create(32, 3, withBias: false, dataFormat: nchw, name: "conv1").Call(x)
-               from n1 in BatchNorm2D.Create(name: "bn1").SelectMany(bn => bn.Call(c1, training))
+               from n1 in BatchNorm.Create(dataFormat: nchw, name: "bn1").Call(c1, training)
                from p1 in MaxPool.Create(2, dataFormat: nchw, name: "pool1").Call(Activations.Relu(n1))
                from c2 in Conv2D.Create(64, 3, withBias: false, dataFormat: nchw, name: "conv2").Call(p1)
-               from n2 in BatchNorm2D.Create(name: "bn2").SelectMany(bn => bn.Call(c2, training))
+               from n2 in BatchNorm.Create(dataFormat: nchw, name: "bn2").Call(c2, training)
                from p2 in MaxPool.Create(2, dataFormat: nchw, name: "pool2").Call(Activations.Relu(n2))
                from d1 in Hk.Dropout(0.1, p2, training)
                from h in Linear.Create(128, name: "dense").Call(d1.flatten(1))
