@@ -22,9 +22,115 @@ public static class Profile
         bool Wants(string part) => parts.Count == 0 || parts.Contains(part);
         if (Wants("train")) TrainStepPhases();
         if (Wants("adam")) AdamPieces();
+        if (Wants("cnn")) CnnPhases();
         if (Wants("tiny")) TinyApplyPieces();
         if (Wants("init")) InitParts();
         if (Wants("getparam")) GetParamPieces();
+    }
+
+    private static void CnnPhases()
+    {
+        Console.WriteLine("CNN train step, batch 64 (best-of-5 mean per call):");
+        using var g = new Generator(7);
+        var x = torch.rand(64, 1, 28, 28, generator: g);
+        var y = torch.randint(0, 10, [64], generator: g);
+        var model = Hk.TransformWithState<(Tensor X, bool Training), Tensor>(HaikuModels.Cnn);
+        var (p, st) = model.Init(0, (x, true));
+        var key = RngKey.FromSeed(1);
+        var valueAndGrad = Grad.ValueAndGrad(q => Losses.SoftmaxCrossEntropy(model.Apply(q, st, (x, true), key).Output, y));
+        Row("MiniHaiku Apply, training mode, no grad", Time(30, () =>
+        {
+            using var s = NewDisposeScope();
+            using var ng = no_grad();
+            model.Apply(p, st, (x, true), key);
+        }));
+        Row("MiniHaiku Grad.ValueAndGrad (forward + backward)", Time(30, () =>
+        {
+            using var s = NewDisposeScope();
+            valueAndGrad(p);
+        }));
+        Params grads;
+        using (var s = NewDisposeScope())
+        {
+            grads = valueAndGrad(p).Grads;
+            foreach (var t in grads.Values) t.MoveToOuterDisposeScope();
+        }
+        var adam = Optimizers.Adam(1e-3);
+        var opt = adam.Init(p);
+        Row("MiniHaiku Adam Update", Time(30, () =>
+        {
+            using var s = NewDisposeScope();
+            adam.Update(grads, opt, p);
+        }));
+        var torchCnn = new TorchModels.Cnn();
+        torchCnn.train();
+        var torchAdam = optim.Adam(torchCnn.parameters(), 1e-3);
+        Row("TorchSharp forward, training mode, no grad", Time(30, () =>
+        {
+            using var s = NewDisposeScope();
+            using var ng = no_grad();
+            torchCnn.forward(x);
+        }));
+        Row("TorchSharp zero_grad + forward + loss + backward", Time(30, () =>
+        {
+            using var s = NewDisposeScope();
+            torchAdam.zero_grad();
+            nn.functional.cross_entropy(torchCnn.forward(x), y).backward();
+        }));
+        Row("TorchSharp optim.Adam.step", Time(30, () =>
+        {
+            using var s = NewDisposeScope();
+            torchAdam.step();
+        }));
+
+        Console.WriteLine("CNN layers, forward + backward of each layer alone on its real input size:");
+        var c1In = torch.rand(64, 1, 28, 28, generator: g).requires_grad_();
+        var c2In = torch.rand(64, 32, 14, 14, generator: g).requires_grad_();
+        var bnIn = torch.rand(64, 32, 28, 28, generator: g).requires_grad_();
+        var poolIn = torch.rand(64, 32, 28, 28, generator: g).requires_grad_();
+        var dropIn = torch.rand(64, 64, 7, 7, generator: g).requires_grad_();
+        double Layer(Func<Tensor, Model<Tensor>> f, Tensor input, bool stateful = false)
+        {
+            if (stateful)
+            {
+                var m = Hk.TransformWithState<Tensor, Tensor>(f);
+                var (lp, ls) = m.Init(0, input);
+                foreach (var t in lp.Values) t.requires_grad_();
+                return Time(30, () =>
+                {
+                    using var s = NewDisposeScope();
+                    m.Apply(lp, ls, input, key).Output.sum().backward();
+                });
+            }
+            var mm = Hk.Transform<Tensor, Tensor>(f);
+            var pp = mm.Init(0, input);
+            foreach (var t in pp.Values) t.requires_grad_();
+            return Time(30, () =>
+            {
+                using var s = NewDisposeScope();
+                mm.Apply(pp, input, key).sum().backward();
+            });
+        }
+        double Torch(Func<Tensor, Tensor> f, Tensor input) => Time(30, () =>
+        {
+            using var s = NewDisposeScope();
+            f(input).sum().backward();
+        });
+        var conv1 = nn.Conv2d(1, 32, 3, padding: 1, bias: false);
+        var conv2 = nn.Conv2d(32, 64, 3, padding: 1, bias: false);
+        var bn = nn.BatchNorm2d(32);
+        bn.train();
+        const DataFormat nchw = DataFormat.ChannelsFirst;
+        Row("  conv1 1→32: MiniHaiku Conv2D", Layer(t => Conv2D.Create(32, 3, withBias: false, dataFormat: nchw).Call(t), c1In));
+        Row("  conv1 1→32: torch Conv2d", Torch(t => conv1.forward(t), c1In));
+        Row("  conv2 32→64: MiniHaiku Conv2D", Layer(t => Conv2D.Create(64, 3, withBias: false, dataFormat: nchw).Call(t), c2In));
+        Row("  conv2 32→64: torch Conv2d", Torch(t => conv2.forward(t), c2In));
+        Row("  batch norm 32×28×28: MiniHaiku BatchNorm", Layer(t => BatchNorm.Create(dataFormat: nchw).Call(t, true), bnIn, stateful: true));
+        Row("  batch norm 32×28×28: torch BatchNorm2d", Torch(t => bn.forward(t), bnIn));
+        Row("  max pool 2: MiniHaiku MaxPool", Layer(t => MaxPool.Create(2, dataFormat: nchw).Call(t), poolIn));
+        Row("  max pool 2: torch max_pool2d", Torch(t => nn.functional.max_pool2d(t, 2), poolIn));
+        Row("  dropout 0.1: MiniHaiku Hk.Dropout", Layer(t => Hk.Dropout(0.1, t), dropIn));
+        Row("  dropout 0.1: torch functional.dropout", Torch(t => nn.functional.dropout(t, 0.1, true), dropIn));
     }
 
     private static void AdamPieces()
