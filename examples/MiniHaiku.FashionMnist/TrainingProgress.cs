@@ -40,8 +40,7 @@ public sealed class TrainingProgress
         AnsiConsole.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                     new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 15 }, new PercentageColumn())
             .Start(ctx =>
             {
                 context = ctx;
@@ -54,7 +53,7 @@ public sealed class TrainingProgress
     public void StartEpoch(int epoch)
     {
         if (context is not null)
-            task = context.AddTask(Describe(epoch, 0, double.NaN, 0), maxValue: stepsPerEpoch);
+            task = context.AddTask(Compact(epoch, 0, double.NaN, 0), maxValue: stepsPerEpoch);
     }
 
     /// <summary>Reports a finished step.</summary>
@@ -67,7 +66,7 @@ public sealed class TrainingProgress
         stepsDone++;
         if (task is not null)
         {
-            task.Description = Describe(epoch, step, loss, samplesPerSecond);
+            task.Description = Compact(epoch, step, loss, samplesPerSecond);
             task.Increment(1);
             return;
         }
@@ -95,6 +94,10 @@ public sealed class TrainingProgress
 
     private string Describe(int epoch, long step, double loss, double samplesPerSecond) =>
         $"epoch {epoch}/{epochs}  step {step,5}/{stepsPerEpoch}  loss {(double.IsNaN(loss) ? "  -   " : loss.ToString("F4"))}  {samplesPerSecond,7:N0} samples/s  total ETA {FormatEta()}";
+
+    // Fits an 80-column terminal together with the bar and the percentage.
+    private string Compact(int epoch, long step, double loss, double samplesPerSecond) =>
+        $"epoch {epoch}/{epochs} {step}/{stepsPerEpoch} loss {(double.IsNaN(loss) ? "-" : loss.ToString("F4"))} {samplesPerSecond:N0}/s ETA {FormatEta()}";
 
     private string FormatEta()
     {
