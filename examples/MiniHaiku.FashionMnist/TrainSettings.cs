@@ -1,0 +1,75 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace MiniHaiku.FashionMnistExample;
+
+/// <summary>The options of <c>train</c>.</summary>
+public sealed class TrainSettings : CommandSettings
+{
+    /// <summary>mlp or cnn.</summary>
+    [CommandOption("-m|--model <MODEL>")]
+    [Description("Architecture: mlp (784-256-128-10) or cnn (2 conv + batch norm + pooling + dropout).")]
+    [DefaultValue("mlp")]
+    public string Model { get; init; } = "mlp";
+
+    /// <summary>Number of passes over the training set.</summary>
+    [CommandOption("-e|--epochs <N>")]
+    [Description("Number of epochs.")]
+    [DefaultValue(5)]
+    public int Epochs { get; init; } = 5;
+
+    /// <summary>Examples per optimizer step.</summary>
+    [CommandOption("-b|--batch-size <B>")]
+    [Description("Examples per optimizer step.")]
+    [DefaultValue(128)]
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Adam's learning rate.</summary>
+    [CommandOption("--lr <X>")]
+    [Description("Adam learning rate.")]
+    [DefaultValue(1e-3)]
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Learning-rate schedule.</summary>
+    [CommandOption("--schedule <KIND>")]
+    [Description("Learning-rate schedule: cosine (decay from --lr to 0 over the run) or constant.")]
+    [DefaultValue("cosine")]
+    public string Schedule { get; init; } = "cosine";
+
+    /// <summary>Seed of initialization, shuffling and dropout.</summary>
+    [CommandOption("-s|--seed <S>")]
+    [Description("Seed for initialization, shuffling and dropout (same seed, same run).")]
+    [DefaultValue(0L)]
+    public long Seed { get; init; }
+
+    /// <summary>Output folder.</summary>
+    [CommandOption("-o|--out <DIR>")]
+    [Description("Output folder for model.safetensors, metrics.csv and metrics.png (default runs/<model>).")]
+    public string? Out { get; init; }
+
+    /// <summary>Folder of the four IDX files.</summary>
+    [CommandOption("-d|--data <DIR>")]
+    [Description("Folder with the four Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist, else the embedded sample).")]
+    public string? Data { get; init; }
+
+    /// <summary>Torch intra-op threads.</summary>
+    [CommandOption("--threads <N>")]
+    [Description("Torch intra-op threads (default: torch's choice).")]
+    public int? Threads { get; init; }
+
+    /// <summary>The parsed model kind (valid after <see cref="Validate"/>).</summary>
+    public ModelKind Kind => ModelKinds.Parse(Model) ?? ModelKind.Mlp;
+
+    /// <inheritdoc />
+    public override ValidationResult Validate()
+    {
+        if (ModelKinds.Parse(Model) is null) return ValidationResult.Error($"--model must be mlp or cnn, got '{Model}'.");
+        if (Epochs < 1) return ValidationResult.Error($"--epochs must be at least 1, got {Epochs}.");
+        if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1, got {BatchSize}.");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return ValidationResult.Error($"--lr must be a positive number, got {LearningRate}.");
+        if (Schedule is not ("cosine" or "constant")) return ValidationResult.Error($"--schedule must be cosine or constant, got '{Schedule}'.");
+        if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1, got {Threads}.");
+        return ValidationResult.Success();
+    }
+}
