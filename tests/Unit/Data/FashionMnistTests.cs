@@ -85,6 +85,9 @@ public class FashionMnistTests : IDisposable
         Assert.Equal(19, e.LabelCount);
         Assert.EndsWith(FashionMnist.TrainImagesFile, e.ImagesPath);
         Assert.EndsWith(FashionMnist.TrainLabelsFile, e.LabelsPath);
+        Assert.Contains("holds 20 images but", e.Message);
+        Assert.Contains("holds 19 labels", e.Message);
+        Assert.Contains("same split", e.Message);
     }
 
     [Fact]
@@ -96,6 +99,7 @@ public class FashionMnistTests : IDisposable
         var e = Assert.Throws<DataFormatException>(() => FashionMnist.LoadFiles(labels, images));
         Assert.Equal(labels, e.FilePath);
         Assert.Contains("magic number", e.Message);
+        Assert.Contains("were the files swapped?", e.Message);
     }
 
     [Fact]

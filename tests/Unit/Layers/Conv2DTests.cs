@@ -107,6 +107,9 @@ public class Conv2DTests
     {
         var e = Assert.Throws<LayerInputException>(() => Hk.Transform((Tensor v) => Conv2D.Create(4, 3).Call(v)).Init(0, ones(4, 4)));
         Assert.Contains("NHWC", e.Message);
+        Assert.Equal("~/Conv2D_0", e.Path);
+        Assert.Contains("'~/Conv2D_0'", e.Message);
+        Assert.Contains("got shape (4, 4)", e.Message);
         var g = Assert.Throws<LayerInputException>(() => Hk.Transform((Tensor v) => Conv2D.Create(4, 3, groups: 2).Call(v)).Init(0, ones(1, 4, 4, 3)));
         Assert.Contains("divisible", g.Message);
         var tooSmall = Assert.Throws<LayerInputException>(() => Hk.Transform((Tensor v) => Conv2D.Create(4, 5, padding: Pad.Valid).Call(v)).Init(0, ones(1, 3, 8, 2)));

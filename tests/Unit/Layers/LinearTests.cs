@@ -103,7 +103,9 @@ public class LinearTests
     [Fact]
     public void BadArgumentsRaiseLayerExceptions()
     {
-        Assert.Throws<LayerConfigurationException>(() => Linear.Create(0));
+        var c = Assert.Throws<LayerConfigurationException>(() => Linear.Create(0));
+        Assert.Equal("Linear", c.Layer);
+        Assert.Contains("Linear: outputSize must be positive, got 0.", c.Message);
         var e = Assert.Throws<LayerInputException>(() => Model(2).Init(0, torch.tensor(1f)));
         Assert.Contains("Linear_0", e.Message);
     }
