@@ -59,42 +59,64 @@ public sealed record BatchNorm(ModuleName Name, bool CreateScale, bool CreateOff
         if (rank < 2) throw new LayerInputException(Name.Path, $"BatchNorm needs an input with a batch and a channel axis, got shape {ShapeText.Format(x.shape)}.");
         var channelAxis = DataFormat == DataFormat.ChannelsLast ? rank - 1 : 1;
         var channels = x.shape[channelAxis];
-        var axes = Enumerable.Range(0, (int)rank).Where(a => a != channelAxis).Select(a => (long)a).ToArray();
         var count = x.numel() / Math.Max(channels, 1);
         if (isTraining && count < 2)
             throw new LayerInputException(Name.Path, $"BatchNorm in training needs more than one value per channel to estimate a variance, got input shape {ShapeText.Format(x.shape)}.");
         var dtype = x.dtype;
-        var statistics = isTraining ? TrainingStatistics(x, axes, count) : EvaluationStatistics(channels, dtype);
         return Method(
-            from stats in statistics
+            from meanEma in Hk.GetState("mean_ema", [channels], Initializers.Zeros(), dtype)
+            from varEma in Hk.GetState("var_ema", [channels], Initializers.Ones(), dtype)
             from scale in Normalization.Optional(CreateScale, "scale", channels, ScaleInit ?? Initializers.Ones(), dtype)
             from offset in Normalization.Optional(CreateOffset, "offset", channels, OffsetInit ?? Initializers.Zeros(), dtype)
-            let normalized = (x - Normalization.AlongAxis(stats.Mean, channelAxis, rank)) * Normalization.AlongAxis(torch.rsqrt(stats.Variance + Eps), channelAxis, rank)
-            select Normalization.Affine(normalized, scale, offset, channelAxis, rank));
-
-        Model<(Tensor Mean, Tensor Variance)> EvaluationStatistics(long c, ScalarType t) =>
-            from mean in Hk.GetState("mean_ema", [c], Initializers.Zeros(), t)
-            from variance in Hk.GetState("var_ema", [c], Initializers.Ones(), t)
-            select (mean, variance);
+            from y in isTraining ? Train(x, channelAxis, rank, meanEma, varEma, scale, offset) : Hk.Pure(Evaluate(x, channelAxis, rank, meanEma, varEma, scale, offset))
+            select y);
     }
 
-    private Model<(Tensor Mean, Tensor Variance)> TrainingStatistics(Tensor x, long[] axes, long count)
+    // One fused native batch_norm (channels on axis 1), as torch.nn.BatchNorm2d does.
+    private Tensor Normalize(Tensor x, long channelAxis, long rank, Tensor runningMean, Tensor runningVar, Tensor? scale, Tensor? offset, bool training)
     {
-        var mean = x.mean(axes);
-        var variance = x.var(axes, unbiased: false);
-        var channels = mean.shape[0];
+        var permutation = ChannelsFirstPermutation(channelAxis, rank);
+        var input = permutation is null ? x : x.permute(permutation);
+        var y = torch.nn.functional.batch_norm(input, runningMean, runningVar, scale, offset, training, 1 - DecayRate, Eps);
+        return permutation is null ? y : y.permute(InversePermutation(permutation));
+    }
+
+    private Tensor Evaluate(Tensor x, long channelAxis, long rank, Tensor meanEma, Tensor varEma, Tensor? scale, Tensor? offset) =>
+        Normalize(x, channelAxis, rank, meanEma, varEma, scale, offset, training: false);
+
+    // batch_norm updates running_mean/var in place (ema ← (1 − momentum)·ema + momentum·stat, unbiased
+    // variance): give it fresh copies, which then are the new state; the old state is never touched.
+    private Model<Tensor> Train(Tensor x, long channelAxis, long rank, Tensor meanEma, Tensor varEma, Tensor? scale, Tensor? offset)
+    {
+        Tensor newMean, newVar;
+        using (torch.no_grad())
+        {
+            newMean = meanEma.detach().clone();
+            newVar = varEma.detach().clone();
+        }
+        var y = Normalize(x, channelAxis, rank, newMean, newVar, scale, offset, training: true);
         return
-            from meanEma in Hk.GetState("mean_ema", [channels], Initializers.Zeros(), x.dtype)
-            from varEma in Hk.GetState("var_ema", [channels], Initializers.Ones(), x.dtype)
-            from newMean in Hk.SetState("mean_ema", Decay(meanEma, mean.detach()))
-            from newVar in Hk.SetState("var_ema", Decay(varEma, variance.detach() * count / (count - 1)))
-            select (mean, variance);
+            from m in Hk.SetState("mean_ema", newMean)
+            from v in Hk.SetState("var_ema", newVar)
+            select y;
     }
 
-    private Tensor Decay(Tensor ema, Tensor value)
+    private static long[]? ChannelsFirstPermutation(long channelAxis, long rank)
     {
-        using var noGrad = torch.no_grad();
-        return ema * DecayRate + value * (1 - DecayRate);
+        if (channelAxis == 1) return null;
+        var permutation = new long[rank];
+        permutation[0] = 0;
+        permutation[1] = channelAxis;
+        for (long a = 1, i = 2; a < rank; a++)
+            if (a != channelAxis) permutation[i++] = a;
+        return permutation;
+    }
+
+    private static long[] InversePermutation(long[] permutation)
+    {
+        var inverse = new long[permutation.Length];
+        for (var i = 0; i < permutation.Length; i++) inverse[permutation[i]] = i;
+        return inverse;
     }
 }
 

@@ -18,11 +18,21 @@ public static partial class Optimizers
         new(p => OptState.WithSlots(("mu", p.ZerosLike()), ("nu", p.ZerosLike())), (grads, s, _) =>
         {
             var count = s.Count + 1;
-            var mu = MapWithSlots(grads, s.Slot("mu"), "mu", (g, m) => m * b1 + g * (1 - b1));
-            var nu = MapWithSlots(grads, s.Slot("nu"), "nu", (g, v) => v * b2 + g.square() * (1 - b2));
             var c1 = 1 - Math.Pow(b1, count);
             var c2 = Math.Sqrt(1 - Math.Pow(b2, count));
-            var updates = mu.Map((path, m) => m / c1 / (nu[path].sqrt() / c2 + eps));
+            // Few, fused kernels; in-place ops only on tensors created here (inputs stay untouched).
+            // Scalars are kept alive explicitly for the native calls (TorchSharp 0.107 can collect
+            // implicit Scalar temporaries during the call).
+            using var b1Scalar = b1.ToScalar();
+            using var oneMinusB1 = (1 - b1).ToScalar();
+            using var b2Scalar = b2.ToScalar();
+            using var oneMinusB2 = (1 - b2).ToScalar();
+            // m̂ / (sqrt(v̂) + eps) = m / (c1 / c2 · sqrt(v) + c1 · eps)
+            using var sqrtFactor = (c1 / c2).ToScalar();
+            using var epsTerm = (c1 * eps).ToScalar();
+            var mu = MapWithSlots(grads, s.Slot("mu"), "mu", (g, m) => m.mul(b1Scalar).add_(g, oneMinusB1));
+            var nu = MapWithSlots(grads, s.Slot("nu"), "nu", (g, v) => v.mul(b2Scalar).addcmul_(g, g, oneMinusB2));
+            var updates = mu.Map((path, m) => m.div(nu[path].sqrt().mul_(sqrtFactor).add_(epsTerm)));
             return (updates, new OptState(count, s.Slots.SetItem("mu", mu).SetItem("nu", nu), s.Inner));
         });
 

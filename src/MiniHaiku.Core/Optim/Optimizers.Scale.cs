@@ -22,8 +22,8 @@ public static partial class Optimizers
         ArgumentNullException.ThrowIfNull(learningRate);
         return new(_ => OptState.Empty, (g, s, _) =>
         {
-            var lr = learningRate.ValueAt(s.Count);
-            return (g.Map(t => t * -lr), s with { Count = s.Count + 1 });
+            using var factor = (-learningRate.ValueAt(s.Count)).ToScalar();
+            return (g.Map(t => t.mul(factor)), s with { Count = s.Count + 1 });
         });
     }
 

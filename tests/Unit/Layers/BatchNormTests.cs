@@ -62,6 +62,36 @@ public class BatchNormTests
     }
 
     [Fact]
+    public void ChannelsLastRank3EqualsChannelsFirstAndRank2MatchesTorchBatchNorm1d()
+    {
+        var x = Random(8, 5, 3, 4);
+        var (p, s) = Model(true).Init(0, x);
+        var (yFirst, sFirst) = Model(true).Apply(p, s, x);
+        var (yLast, sLast) = Model(true, DataFormat.ChannelsLast).Apply(p, s, x.permute(0, 2, 1));
+        AssertClose(yFirst, yLast.permute(0, 2, 1));
+        AssertClose(sFirst[Path + "mean_ema"], sLast[Path + "mean_ema"]);
+        var flat = Random(9, 6, 3);
+        using var bn1d = nn.BatchNorm1d(3, momentum: 0.1, dtype: ScalarType.Float64);
+        bn1d.train();
+        var expectedFlat = bn1d.forward(flat);
+        var (yFlat, sFlat) = Model(true, DataFormat.ChannelsLast).Apply(p, s, flat);
+        AssertClose(expectedFlat, yFlat);
+        AssertClose(bn1d.running_var!, sFlat[Path + "var_ema"]);
+    }
+
+    [Fact]
+    public void TrainingLeavesTheInputStateUntouched()
+    {
+        var x = Random(10, 4, 3, 2, 2) * 3 + 2;
+        var (p, s) = Model(true).Init(0, x);
+        var meanBefore = s[Path + "mean_ema"].clone();
+        var varBefore = s[Path + "var_ema"].clone();
+        var (_, newState) = Model(true).Apply(p, s, x);
+        Assert.True(s[Path + "mean_ema"].Equals(meanBefore) && s[Path + "var_ema"].Equals(varBefore), "the old state must not be updated in place");
+        Assert.False(newState[Path + "mean_ema"].Equals(meanBefore), "the new state must hold the updated averages");
+    }
+
+    [Fact]
     public void EvaluationAtInitUsesTheFreshAverages()
     {
         var x = Random(7, 2, 3, 2, 2);
