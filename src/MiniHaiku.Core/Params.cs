@@ -38,6 +38,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     /// <summary>Builds a map from key/value pairs. Cost: O(n log n).</summary>
     /// <param name="entries">Path/tensor pairs; a repeated path is an error.</param>
     /// <returns>The map.</returns>
+    /// <exception cref="MiniHaikuException">A path appears twice.</exception>
     public static Params Create(IEnumerable<KeyValuePair<string, Tensor>> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
@@ -46,7 +47,8 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
         {
             ArgumentNullException.ThrowIfNull(k);
             ArgumentNullException.ThrowIfNull(v);
-            if (!b.TryAdd(k, v)) throw new ArgumentException($"Path '{k}' appears twice.", nameof(entries));
+            if (!b.TryAdd(k, v))
+                throw new MiniHaikuException($"Params.Create was given the path '{k}' twice; every parameter path must be unique.");
         }
         return new Params(b.ToImmutable());
     }

@@ -53,7 +53,8 @@ public class ParamsTests
     [Fact]
     public void CreateRejectsARepeatedPath()
     {
-        Assert.Throws<ArgumentException>(() => Params.Create([KeyValuePair.Create("~/a", torch.ones(1)), KeyValuePair.Create("~/a", torch.ones(1))]));
+        var e = Assert.Throws<MiniHaikuException>(() => Params.Create([KeyValuePair.Create("~/a", torch.ones(1)), KeyValuePair.Create("~/a", torch.ones(1))]));
+        Assert.Contains("'~/a' twice", e.Message);
     }
 
     [Fact]
