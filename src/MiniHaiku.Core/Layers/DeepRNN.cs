@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace MiniHaiku.Layers;
 
 /// <summary>
-/// One layer of a <see cref="DeepRNN"/>: a recurrent core (any state type) or a stateless function.
+/// One layer of a <see cref="DeepRNN"/>: a recurrent core (any state type, <see cref="Core{TState}"/>), a stateless
+/// function (<see cref="Function"/>) or a stateless layer that creates modules (<see cref="Layer"/>).
 /// </summary>
 public sealed class RecurrentLayer
 {
@@ -42,22 +43,25 @@ public sealed class RecurrentLayer
             (batch, dtype) => core.InitialState(batch, dtype));
     }
 
-    /// <summary>A stateless layer (e.g. <c>x => Linear.Create(8).Call(x)</c>): called inside the DeepRNN's scope.</summary>
+    /// <summary>
+    /// A stateless layer that may create modules (e.g. <c>x => Linear.Create(8).Call(x)</c>): called inside the
+    /// DeepRNN's scope, so its modules live under <c>DeepRNN_n/__call__</c>.
+    /// </summary>
     /// <param name="layer">The function.</param>
     /// <returns>The layer.</returns>
-    public static RecurrentLayer Function(Func<Tensor, Model<Tensor>> layer)
+    public static RecurrentLayer Layer(Func<Tensor, Model<Tensor>> layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
         return new RecurrentLayer(false, "function", (x, _) => layer(x).Select(y => (y, (object?)null)), (_, _) => null);
     }
 
-    /// <summary>A stateless tensor function (e.g. <c>Activations.Relu</c>).</summary>
+    /// <summary>A stateless tensor function (e.g. <c>Activations.Relu</c>); named apart from <see cref="Layer"/> so F# lambdas resolve.</summary>
     /// <param name="function">The function.</param>
     /// <returns>The layer.</returns>
     public static RecurrentLayer Function(Func<Tensor, Tensor> function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return Function(x => Hk.Pure(function(x)));
+        return Layer(x => Hk.Pure(function(x)));
     }
 }
 
@@ -88,7 +92,7 @@ public sealed record DeepRNNState(ImmutableArray<object> States)
 public sealed record DeepRNN(ModuleName Name, IReadOnlyList<RecurrentLayer> Layers, bool SkipConnections) : Module(Name), IRecurrentCore<DeepRNNState>
 {
     /// <summary>Creates a deep RNN (Haiku's <c>hk.DeepRNN</c>).</summary>
-    /// <param name="layers">Cores (<see cref="RecurrentLayer.Core{TState}"/>) and functions (<see cref="RecurrentLayer.Function(Func{Tensor, Tensor})"/>).</param>
+    /// <param name="layers">Cores (<see cref="RecurrentLayer.Core{TState}"/>), functions (<see cref="RecurrentLayer.Function"/>) and layers (<see cref="RecurrentLayer.Layer"/>).</param>
     /// <param name="name">An explicit module name, or null for <c>DeepRNN_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     /// <example><code>

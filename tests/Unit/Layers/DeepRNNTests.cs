@@ -15,7 +15,7 @@ public class DeepRNNTests
             from deep in DeepRNN.Create([
                 RecurrentLayer.Core(lstm),
                 RecurrentLayer.Function(Activations.Relu),
-                RecurrentLayer.Function(x => Linear.Create(5).Call(x)),
+                RecurrentLayer.Layer(x => Linear.Create(5).Call(x)),
                 RecurrentLayer.Core(gru)])
             from r in Recurrent.DynamicUnroll(deep, xs, deep.InitialState(xs.shape[1], xs.dtype))
             select r);

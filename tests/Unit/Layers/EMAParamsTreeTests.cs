@@ -1,4 +1,5 @@
 using MiniHaiku.Layers;
+using static MiniHaiku.Tests.Support.GradientCheck;
 
 namespace MiniHaiku.Tests.Layers;
 
@@ -42,5 +43,19 @@ public class EMAParamsTreeTests
         var (second, _) = f.Apply(Params.Empty, state, Tree.Map(t => t * 2));
         Assert.True(second["~/Linear_0/__call__/b"].equal(tensor(new[] { 6.0 })).all().item<bool>());
         Assert.Throws<LayerConfigurationException>(() => Averager(ignore: "(").Init(0, Tree));
+    }
+
+    [Fact]
+    public void GradientsThroughTheAveragesMatchFiniteDifferences()
+    {
+        var f = Hk.TransformWithState((Tensor x) =>
+            from w in Hk.GetParam("w", [2, 2], Initializers.RandomNormal(), ScalarType.Float64)
+            from ema in EMAParamsTree.Create(0.9)
+            from first in ema.Call(Params.Empty.With("w", w))
+            from second in ema.Call(Params.Empty.With("w", w.square()))
+            select x.matmul(second["w"]));
+        var x = Random(3, 2, 2);
+        var (p, state) = f.Init(0, x);
+        AssertMatchesFiniteDifferences(p, q => (f.Apply(q, state, x).Output * Random(4, 2, 2)).sum());
     }
 }

@@ -1,4 +1,5 @@
 using MiniHaiku.Layers;
+using static MiniHaiku.Tests.Support.GradientCheck;
 
 namespace MiniHaiku.Tests.Layers;
 
@@ -89,5 +90,20 @@ public class ExponentialMovingAverageTests
         var (r, _) = f.Apply(Params.Empty, state, tensor(new[] { 2.0, 4.0 }));
         Assert.True(r.read.equal(r.updated).all().item<bool>());
         Assert.True(r.read.allclose(tensor(new[] { 2.0, 4.0 })));
+    }
+
+    [Fact]
+    public void GradientsOfTheAverageWithRespectToTheValueMatchFiniteDifferences()
+    {
+        // The averaged value is a parameter here, so the check covers d average / d value = (1 − decay) / (1 − decay^t).
+        var f = Hk.TransformWithState((int _) =>
+            from v in Hk.GetParam("v", [3], Initializers.RandomNormal(), ScalarType.Float64)
+            from ema in ExponentialMovingAverage.Create(0.7)
+            from a in ema.Call(v)
+            from b in ema.Call(v.square())
+            select a + b);
+        var (p, state) = f.Init(0, 0);
+        var r = Random(1, 3);
+        AssertMatchesFiniteDifferences(p, q => (f.Apply(q, state, 0).Output * r).sum());
     }
 }

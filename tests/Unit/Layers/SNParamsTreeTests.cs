@@ -33,4 +33,17 @@ public class SNParamsTreeTests
         var e = Assert.Throws<LayerInputException>(() => f.Init(0, Tree));
         Assert.Contains("_tilde__Linear_0____call____b", e.Message);
     }
+
+    [Fact]
+    public void GradientsThroughAConvergedTreeNormalisationMatchFiniteDifferences()
+    {
+        var f = Hk.TransformWithState((Tensor x) =>
+            from w in Hk.GetParam("w", [3, 2], Initializers.RandomNormal(), ScalarType.Float64)
+            from sn in SNParamsTree.Create(nSteps: 200)
+            from normalized in sn.Call(Params.Empty.With("w", w))
+            select x.matmul(normalized["w"]));
+        var x = Random(5, 2, 3);
+        var (p, state) = f.Init(0, x);
+        AssertMatchesFiniteDifferences(p, q => (f.Apply(q, state, x).Output * Random(6, 2, 2)).sum(), tolerance: 1e-5);
+    }
 }
