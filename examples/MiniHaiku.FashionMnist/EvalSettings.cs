@@ -14,7 +14,7 @@ public sealed class EvalSettings : CommandSettings
 
     /// <summary>The architecture to load it into; by default the one recorded in the checkpoint.</summary>
     [CommandOption("-m|--model <MODEL>")]
-    [Description("mlp or cnn; default: the model recorded in the checkpoint. A different one is an error.")]
+    [Description("mlp, cnn or resnet; default: the model recorded in the checkpoint. A different one is an error.")]
     public string? Model { get; init; }
 
     /// <summary>Folder of the four IDX files.</summary>
@@ -31,7 +31,7 @@ public sealed class EvalSettings : CommandSettings
     public override ValidationResult Validate()
     {
         if (string.IsNullOrWhiteSpace(Checkpoint)) return ValidationResult.Error("--checkpoint FILE is required.");
-        if (Model is not null && ModelKinds.Parse(Model) is null) return ValidationResult.Error($"--model must be mlp or cnn, got '{Model}'.");
+        if (Model is not null && ModelKinds.Parse(Model) is null) return ValidationResult.Error($"--model must be mlp, cnn or resnet, got '{Model}'.");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1, got {Threads}.");
         return ValidationResult.Success();
     }

@@ -48,7 +48,7 @@ public static class ModelCheckpoint
             if (raw.Metadata.TryGetValue(ModelKey, out var recordedText))
             {
                 var recorded = ModelKinds.Parse(recordedText)
-                    ?? throw new CheckpointModelMismatchException(path, recordedText, requested?.Name() ?? "mlp or cnn");
+                    ?? throw new CheckpointModelMismatchException(path, recordedText, requested?.Name() ?? "mlp, cnn or resnet");
                 if (requested is { } r && r != recorded) throw new CheckpointModelMismatchException(path, recorded.Name(), r.Name());
                 kind = recorded;
             }
@@ -88,7 +88,7 @@ public static class ModelCheckpoint
             if (fits) return kind;
         }
         throw new CheckpointModelMismatchException(path,
-            $"its parameters ({string.Join(", ", stored.Keys.Take(4))}{(stored.Count > 4 ? ", …" : "")}) are those of neither the mlp nor the cnn model");
+            $"its parameters ({string.Join(", ", stored.Keys.Take(4))}{(stored.Count > 4 ? ", …" : "")}) are those of none of the mlp, cnn and resnet models");
     }
 
     private static (Params Params, Params State) ExpectedStructure(ModelKind kind)

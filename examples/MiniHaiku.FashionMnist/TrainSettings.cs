@@ -7,9 +7,9 @@ namespace MiniHaiku.FashionMnistExample;
 /// <summary>The options of <c>train</c>.</summary>
 public sealed class TrainSettings : CommandSettings
 {
-    /// <summary>mlp or cnn.</summary>
+    /// <summary>mlp, cnn or resnet.</summary>
     [CommandOption("-m|--model <MODEL>")]
-    [Description("Architecture: mlp (784-256-128-10) or cnn (2 conv + batch norm + pooling + dropout).")]
+    [Description("Architecture: mlp (784-256-128-10) cnn (2 conv + batch norm + pooling + dropout) or resnet (a small Nets.ResNet).")]
     [DefaultValue("mlp")]
     public string Model { get; init; } = "mlp";
 
@@ -64,7 +64,7 @@ public sealed class TrainSettings : CommandSettings
     /// <inheritdoc />
     public override ValidationResult Validate()
     {
-        if (ModelKinds.Parse(Model) is null) return ValidationResult.Error($"--model must be mlp or cnn, got '{Model}'.");
+        if (ModelKinds.Parse(Model) is null) return ValidationResult.Error($"--model must be mlp, cnn or resnet, got '{Model}'.");
         if (Epochs < 1) return ValidationResult.Error($"--epochs must be at least 1, got {Epochs}.");
         if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1, got {BatchSize}.");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return ValidationResult.Error($"--lr must be a positive number, got {LearningRate}.");

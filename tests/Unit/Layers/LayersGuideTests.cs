@@ -1,4 +1,5 @@
 using MiniHaiku.Layers;
+using MiniHaiku.Nets;
 
 namespace MiniHaiku.Tests.Layers;
 
@@ -52,6 +53,18 @@ public static class TinyLanguageModel
         from normed in LayerNorm.Create().Call(h)
         from logits in Linear.Create(vocab).Call(normed)
         select logits;
+}
+// --- docs/layers.md: "Deep, resettable and structured cores" ---
+public static class DeepRnnExample
+{
+    /// <summary>Two LSTMs with skip connections, reset where an episode starts; xs [T, B, F], starts [T, B].</summary>
+    public static Model<UnrollResult<Tensor, DeepRNNState>> Unroll(Tensor xs, Tensor starts) =>
+        from lower in LSTM.Create(16)
+        from upper in LSTM.Create(16)
+        from deep in DeepRNN.CreateWithSkipConnections([RecurrentLayer.Core(lower), RecurrentLayer.Core(upper)])
+        from core in ResetCore.Create(deep)
+        from r in Recurrent.DynamicUnroll(core, new ResetInput(xs, starts), core.InitialState(xs.shape[1], xs.dtype))
+        select r;                                   // r.Outputs [T, B, 32]; r.FinalState.Get<LSTMState>(1)
 }
 // --- end of the guide's code ---
 
@@ -118,5 +131,36 @@ public class LayersGuideTests
         for (var step = 0; step < 5; step++)
             parameters = SgdStep(parameters, p => Losses.SoftmaxCrossEntropy(lm.Apply(p, (inputs, true), seed: step), targets), 0.1);
         Assert.True(Loss(parameters) < before, $"loss did not decrease: {before} → {Loss(parameters)}");
+    }
+
+    [Fact]
+    public void DeepRnnExampleResetsAndStacks()
+    {
+        using var g = new torch.Generator(3);
+        var xs = torch.randn([5, 2, 3], generator: g);
+        var starts = torch.zeros([5, 2], dtype: ScalarType.Bool);
+        starts[3, 1] = true;
+        var f = Hk.Transform(((Tensor Xs, Tensor Starts) b) => DeepRnnExample.Unroll(b.Xs, b.Starts));
+        var p = f.Init(0, (xs, starts));
+        Assert.Equal([3L + 16 + 16, 64], p["~/LSTM_1/__call__/linear/__call__/w"].shape);
+        var r = f.Apply(p, (xs, starts));
+        Assert.Equal([5L, 2, 32], r.Outputs.shape);
+        Assert.Equal([2L, 16], r.FinalState.Get<LSTMState>(1).Cell.shape);
+        var fresh = f.Apply(p, (xs[3..], starts[3..])).Outputs;
+        Assert.True(fresh[.., 1].allclose(r.Outputs[3.., 1], 1e-5, 1e-6), "example 1 restarts at step 3");
+        Assert.False(fresh[.., 0].allclose(r.Outputs[3.., 0], 1e-5, 1e-6), "example 0 carries its state on");
+    }
+
+    [Fact]
+    public void ResNetSnippetOfTheGuideBuildsResNet18()
+    {
+        // docs/layers.md "Nets", verbatim.
+        var resnet = Hk.TransformWithState(((Tensor Images, bool IsTraining) b) =>
+            from net in ResNet.ResNet18(numClasses: 10)
+            from logits in net.Call(b.Images, b.IsTraining)       // images [N, H, W, C]
+            select logits);
+        var (parameters, state) = resnet.Init(0, (torch.zeros(1, 32, 32, 3), false));
+        Assert.Equal(11_689_512 - 513_000 + 5_130, parameters.ElementCount);   // the 1000-class head replaced by 10 classes
+        Assert.Equal([1L, 10], resnet.Apply(parameters, state, (torch.zeros(1, 32, 32, 3), false)).Output.shape);
     }
 }

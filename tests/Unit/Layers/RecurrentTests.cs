@@ -66,4 +66,52 @@ public class RecurrentTests
         var rnn = Hk.Transform((Tensor x) => from c in VanillaRNN.Create(4) from r in c.Call(x, c.InitialState(null)) select r.Output);
         Assert.Throws<LayerInputException>(() => rnn.Init(0, ones(2, 5)));
     }
+
+    private static Transformed<Tensor, UnrollResult<LSTMState>> LstmWith(bool reverse, bool returnAllStates, bool timeMajor = true) =>
+        Hk.Transform((Tensor xs) =>
+            from core in LSTM.Create(4)
+            from r in Recurrent.DynamicUnroll(core, xs, core.InitialState(xs.shape[timeMajor ? 1 : 0], xs.dtype), timeMajor, reverse, returnAllStates)
+            select r);
+
+    [Fact]
+    public void ReverseUnrollEqualsTheForwardUnrollOfTheFlippedSequenceFlippedBack()
+    {
+        var xs = Random(11, 5, 2, 3);
+        var p = LstmWith(false, false).Init(0, xs);
+        var reversed = LstmWith(reverse: true, returnAllStates: false).Apply(p, xs);
+        var forwardOfFlipped = LstmWith(false, false).Apply(p, xs.flip(0));
+        AssertClose(forwardOfFlipped.Outputs.flip(0), reversed.Outputs);
+        AssertClose(forwardOfFlipped.FinalState.Cell, reversed.FinalState.Cell);
+        Assert.False(reversed.Outputs.allclose(LstmWith(false, false).Apply(p, xs).Outputs), "reverse must change the result for a non-symmetric sequence");
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void ReturnAllStatesStacksEveryStepsStateLikeTheOutputs(bool timeMajor, bool reverse)
+    {
+        var xs = timeMajor ? Random(12, 5, 2, 3) : Random(12, 2, 5, 3);
+        var f = LstmWith(reverse, returnAllStates: true, timeMajor);
+        var r = f.Apply(f.Init(0, xs), xs);
+        var all = r.AllStates!;
+        long[] expected = timeMajor ? [5, 2, 4] : [2, 5, 4];
+        Assert.Equal(expected, all.Hidden.shape);
+        Assert.Equal(expected, all.Cell.shape);
+        AssertClose(r.Outputs, all.Hidden, because: "an LSTM's output is its hidden state");
+        var axis = timeMajor ? 0 : 1;
+        var lastStep = reverse ? 0 : 4;
+        AssertClose(r.FinalState.Cell, all.Cell.select(axis, lastStep), because: "the last state computed is the final state");
+        Assert.Null(LstmWith(reverse, returnAllStates: false, timeMajor).Apply(f.Init(0, xs), xs).AllStates);
+    }
+
+    [Fact]
+    public void GradientsThroughAReversedUnrollMatchFiniteDifferences()
+    {
+        var xs = Random(13, 3, 2, 3);
+        var f = LstmWith(reverse: true, returnAllStates: true);
+        var p = f.Init(0, xs);
+        var r = Random(14, 3, 2, 4);
+        AssertMatchesFiniteDifferences(p, q => (f.Apply(q, xs).AllStates!.Cell * r).sum());
+    }
 }
