@@ -109,15 +109,13 @@ public static partial class Optimizers
         return !(n * n < maxSquaredNorm);
     };
 
+    /// <summary>Whether every element of every tensor is finite, with one host synchronisation.</summary>
     internal static bool AllFinite(Params tree)
     {
-        foreach (var t in tree.Values)
-        {
-            using var finite = t.isfinite();
-            using var all = finite.all();
-            if (!all.item<bool>()) return false;
-        }
-        return true;
+        if (tree.Count == 0) return true;
+        using var scope = torch.NewDisposeScope();
+        var flags = torch.stack(tree.Values.Select(t => t.isfinite().all()).ToList());
+        return flags.all().item<bool>();
     }
 
     internal static void RequireInner(OptState s, int count, string who)
