@@ -61,7 +61,7 @@ public static partial class Losses
         var same = labels.unsqueeze(1).eq(labels.unsqueeze(0));
         var diffs = same.logical_not();
         var matches = same.logical_and(torch.eye(n, dtype: ScalarType.Bool, device: embeddings.device).logical_not());
-        var minusInf = torch.full_like(xcs, double.NegativeInfinity);
+        var minusInf = SafeOps.WithScalar(double.NegativeInfinity, s => torch.full_like(xcs, s));
         var xcsDiffs = torch.where(diffs, xcs, minusInf);
         var xcsMatches = torch.where(matches, xcs, minusInf);
         var max = torch.cat([xcsDiffs, xcsMatches], 1).amax([1L], keepdim: true).detach();
