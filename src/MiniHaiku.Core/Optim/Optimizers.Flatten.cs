@@ -8,9 +8,9 @@ public static partial class Optimizers
     private const string FlatKey = "flat";
 
     /// <summary>
-    /// Runs <paramref name="inner"/> on all parameters concatenated into one vector (<c>optax.flatten</c>),
-    /// which can be faster for many small tensors; the updates are split back into the original keys,
-    /// shapes and dtypes. The vector has the promoted dtype of all tensors; the inner state covers one
+    /// Runs <paramref name="inner"/> on all parameters concatenated into one vector (<c>optax.flatten</c>);
+    /// the updates are split back into the original keys, shapes and dtypes (each step pays one
+    /// concatenation and one split; its speed against the unflattened optimizer is not benchmarked). The vector has the promoted dtype of all tensors; the inner state covers one
     /// parameter named <c>flat</c>.
     /// </summary>
     /// <param name="inner">The transformation.</param>
