@@ -17,7 +17,8 @@ public sealed partial record GradientTransformation
     /// The update function of a transformation that reads <see cref="UpdateExtraArgs"/> (Optax's
     /// <c>GradientTransformationExtraArgs</c>), or null when it ignores them. Wrappers and
     /// <see cref="Optimizers.Chain"/> forward the extra arguments to inner transformations that have one.
-    /// Build such a transformation with <see cref="WithExtraArgs"/>.
+    /// Build such a transformation with <see cref="WithExtraArgs"/>. When set, it is the update that
+    /// wrappers call, so a copy made with <c>with { UpdateFunction = … }</c> must also replace (or null) it.
     /// </summary>
     public Func<Params, OptState, Params?, UpdateExtraArgs, (Params Updates, OptState State)>? ExtraArgsUpdateFunction { get; init; }
 
