@@ -3,8 +3,13 @@ using static TorchSharp.torch;
 
 namespace MiniHaiku.Layers;
 
-/// <summary>Loss functions that return a scalar (the mean over the batch) ready for differentiation.</summary>
-public static class Losses
+/// <summary>
+/// Loss functions. <see cref="SoftmaxCrossEntropy"/>, <see cref="SoftmaxCrossEntropyWithProbabilities"/> and
+/// <see cref="Mse"/> return a scalar (the mean over the batch) ready for differentiation. The functions named
+/// after <c>optax.losses</c> (<see cref="SigmoidBinaryCrossEntropy"/>, <see cref="HuberLoss"/>, <see cref="CtcLoss"/>, …)
+/// follow Optax: they return per-example (or per-element) values, no mean; take <c>.mean()</c> yourself.
+/// </summary>
+public static partial class Losses
 {
     /// <summary>
     /// The mean softmax cross-entropy between <paramref name="logits"/> <c>[..., classes]</c> and integer

@@ -2,13 +2,13 @@ namespace MiniHaiku.Optim;
 
 /// <summary>
 /// An optimizer in the style of Optax: a pair of pure functions. <see cref="Init"/> builds the
-/// optimizer state for some parameters; <see cref="Update"/> turns gradients into updates and a new
+/// optimizer state for some parameters; <see cref="Update(Params, OptState, Params?)"/> turns gradients into updates and a new
 /// state. Apply the updates with <see cref="ParamsUpdates.ApplyUpdates"/> (<c>p + u</c>). Nothing is
 /// changed in place: the old state stays valid until the caller disposes it.
 /// </summary>
 /// <param name="InitFunction">Builds the initial state from the parameters (only their shapes and dtypes are used).</param>
 /// <param name="UpdateFunction">Maps (gradients, state, parameters or null) to (updates, new state).</param>
-public sealed record GradientTransformation(
+public sealed partial record GradientTransformation(
     Func<Params, OptState> InitFunction,
     Func<Params, OptState, Params?, (Params Updates, OptState State)> UpdateFunction)
 {
@@ -23,7 +23,7 @@ public sealed record GradientTransformation(
 
     /// <summary>Turns gradients into updates (to be added to the parameters) and a new state. Runs without autograd (<c>torch.no_grad</c>).</summary>
     /// <param name="grads">Gradients with the parameters' keys and shapes.</param>
-    /// <param name="state">The state from <see cref="Init"/> or the previous <see cref="Update"/>.</param>
+    /// <param name="state">The state from <see cref="Init"/> or the previous <see cref="Update(Params, OptState, Params?)"/>.</param>
     /// <param name="parameters">The current parameters; needed by weight decay (<c>AdamW</c>), else may be null.</param>
     /// <returns>The updates and the new state.</returns>
     public (Params Updates, OptState State) Update(Params grads, OptState state, Params? parameters = null)

@@ -12,7 +12,8 @@ public static partial class Optimizers
 {
     /// <summary>
     /// Applies <paramref name="transformations"/> one after another (<c>optax.chain</c>): the updates of
-    /// each are the gradients of the next. The state holds each one's state, in order.
+    /// each are the gradients of the next. The state holds each one's state, in order. Extra update
+    /// arguments (<see cref="UpdateExtraArgs"/>) reach every transformation.
     /// </summary>
     /// <param name="transformations">The transformations, first applied first.</param>
     /// <returns>The chained transformation.</returns>
@@ -21,15 +22,15 @@ public static partial class Optimizers
         ArgumentNullException.ThrowIfNull(transformations);
         var ts = transformations.ToArray();
         foreach (var t in ts) ArgumentNullException.ThrowIfNull(t, nameof(transformations));
-        return new(
+        return GradientTransformation.WithExtraArgs(
             p => OptState.Of(ts.Select(t => t.InitFunction(p))),
-            (grads, state, p) =>
+            (grads, state, p, extra) =>
             {
                 if (state.Inner.Count != ts.Length)
                     throw new MiniHaikuException($"Chain of {ts.Length} transformations got a state with {state.Inner.Count} inner states: the state was made by a different optimizer.");
                 var updates = grads;
                 var states = new OptState[ts.Length];
-                for (var i = 0; i < ts.Length; i++) (updates, states[i]) = ts[i].UpdateFunction(updates, state.Inner[i], p);
+                for (var i = 0; i < ts.Length; i++) (updates, states[i]) = ts[i].UpdateWithExtraArgs(updates, state.Inner[i], p, extra);
                 return (updates, OptState.Of(states));
             });
     }

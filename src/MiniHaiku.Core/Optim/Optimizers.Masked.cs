@@ -17,12 +17,12 @@ public static partial class Optimizers
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(mask);
-        return new(
+        return GradientTransformation.WithExtraArgs(
             p => OptState.Of([inner.InitFunction(p.Where(mask))]),
-            (grads, s, p) =>
+            (grads, s, p, extra) =>
             {
                 if (s.Inner.Count != 1) throw new MiniHaikuException("Masked got a state made by a different optimizer.");
-                var (updates, innerState) = inner.UpdateFunction(grads.Where(mask), s.Inner[0], p?.Where(mask));
+                var (updates, innerState) = inner.UpdateWithExtraArgs(grads.Where(mask), s.Inner[0], p?.Where(mask), extra);
                 return (grads.Merge(updates), OptState.Of([innerState]));
             });
     }

@@ -8,7 +8,7 @@ public static class ParamsUpdates
 {
     /// <summary>Adds <paramref name="updates"/> to <paramref name="parameters"/> (<c>optax.apply_updates</c>): a new map, inputs unchanged.</summary>
     /// <param name="parameters">The parameters.</param>
-    /// <param name="updates">Updates with the same keys (from <see cref="GradientTransformation.Update"/>).</param>
+    /// <param name="updates">Updates with the same keys (from <see cref="GradientTransformation.Update(Params, OptState, Params?)"/>).</param>
     /// <returns>The updated parameters, each in its original dtype.</returns>
     /// <exception cref="MiniHaikuException">The key sets differ.</exception>
     public static Params ApplyUpdates(this Params parameters, Params updates)

@@ -5,7 +5,7 @@ namespace MiniHaiku.Optim;
 /// at 0 for the first update (as in Optax). A plain number converts to a constant schedule.
 /// </summary>
 /// <param name="ValueAt">The value at a given count.</param>
-public sealed record Schedule(Func<long, double> ValueAt)
+public sealed partial record Schedule(Func<long, double> ValueAt)
 {
     /// <summary>A constant schedule.</summary>
     /// <param name="value">The value.</param>

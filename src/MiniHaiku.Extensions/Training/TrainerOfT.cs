@@ -58,11 +58,11 @@ public sealed class Trainer<TBatch>
         var modelState = state.State;
         var valueAndGrad = Grad.ValueAndGradWithAux(p => loss(p, modelState, batch, stepKey));
         var (value, newModelState, grads) = valueAndGrad(state.Params);
-        var (updates, newOpt) = Optimizer.Update(grads, state.OptState, state.Params);
-        var newParams = state.Params.ApplyUpdates(updates);
-        newModelState = newModelState.Map(t => t.requires_grad ? t.detach() : t);
         double lossValue;
         using (var asDouble = value.to_type(ScalarType.Float64)) lossValue = asDouble.item<double>();
+        var (updates, newOpt) = Optimizer.Update(grads, state.OptState, state.Params, new UpdateExtraArgs(lossValue)); // the loss reaches ReduceOnPlateau
+        var newParams = state.Params.ApplyUpdates(updates);
+        newModelState = newModelState.Map(t => t.requires_grad ? t.detach() : t);
 
         MoveOut(scope, newParams.Values);
         MoveOut(scope, newModelState.Values);

@@ -1,0 +1,8 @@
+namespace MiniHaiku.Optim;
+
+public static partial class Optimizers
+{
+    /// <summary>Passes the updates through unchanged (<c>optax.identity</c>). Stateless.</summary>
+    /// <returns>The transformation.</returns>
+    public static GradientTransformation Identity() => new(_ => OptState.Empty, (g, s, _) => (g, s));
+}
