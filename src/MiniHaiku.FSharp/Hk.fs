@@ -54,16 +54,16 @@ module Hk =
     let runningInit : Model<bool> = CoreHk.RunningInit()
 
     /// <summary>Creates a module named <c>{TypeName}_{n}</c> in the current scope:
-    /// <c>Hk.create (fun name -> Linear(name, 4L))</c> (the class must inherit <c>FsModule</c> or <c>Module</c>).</summary>
-    let create (make: ModuleName -> 'M) : Model<'M> when 'M :> Module =
+    /// <c>Hk.create (fun name -> Linear(name, 4L))</c> (the class must inherit <c>Module</c>).</summary>
+    let create (make: ModuleName -> 'M) : Model<'M> when 'M :> MiniHaiku.Module =
         CoreHk.Module(Func<ModuleName, 'M> make)
 
     /// <summary>Creates a module with an explicit name (unique in this scope invocation).</summary>
-    let createNamed (name: string) (make: ModuleName -> 'M) : Model<'M> when 'M :> Module =
+    let createNamed (name: string) (make: ModuleName -> 'M) : Model<'M> when 'M :> MiniHaiku.Module =
         CoreHk.Module(Func<ModuleName, 'M> make, name)
 
     /// <summary>Creates a module named <c>name</c> when given, else <c>{TypeName}_{n}</c> (for <c>?name</c> arguments).</summary>
-    let createWith (name: string option) (make: ModuleName -> 'M) : Model<'M> when 'M :> Module =
+    let createWith (name: string option) (make: ModuleName -> 'M) : Model<'M> when 'M :> MiniHaiku.Module =
         CoreHk.Module(Func<ModuleName, 'M> make, Option.toObj name)
 
     /// <summary>A module made from a function (Haiku's <c>hk.to_module</c>), counted as <c>typeName</c>.</summary>

@@ -8,8 +8,8 @@ open TorchSharp
 
 /// <summary>
 /// Functions over <see cref="T:MiniHaiku.Params"/>, the immutable path → tensor map, with F# lists, maps
-/// and options. For printing: <c>Params.shapes p</c> is an F# map that <c>%A</c> prints in full
-/// (<c>map [("~/Linear_0/__call__/w", [3L; 4L]); …]</c>), <c>Params.format p</c> gives Haiku's
+/// and options. For printing: <c>Params.shapes p</c> is an F# list that <c>%A</c> prints in full
+/// (<c>[("~/Linear_0/__call__/w", [3L; 4L]); …]</c>), <c>Params.format p</c> gives Haiku's
 /// <c>{'~/Linear_0/__call__/w': (3, 4), …}</c> and <c>string p</c> adds each dtype.
 /// </summary>
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
@@ -29,9 +29,9 @@ module Params =
     let toMap (parameters: Params) : Map<string, torch.Tensor> =
         parameters |> Seq.map (fun kv -> kv.Key, kv.Value) |> Map.ofSeq
 
-    /// Every path's shape, as an F# map of lists (prints in full with <c>%A</c>).
-    let shapes (parameters: Params) : Map<string, int64 list> =
-        parameters |> Seq.map (fun kv -> kv.Key, List.ofArray kv.Value.shape) |> Map.ofSeq
+    /// Every (path, shape), in path order: an F# list, which <c>%A</c> prints in full (up to 100 entries).
+    let shapes (parameters: Params) : (string * int64 list) list =
+        [ for kv in parameters -> kv.Key, List.ofArray kv.Value.shape ]
 
     /// The paths, in ordinal order.
     let paths (parameters: Params) : string list = List.ofSeq parameters.Keys

@@ -1,0 +1,49 @@
+/// Small training runs written the F# way: a loss decreases with plain Grad/Optim functions and with the Trainer.
+module MiniHaiku.Tests.FSharp.TrainingTests
+
+open MiniHaiku
+open MiniHaiku.FSharp
+open MiniHaiku.Training
+open MiniHaiku.Tests.FSharp.NotebookModules
+open TorchSharp
+open Xunit
+
+let private data () =
+    let g = new torch.Generator(3UL)
+    let x = torch.randn (64L, 3L, generator = g)
+    let y = x.matmul((torch.tensor [| 1.0f; -2.0f; 0.5f |]).reshape(3L, 1L)).add(torch.tensor 0.3f)
+    x, y
+
+let private net = Hk.transform (fun (x: torch.Tensor) -> model { let! l = Haiku.Linear.Create 1L in return! l.Call x })
+
+let private mse (prediction: torch.Tensor) (target: torch.Tensor) = (prediction - target).square().mean ()
+
+[<Fact>]
+let ``a loop of Grad.valueAndGrad and Optim.update fits a linear map`` () =
+    let x, y = data ()
+    let loss p = mse (net |> Transform.apply p x) y
+    let opt = Optim.adam 0.05
+    let rec train step (p: Params) state losses =
+        if step = 200 then p, List.rev losses
+        else
+            let value, grads = Grad.valueAndGrad loss p
+            let updates, state = Optim.update opt grads state p
+            train (step + 1) (Optim.applyUpdates updates p) state (value.item<float32> () :: losses)
+    let p0 = net |> Transform.init 0L x
+    let _, losses = train 0 p0 (Optim.init opt p0) []
+    Assert.True(List.last losses < List.head losses / 20.0f, $"loss {List.head losses} -> {List.last losses}")
+
+[<Fact>]
+let ``the Trainer fits the same map and reports progress`` () =
+    let x, y = data ()
+    let trainer = Trainer.forModel net (fun (bx, _) _ -> bx) (fun out (_, by) -> mse out by) (fun (bx: torch.Tensor, _) -> bx.shape[0]) (Optim.adam 0.05)
+    let s0 = trainer |> Trainer.init 0L (net |> Transform.init 0L x)
+    let s1, first = trainer |> Trainer.step (x, y) s0
+    let reports = ResizeArray<TrainProgress>()
+    let final = trainer |> Trainer.fitWithProgress 50 reports.Add (Seq.replicate 200 (x, y)) s1
+    Assert.Equal(201L, final.Step)
+    Assert.Equal<int64 list>([ 50L; 100L; 150L; 200L ], [ for r in reports -> r.Step ])
+    let last = reports[reports.Count - 1].Loss
+    Assert.True(last < first / 20.0, $"loss {first} -> {last}")
+    let _, again = trainer |> Trainer.step (x, y) (trainer |> Trainer.fit [ (x, y) ] final)
+    Assert.True(again < first / 20.0)
