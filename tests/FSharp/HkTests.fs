@@ -1,5 +1,5 @@
-/// The curried F# functions over the core: Hk, Model, Transform, Params, Grad, Optim, Checkpoint.
-module MiniHaiku.Tests.FSharp.FunctionTests
+/// The curried Hk functions (parameters, state, randomness, modules, control flow) and the Model helpers.
+module MiniHaiku.Tests.FSharp.HkTests
 
 open System
 open System.IO
@@ -150,100 +150,20 @@ let ``createNamed uses the name verbatim and rejects a duplicate`` () =
     Assert.Contains("enc", e.Message)
 
 [<Fact>]
-let ``Params functions use F# lists, maps and options`` () =
-    let a = torch.zeros 2L
-    let b = torch.ones (2L, 3L)
-    let p = Params.ofList [ "~/b", b; "~/a", a ]
-    Assert.Equal<string list>([ "~/a"; "~/b" ], Params.paths p)
-    Assert.Equal<(string * torch.Tensor) list>([ "~/a", a; "~/b", b ], Params.toList p)
-    Assert.Same(b, (Params.toMap p)["~/b"])
-    Assert.True((Params.tryFind "~/c" p).IsNone)
-    Assert.Same(a, (Params.tryFind "~/a" p).Value)
-    Assert.Equal(8L, Params.elementCount p)
-    Assert.Equal(1, p |> Params.remove "~/a" |> Params.count)
-    Assert.Equal(3, p |> Params.add "~/c" a |> Params.count)
-    Assert.Equal<string list>([ "~/b" ], p |> Params.filter (fun k -> k.EndsWith "b") |> Params.paths)
-    Assert.Equal(6.0, p |> Params.map (fun t -> t + 1.0) |> Params.find "~/a" |> fun t -> scalar (t.sum ()) + 4.0)
-    Assert.Equal(2.0, p |> Params.mapi (fun k t -> if k = "~/a" then t + 1.0 else t) |> Params.find "~/a" |> fun t -> scalar (t.sum ()))
-    Assert.Equal(12.0, Params.map2 (fun x y -> x + y) p p |> Params.find "~/b" |> fun t -> scalar (t.sum ()))
-    Assert.Equal(2, Params.merge p (Params.ofList [ "~/a", b ]) |> Params.count)
-    let missing = Assert.Throws<MissingParameterException>(fun () -> Params.find "~/x" p |> ignore)
-    Assert.Equal("~/x", missing.Path)
+let ``Model helpers map, bind, map2 and ignore compose models`` () =
+    let m =
+        Hk.getParamWith (Initializers.Constant 2.0) "w" [ 1L ]
+        |> Model.map (fun t -> scalar t)
+        |> Model.bind (fun v -> Model.map2 (fun a (b: string) -> v + a, b) (Model.ret 1.0) Hk.currentScope)
+    let (v, scope), f = runInit m
+    Assert.Equal(3.0, v)
+    Assert.Equal("~", scope)
+    let u, _ = runInit (Model.ignore m)
+    Assert.Equal((), u)
+    Assert.Equal(1, f.Params.Count)
 
 [<Fact>]
-let ``Params.shapes prints in full with %A, Params.format as Haiku does`` () =
-    let p = Params.ofList [ for i in 0..11 -> $"~/layer_{i:D2}/w", torch.zeros (2L, int64 i + 1L) ]
-    let printed = sprintf "%A" (Params.shapes p)
-    Assert.Contains("(\"~/layer_00/w\", [2L; 1L])", printed)
-    Assert.Contains("\"~/layer_11/w\", [2L; 12L]", printed)
-    Assert.DoesNotContain("...", printed)
-    Assert.DoesNotContain("System.Int64[]", printed)
-    Assert.StartsWith("{'~/layer_00/w': (2, 1), '~/layer_01/w': (2, 2),", Params.format p)
-
-[<Property(MaxTest = 50)>]
-let ``Params.ofList and toList round-trip in path order`` (keys: Set<byte>) =
-    let entries = [ for k in keys -> $"~/p{k:D3}", torch.tensor [| float k |] ]
-    let back = Params.ofList (List.rev entries) |> Params.toList
-    Assert.Equal<string list>(List.map fst entries, List.map fst back)
-    Assert.True(List.forall2 (fun (_, a) (_, b) -> Object.ReferenceEquals(a, b)) entries back)
-
-[<Property(MaxTest = 30)>]
-let ``Transform.init is deterministic: same seed, same parameters`` (seed: int64) (width: byte) =
-    let w = int64 (width % 5uy) + 1L
-    let net = Hk.transform (fun (x: torch.Tensor) -> model { let! m = NotebookModules.MLP.Create [ w; 2L ] in return! m.Call x })
-    let x = torch.ones (1L, 3L)
-    Assert.True((net |> Transform.init seed x).BitwiseEquals(net |> Transform.init seed x))
-    Assert.True((net |> Transform.init seed x).BitwiseEquals(net |> Transform.initWithKey (RngKey.FromSeed seed) x))
-
-[<Property(MaxTest = 40)>]
-let ``Grad.valueAndGrad of sum(w * w) is (sum(w * w), 2 w)`` (values: NormalFloat list) =
-    let xs = values |> List.truncate 8 |> List.map (fun v -> float v.Get % 100.0)
-    let xs = if List.isEmpty xs then [ 0.5 ] else xs
-    let p = Params.ofList [ "~/w", torch.tensor (Array.ofList xs, dtype = torch.float64) ]
-    let loss (q: Params) = let w = Params.find "~/w" q in (w * w).sum ()
-    let value, grads = Grad.valueAndGrad loss p
-    Assert.Equal(List.sumBy (fun x -> x * x) xs, scalar value, 6)
-    Assert.True((Params.find "~/w" grads).allclose (Params.find "~/w" p * 2.0))
-    Assert.True((Grad.grad loss p |> Params.find "~/w").allclose (Params.find "~/w" grads))
-    let v2, aux, g2 = Grad.valueAndGradWithAux (fun q -> loss q, "aux") p
-    Assert.Equal("aux", aux)
-    Assert.Equal(scalar value, scalar v2)
-    Assert.True((Params.find "~/w" g2).allclose (Params.find "~/w" grads))
-
-[<Property(MaxTest = 40)>]
-let ``Optim.sgd's update is minus the learning rate times the gradient`` (lr: NormalFloat) (g: NormalFloat) =
-    let rate = abs (float lr.Get % 10.0)
-    let grad = float g.Get % 1000.0
-    let p = Params.ofList [ "~/w", torch.tensor ([| 1.0 |], dtype = torch.float64) ]
-    let grads = Params.ofList [ "~/w", torch.tensor ([| grad |], dtype = torch.float64) ]
-    let opt = Optim.sgd rate
-    let updates, _ = Optim.update opt grads (Optim.init opt p) p
-    Assert.Equal(-rate * grad, scalar (Params.find "~/w" updates), 9)
-    Assert.Equal(1.0 - rate * grad, scalar (Optim.applyUpdates updates p |> Params.find "~/w"), 9)
-
-[<Fact>]
-let ``Optim constructors build working optimizers`` () =
-    let p = Params.ofList [ "~/w", torch.tensor ([| 1.0; -2.0 |], dtype = torch.float64) ]
-    let grads = Params.ofList [ "~/w", torch.tensor ([| 0.5; 0.5 |], dtype = torch.float64) ]
-    for opt in [ Optim.adam 0.1; Optim.adamW 0.1 0.01; Optim.rmsProp 0.1; Optim.adagrad 0.1; Optim.sgdWithMomentum 0.1 0.9
-                 Optim.chain [ Optim.clipByGlobalNorm 1.0; Optim.sgd 0.1 ]; Optim.masked (fun _ -> true) (Optim.sgd 0.1) ] do
-        let updates, _ = Optim.update opt grads (Optim.init opt p) p
-        // Every one of these moves both weights against the (positive) gradient.
-        Assert.True((Params.find "~/w" updates).lt(torch.tensor 0.0).all().item<bool> ())
-
-[<Fact>]
-let ``Checkpoint.save then loadParams gives the same parameters; a shape mismatch names the path`` () =
-    let net = Hk.transform (fun (x: torch.Tensor) -> model { let! m = NotebookModules.MLP.Create [ 4L; 2L ] in return! m.Call x })
-    let p = net |> Transform.init 9L (torch.ones (1L, 3L))
-    let dir = Directory.CreateTempSubdirectory "minihaiku-fsharp"
-    try
-        let path = Path.Combine(dir.FullName, "mlp.safetensors")
-        Checkpoint.save path p
-        Assert.True((Checkpoint.loadParams path p).BitwiseEquals p)
-        Checkpoint.saveWith path [ "epoch", "3" ] Params.empty p
-        Assert.Equal("3", (Checkpoint.load path).Metadata["epoch"])
-        let other = net |> Transform.init 9L (torch.ones (1L, 5L))
-        let e = Assert.ThrowsAny<MiniHaikuException>(fun () -> Checkpoint.loadParams path other |> ignore)
-        Assert.Contains("~/MLP_0/__call__/Linear_0/__call__/W", e.Message)
-    finally
-        dir.Delete true
+let ``TorchSharp comparisons with a number, as docs/fsharp.md shows them`` () =
+    let x = torch.tensor [| 0.2; 0.7 |]
+    Assert.Equal<bool[]>([| false; true |], x.gt(torch.tensor 0.5).data<bool>().ToArray())
+    Assert.Equal<bool[]>([| false; true |], x.gt((0.5).ToScalar()).data<bool>().ToArray())
