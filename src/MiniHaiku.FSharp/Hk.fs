@@ -115,6 +115,11 @@ module Hk =
         let f = CoreHk.Lift(inner, name)
         fun input -> f.Invoke input
 
+    /// <summary>Like <c>lift</c>, for a model with state (its state joins this model's state).</summary>
+    let liftWithState (name: string) (inner: TransformedWithState<'In, 'Out>) : 'In -> Model<'Out> =
+        let f = CoreHk.Lift(inner, name)
+        fun input -> f.Invoke input
+
     /// <summary>Inverted dropout with a key from the frame (Apply needs a seed or key).</summary>
     let dropout (rate: float) (x: torch.Tensor) : Model<torch.Tensor> = CoreHk.Dropout(rate, x)
 

@@ -138,6 +138,20 @@ let ``lift nests another transformed model's parameters under a name`` () =
     Assert.Equal<string list>([ "~/inner/w" ], Params.paths p)
 
 [<Fact>]
+let ``liftWithState nests a stateful model's parameters and state under a name`` () =
+    let inner =
+        Hk.transformWithState (fun (x: torch.Tensor) ->
+            model {
+                let! w = Hk.getParam "w" [ 2L ]
+                do! Hk.setState "last" x
+                return x * w
+            })
+    let outer = Hk.transformWithState (fun (x: torch.Tensor) -> Hk.liftWithState "inner" inner x)
+    let p, s = outer |> TransformWithState.init 0L (torch.ones 2L)
+    Assert.Equal<string list>([ "~/inner/w" ], Params.paths p)
+    Assert.Equal<string list>([ "~/inner/last" ], Params.paths s)
+
+[<Fact>]
 let ``toModule makes a module from a function, counted under its type name`` () =
     let dense width = Hk.toModule "Dense" (fun (x: torch.Tensor) -> model { let! w = Hk.getParam "w" [ x.shape[1]; width ] in return x.matmul w })
     let net = Hk.transform (fun (x: torch.Tensor) -> model { let! d = dense 2L in let! y = d.Call x in return! d.Call y })

@@ -144,6 +144,25 @@ let ``for runs 100000 iterations with a bind each in constant stack`` () =
     Assert.Equal(5000050000L, v)
 
 [<Fact>]
+let ``100000 iterations each with try, use and a let! run in constant stack`` () =
+    let disposed = ref 0
+    let m =
+        model {
+            let count = ref 0
+            for _ in 1..100000 do
+                try
+                    use _ = { new IDisposable with member _.Dispose() = disposed.Value <- disposed.Value + 1 }
+                    let! init = Hk.runningInit
+                    if init then count.Value <- count.Value + 1
+                with _ ->
+                    return ()
+            return count.Value
+        }
+    let v, _ = runInit m
+    Assert.Equal(100000, v)
+    Assert.Equal(100000, disposed.Value)
+
+[<Fact>]
 let ``a chain of 100000 let! binds runs in constant stack`` () =
     let rec chain n (acc: Model<int>) = if n = 0 then acc else chain (n - 1) (model { let! v = acc in return! Model.ret (v + 1) })
     let v, _ = runInit (chain 100000 (Model.ret 0))
