@@ -1,6 +1,7 @@
 /// Small training runs written the F# way: a loss decreases with plain Grad/Optim functions and with the Trainer.
 module MiniHaiku.Tests.FSharp.TrainingTests
 
+open System
 open MiniHaiku
 open MiniHaiku.FSharp
 open MiniHaiku.Training
@@ -47,3 +48,44 @@ let ``the Trainer fits the same map and reports progress`` () =
     Assert.True(last < first / 20.0, $"loss {first} -> {last}")
     let _, again = trainer |> Trainer.step (x, y) (trainer |> Trainer.fit [ (x, y) ] final)
     Assert.True(again < first / 20.0)
+
+[<Fact>]
+let ``Trainer.create takes a loss of params, batch and key`` () =
+    let x, y = data ()
+    let keys = ResizeArray<RngKey>()
+    let trainer = Trainer.create (fun p (bx, by) key -> keys.Add key; mse (net |> Transform.apply p bx) by) (Optim.sgd 0.1)
+    let s0 = trainer |> Trainer.init 0L (net |> Transform.init 0L x)
+    let s1, l0 = trainer |> Trainer.step (x, y) s0
+    let _, l1 = trainer |> Trainer.step (x, y) s1
+    Assert.True(l1 < l0)
+    Assert.NotEqual(keys[0], keys[1])
+
+/// A model whose state counts the training steps it saw, next to a Linear it trains.
+let private counting =
+    Hk.transformWithState (fun (x: torch.Tensor, isTraining: bool) ->
+        model {
+            let! seen = Hk.getState "seen" []
+            if isTraining then
+                do! Hk.setState "seen" (seen + torch.tensor 1.0f)
+            let! l = Haiku.Linear.Create 1L
+            return! l.Call x
+        })
+
+[<Fact>]
+let ``a stateful model trains with forStatefulModel; its state and the train state survive a checkpoint`` () =
+    let x, y = data ()
+    let p, s = counting |> TransformWithState.init 0L (x, false)
+    let trainer = Trainer.forStatefulModel counting (fun (bx, _) isTraining -> bx, isTraining) (fun out (_, by) -> mse out by) (fun _ -> 64L) (Optim.adam 0.05)
+    let s0 = trainer |> Trainer.initWithState 0L p s
+    let final = trainer |> Trainer.fit (Seq.replicate 5 (x, y)) s0
+    Assert.Equal(5.0f, (Params.find "~/seen" final.State).item<float32> ())
+    let dir = IO.Directory.CreateTempSubdirectory "minihaiku-fsharp-train"
+    try
+        let path = IO.Path.Combine(dir.FullName, "train.safetensors")
+        Checkpoint.saveTrainState path final
+        let restored = Checkpoint.loadTrainState path s0
+        Assert.Equal(final.Step, restored.Step)
+        Assert.True(restored.Params.BitwiseEquals final.Params)
+        Assert.True(restored.State.BitwiseEquals final.State)
+    finally
+        dir.Delete true
