@@ -3,7 +3,7 @@
 // 1. Apply of the tiny 2-layer 32-wide MLP at batch 1 (as bench/MiniHaiku.Benchmarks' overhead row):
 //    F# module classes + model { } versus the C# layers + query syntax, both without autograd.
 // 2. Building and running a chain of 1,000 binds: model { let! … } versus Model.SelectMany.
-// Prints the median time per operation of each and the ratio F# / C#.
+// Prints the median time and the managed bytes allocated per operation of each, and the ratios F# / C#.
 open System
 open System.Diagnostics
 open MiniHaiku
@@ -46,11 +46,14 @@ let csharpChain (n: int) =
     let rec go i (acc: Model<int>) = if i = n then acc else go (i + 1) (acc.SelectMany(fun v -> Hk.Pure(v + 1)))
     go 0 (Hk.Pure 0)
 
-/// Median microseconds per operation over `rounds` rounds of `perRound` operations.
+/// Times one round of `perRound` operations: microseconds per operation into `samples`; returns the
+/// managed bytes allocated per operation (deterministic, unlike time on a shared machine).
 let timeRounds (samples: ResizeArray<float>) (perRound: int) (operation: unit -> unit) =
+    let before = GC.GetAllocatedBytesForCurrentThread()
     let clock = Stopwatch.StartNew()
     for _ in 1..perRound do operation ()
     samples.Add(clock.Elapsed.TotalMilliseconds * 1000.0 / float perRound)
+    float (GC.GetAllocatedBytesForCurrentThread() - before) / float perRound
 
 let median (xs: ResizeArray<float>) = let s = Seq.sort xs |> Array.ofSeq in s[s.Length / 2]
 
@@ -68,14 +71,15 @@ let main argv =
     let chainC () = csharpChain 1000 |> Model.run (Frame.ForInit 0L) |> ignore
     let cases = [ "Apply tiny MLP b1", applyF, applyC, 2000; "1,000 binds (build + run)", chainF, chainC, 20 ]
     for _, f, c, n in cases do // warm-up
-        timeRounds (ResizeArray()) n f
-        timeRounds (ResizeArray()) n c
-    printfn "%-28s %14s %14s %8s" "case" "F# µs/op" "C# µs/op" "F#/C#"
+        timeRounds (ResizeArray()) n f |> ignore
+        timeRounds (ResizeArray()) n c |> ignore
+    printfn "%-26s %10s %10s %7s %12s %12s %7s" "case" "F# µs/op" "C# µs/op" "F#/C#" "F# bytes/op" "C# bytes/op" "F#/C#"
     for name, f, c, n in cases do
         let fs, cs = ResizeArray(), ResizeArray()
+        let mutable bf, bc = 0.0, 0.0
         for _ in 1..rounds do
-            timeRounds fs n f
-            timeRounds cs n c
+            bf <- timeRounds fs n f
+            bc <- timeRounds cs n c
         let mf, mc = median fs, median cs
-        printfn "%-28s %14.2f %14.2f %8.2f" name mf mc (mf / mc)
+        printfn "%-26s %10.2f %10.2f %7.2f %12.0f %12.0f %7.2f" name mf mc (mf / mc) bf bc (bf / bc)
     0

@@ -15,24 +15,33 @@ open MiniHaiku.FSharp.CoreTypes
 /// its own continuation stack); each <c>try</c> nests one interpreter, so only the nesting depth of
 /// <c>try</c> blocks uses native stack. A <c>try … with</c> handler continues from the frame the <c>try</c>
 /// started with: parameters, state and module names made by the failed body are discarded.
+/// The builder makes the core's interpreter steps directly (one step per <c>let!</c>, as C#'s
+/// <c>SelectMany</c>), so a bind costs about what it costs in C# (bench/MiniHaiku.FSharp.Bench).
 /// </remarks>
 [<Sealed>]
 type ModelExpressionBuilder internal () =
-    static let unitModel : Model<unit> = CoreHk.Pure(())
+    static let unitStep : Step = Step.Pure(box ())
+    static let unitModel : Model<unit> = Model<unit>(unitStep)
+
+    /// The core's untyped values back to 'T, as the C# core's casts do (null is F#'s unit, None, or a null reference).
+    static member inline private Cast<'T>(value: obj) : 'T =
+        match value with
+        | null -> Unchecked.defaultof<'T>
+        | v -> v :?> 'T
 
     /// <summary><c>return x</c>: a model producing <paramref name="value"/>.</summary>
-    member _.Return(value: 'T) : Model<'T> = CoreHk.Pure value
+    member _.Return(value: 'T) : Model<'T> = Model<'T>(Step.Pure(box value))
 
     /// <summary><c>return! m</c>: the model itself.</summary>
     member _.ReturnFrom(model: Model<'T>) : Model<'T> = model
 
     /// <summary><c>let! x = m</c> / <c>do! m</c>: runs <paramref name="model"/>, then the rest with its value.</summary>
     member _.Bind(model: Model<'T>, binder: 'T -> Model<'U>) : Model<'U> =
-        model.SelectMany(Func<'T, Model<'U>> binder)
+        Model<'U>(Step.Bind(model.Node, fun value -> (binder (ModelExpressionBuilder.Cast<'T> value)).Node))
 
     /// <summary><c>let! x = m … return f x</c>: a map, without an extra bind.</summary>
     member _.BindReturn(model: Model<'T>, mapping: 'T -> 'U) : Model<'U> =
-        model.Select(Func<'T, 'U> mapping)
+        Model<'U>(Step.Map(model.Node, fun value -> box (mapping (ModelExpressionBuilder.Cast<'T> value))))
 
     /// <summary><c>let! a = m1 and! b = m2</c>: runs both (left first) and pairs their values.</summary>
     member _.MergeSources(first: Model<'T>, second: Model<'U>) : Model<'T * 'U> =
@@ -43,7 +52,7 @@ type ModelExpressionBuilder internal () =
 
     /// <summary>Builds the rest of the expression only when the model runs (once per run).</summary>
     member _.Delay(body: unit -> Model<'T>) : Model<'T> =
-        unitModel.SelectMany(fun () -> body ())
+        Model<'T>(Step.Bind(unitStep, fun _ -> (body ()).Node))
 
     /// <summary>Runs <paramref name="first"/>, then <paramref name="second"/>.</summary>
     member _.Combine(first: Model<unit>, second: Model<'T>) : Model<'T> = first.Then second

@@ -72,6 +72,18 @@ let ``and! creates parameters from both sides`` () =
     Assert.Equal<string list>([ "~/b"; "~/w" ], Params.paths f.Params)
 
 [<Fact>]
+let ``let! binds the core's nullable and null values as C# casts do`` () =
+    let m =
+        model {
+            let! key = Hk.MaybeNextRngKey()          // a C# Nullable<RngKey>, null without a key
+            let! none = Hk.maybeNextRngKey           // the F# option, None
+            let! nothing = Model.ret (null: string)
+            return key.HasValue, none.IsNone, isNull nothing
+        }
+    let v, _ = m |> Model.run (Frame.ForApply(Params.empty))
+    Assert.Equal((false, true, true), v)
+
+[<Fact>]
 let ``if without else runs its body only when the condition holds`` () =
     let m (flag: bool) =
         model {
