@@ -70,9 +70,13 @@ let main argv =
     let chainF () = fsharpChain 1000 |> Model.run (Frame.ForInit 0L) |> ignore
     let chainC () = csharpChain 1000 |> Model.run (Frame.ForInit 0L) |> ignore
     let cases = [ "Apply tiny MLP b1", applyF, applyC, 2000; "1,000 binds (build + run)", chainF, chainC, 20 ]
-    for _, f, c, n in cases do // warm-up
-        timeRounds (ResizeArray()) n f |> ignore
-        timeRounds (ResizeArray()) n c |> ignore
+    // Warm-up: two seconds per case, so that the JIT's tier-1 code (compiled in the background, slowly on
+    // a loaded machine) is what gets measured.
+    for _, f, c, n in cases do
+        let clock = Stopwatch.StartNew()
+        while clock.Elapsed.TotalSeconds < 2.0 do
+            timeRounds (ResizeArray()) n f |> ignore
+            timeRounds (ResizeArray()) n c |> ignore
     printfn "%-26s %10s %10s %7s %12s %12s %7s" "case" "F# µs/op" "C# µs/op" "F#/C#" "F# bytes/op" "C# bytes/op" "F#/C#"
     for name, f, c, n in cases do
         let fs, cs = ResizeArray(), ResizeArray()
