@@ -1,47 +1,52 @@
-// MiniHaiku from F#: the notebook's MLP with the `model { … }` computation expression.
-// Run after building the C# quickstart (it holds the assemblies and the fixed-up natives):
-//   dotnet build examples/Quickstart && dotnet fsi examples/quickstart.fsx
-#r "Quickstart/bin/Debug/net10.0/TorchSharp.dll"
-#r "Quickstart/bin/Debug/net10.0/MiniHaiku.Core.dll"
-
+// MiniHaiku from F#: README's "Quickstart (F#)", verbatim (tests/FSharp/ReadmeQuickstartTests.fs checks it).
+//   dotnet fsi examples/quickstart.fsx      (needs the MiniHaiku.FSharp package on a NuGet feed)
+#r "nuget: MiniHaiku.FSharp, 0.1.0"
 open MiniHaiku
+open MiniHaiku.FSharp
 open TorchSharp
 
-// F# Interactive does not read the build's native-library list, and TorchSharp's fallback would copy the
-// unpatched natives out of the NuGet cache. Load the build output's (fixed-up) copy before any torch call.
-let nativeDir = System.IO.Path.Combine(__SOURCE_DIRECTORY__, "Quickstart/bin/Debug/net10.0/runtimes/linux-x64/native")
-if System.OperatingSystem.IsLinux() then
-    System.Runtime.InteropServices.NativeLibrary.Load(System.IO.Path.Combine(nativeDir, "libLibTorchSharp.so")) |> ignore
-
-let model = ModelBuilder()
-
-/// Haiku's Linear, as a module made from a function: parameters W [in, out] and b [out].
-let linear (width: int64) =
-    Hk.ToModule("Linear", fun (x: torch.Tensor) ->
-        model {
-            let! w = Hk.GetParam("W", [| x.shape.[x.shape.Length - 1]; width |])
-            let! b = Hk.GetParam("b", [| width |])
-            return x.matmul(w) + b
+/// Haiku's Linear as an F# class: parameters W [in, width] and b [width].
+type Linear(name, width: int64) =
+    inherit Module(name)
+    static member Create(width) = Hk.create (fun name -> Linear(name, width))
+    member this.Call(x: torch.Tensor) =
+        this.Method(model {                     // parameters live under ~/Linear_0/__call__/
+            let! w = Hk.getParam "W" [ Array.last x.shape; width ]
+            let! b = Hk.getParam "b" [ width ]
+            return x.matmul w + b
         })
 
-/// The notebook's MLP: sigmoid between layers, the last layer's output returned.
-let mlp (widths: int64 list) =
-    Hk.ToModule("MLP", fun (x: torch.Tensor) ->
-        Hk.Aggregate(List.indexed widths, x, fun h (i, width) ->
+/// The notebook's MLP: a Linear per width, sigmoid between them.
+type MLP(name, widths: int64 list) =
+    inherit Module(name)
+    static member Create(widths) = Hk.create (fun name -> MLP(name, widths))
+    member this.Call(x: torch.Tensor) =
+        let layer h (i, width) =
             model {
-                let! layer = linear width
-                let! y = layer.Call h
-                return (if i < widths.Length - 1 then torch.sigmoid y else y)
-            }))
+                let! linear = Linear.Create width           // Linear_0, Linear_1, …
+                let! y = linear.Call h
+                return if i < widths.Length - 1 then torch.sigmoid y else y
+            }
+        this.Method(Hk.aggregate layer x (List.indexed widths))
 
 let net =
-    Hk.Transform(fun (x: torch.Tensor) ->
+    Hk.transform (fun (x: torch.Tensor) ->
         model {
-            let! m = mlp [ 3L; 5L ]
-            return! m.Call x
+            let! mlp = MLP.Create [ 3L; 5L ]
+            return! mlp.Call x
         })
 
-let x = torch.ones(2L, 3L)
-let parameters = net.Init(42L, x)
-printfn "MLP([3, 5]) params: %O" (parameters.Shapes())
-printfn "output shape: %s" (ShapeText.Format(net.Apply(parameters, x).shape))
+let x = torch.ones (2L, 3L)
+let p = net |> Transform.init 42L x
+printfn "%A" (Params.shapes p)   // [("~/MLP_0/__call__/Linear_0/__call__/W", [3L; 3L]); …]
+
+// Pure gradients and an Optax-style optimizer, as plain functions.
+let target = torch.zeros (2L, 5L)
+let loss (p: Params) =
+    let y = net |> Transform.apply p x
+    (y - target).square().mean()
+let value, grads = Grad.valueAndGrad loss p
+let adam = Optim.adam 0.01
+let updates, _ = Optim.update adam grads (Optim.init adam p) p
+let p2 = Optim.applyUpdates updates p
+printfn "loss %.4f -> %.4f" (value.item<float32> ()) ((loss p2).item<float32> ())

@@ -1,10 +1,15 @@
 namespace MiniHaiku;
 
 /// <summary>
-/// The F# computation-expression builder over <see cref="Model{T}"/>:
+/// A computation-expression builder over <see cref="Model{T}"/> usable without the F# package:
 /// <c>let model = ModelBuilder()</c>, then <c>model { let! w = Hk.GetParam("w", [|3L; 4L|]) … return y }</c>.
 /// Loops (<c>for</c>, <c>while</c>) run in constant stack.
 /// </summary>
+/// <remarks>
+/// Kept for compatibility with scripts written before <c>MiniHaiku.FSharp</c>. F# code should use that
+/// package's auto-opened <c>model</c> value instead, which adds <c>use</c>, <c>use!</c>,
+/// <c>try … with</c>, <c>try … finally</c> and <c>and!</c>, and F#'s <c>unit</c> instead of null.
+/// </remarks>
 public sealed class ModelBuilder
 {
     /// <summary>A shared instance (the builder has no state).</summary>

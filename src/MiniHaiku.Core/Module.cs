@@ -9,9 +9,20 @@ namespace MiniHaiku;
 /// instances with <see cref="Hk.Module{M}(Func{ModuleName, M}, string?)"/>; wrap each method body in
 /// <see cref="Method{T}(Model{T}, string)"/> so its parameters are named <c>{module path}/{method}/{name}</c>.
 /// </summary>
-/// <param name="Name">The unique name given by <see cref="Hk.Module{M}(Func{ModuleName, M}, string?)"/>.</param>
-public abstract record Module(ModuleName Name)
+/// <remarks>
+/// Not abstract, so that F# classes can derive from it (F# cannot implement the clone method an abstract
+/// record demands of its subclasses); its constructor is protected, so it is never instantiated itself.
+/// F# users derive from <c>MiniHaiku.FSharp.Module</c>.
+/// </remarks>
+public record Module
 {
+    /// <summary>Gives the module its unique name.</summary>
+    /// <param name="name">The unique name given by <see cref="Hk.Module{M}(Func{ModuleName, M}, string?)"/>.</param>
+    protected Module(ModuleName name) => Name = name;
+
+    /// <summary>The unique name given by <see cref="Hk.Module{M}(Func{ModuleName, M}, string?)"/>.</summary>
+    public ModuleName Name { get; init; }
+
     /// <summary>
     /// Runs <paramref name="body"/> inside this module's scope for <paramref name="method"/>:
     /// <c>{Name.Path}/{method}</c>, with fresh module counters. <c>Call</c> appears as <c>__call__</c>.
