@@ -91,4 +91,40 @@ public class CheckpointProperties
             Directory.Delete(dir, true);
         }
     }
+
+    /// <summary>Flipping any one bit of the data section makes Load fail with a CheckpointException (the stored SHA-256 digest).</summary>
+    [Property(MaxTest = 60)]
+    public bool AnyFlippedDataBitIsACheckpointException(NonNegativeInt bitSeed, PositiveInt seed)
+    {
+        using var g = new torch.Generator((ulong)seed.Get);
+        var p = Params.Create([
+            new("~/a", RandomTensor(g, ScalarType.Float32, [3, 5], specials: true)),
+            new("~/b", RandomTensor(g, ScalarType.Int64, [4], specials: false)),
+            new("~/c", RandomTensor(g, ScalarType.Bool, [7], specials: false)),
+        ]);
+        var dir = Directory.CreateTempSubdirectory("minihaiku-flip-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "c.safetensors");
+            Checkpoint.Save(path, p);
+            var bytes = File.ReadAllBytes(path);
+            var dataStart = 8 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            var bit = bitSeed.Get % ((bytes.Length - dataStart) * 8);
+            bytes[dataStart + bit / 8] ^= (byte)(1 << (bit % 8));
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                Checkpoint.Load(path);
+                return false;
+            }
+            catch (CheckpointException e)
+            {
+                return e.Path == path && e.Message.Contains("SHA-256", StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
