@@ -496,8 +496,11 @@ public static class Checkpoint
                     file.Write(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(digest.GetHashAndReset())));
                 }
                 file.Flush(flushToDisk: true);
+                // Rename while still holding the lock, so a concurrent save never takes this file for a stale one
+                // (Unix allows renaming an open file; Windows does not, and renames just after closing).
+                if (!OperatingSystem.IsWindows()) File.Move(temp, full, overwrite: true);
             }
-            File.Move(temp, full, overwrite: true);
+            if (OperatingSystem.IsWindows()) File.Move(temp, full, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
