@@ -7,19 +7,21 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Soak test: trains an MLP for many steps and checks that native memory stays flat, either with
-// Trainer.Fit (mode fit) or with a hand-written pure loop whose steps run through TensorScope.Advance
-// (mode advance).
-// Usage: dotnet run -c Release --project bench/MiniHaiku.Soak [steps=5000] [reportEvery=500] [fit|advance]
+// Trainer.Fit (mode fit), with a hand-written pure loop whose steps run through TensorScope.Advance
+// (mode advance), or with the same loop without it (mode naive: shows the leak Advance prevents).
+// Mode failures runs [steps] Trainer.Fit calls that each fail at step 3 and checks that none leaks.
+// Usage: dotnet run -c Release --project bench/MiniHaiku.Soak [steps=5000] [reportEvery=500] [fit|advance|naive|failures]
 var steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5000;
 var every = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 500;
 var mode = args.Length > 2 ? args[2] : "fit";
-if (mode is not ("fit" or "advance"))
+if (mode is not ("fit" or "advance" or "naive" or "failures"))
 {
-    Console.Error.WriteLine($"Unknown mode '{mode}': use fit or advance.");
+    Console.Error.WriteLine($"Unknown mode '{mode}': use fit, advance, naive or failures.");
     return 2;
 }
 const int batchSize = 64, inputs = 32;
 torch.set_num_threads(1);
+if (mode == "failures") return FailureSoak.Run(steps, every, RssKb);
 
 // A fixed pool of batches, cycled: the data tensors are allocated once, before training.
 var batches = new List<(Tensor X, Tensor Y)>();
@@ -75,13 +77,14 @@ else
     foreach (var batch in Cycle())
     {
         double loss = 0;
-        (p, s) = TensorScope.Advance(p, s, (p, s) =>
+        (Params, OptState) PureStep(Params p, OptState s)
         {
             var (value, grads) = Grad.ValueAndGrad(q => (model.Apply(q, batch.X) - batch.Y).square().mean())(p);
             loss = value.item<float>();
             var (updates, next) = optimizer.Update(grads, s, p);
             return (p.ApplyUpdates(updates), next);
-        });
+        }
+        (p, s) = mode == "advance" ? TensorScope.Advance(p, s, PureStep) : PureStep(p, s);
         if (++step % every == 0)
         {
             var now = clock.Elapsed;
