@@ -99,6 +99,26 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(template);
         var c = Load(path, template.Params, template.State);
+        try
+        {
+            return ToTrainState(path, c, template);
+        }
+        catch
+        {
+            DisposeTensors(c);
+            throw;
+        }
+    }
+
+    private static void DisposeTensors(CheckpointContents c)
+    {
+        c.Params.DisposeTensors();
+        c.State.DisposeTensors();
+        c.OptState.DisposeTensors();
+    }
+
+    private static TrainState ToTrainState(string path, CheckpointContents c, TrainState template)
+    {
         if (!c.Metadata.TryGetValue("step", out var stepText) || !long.TryParse(stepText, NumberStyles.None, CultureInfo.InvariantCulture, out var step)
             || !c.Metadata.TryGetValue("rng", out var rngText) || rngText.Length != 32
             || !ulong.TryParse(rngText.AsSpan(0, 16), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var hi)
@@ -107,7 +127,12 @@ public static class Checkpoint
         long skipped = 0;
         if (c.Metadata.TryGetValue(SkippedStepsKey, out var skippedText) && !long.TryParse(skippedText, NumberStyles.None, CultureInfo.InvariantCulture, out skipped))
             throw new CheckpointException(path, $"has an invalid '{SkippedStepsKey}' metadata value '{skippedText}'.");
-        return new TrainState(c.Params, c.State, c.RestoreOptState(template.OptState), step, new RngKey(hi, lo)) { SkippedSteps = skipped };
+        var optState = c.RestoreOptState(template.OptState);
+        // The flat entries the structured state does not hold (its counts are plain numbers) are not returned: free them.
+        var held = new HashSet<Tensor>(optState.Tensors(), ReferenceEqualityComparer.Instance);
+        foreach (var t in c.OptState.Values)
+            if (!held.Contains(t)) t.Dispose();
+        return new TrainState(c.Params, c.State, optState, step, new RngKey(hi, lo)) { SkippedSteps = skipped };
     }
 
     /// <summary>
@@ -125,10 +150,18 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(expectedParams);
         var c = Load(path);
-        RequireStructure(path, "parameters", expectedParams, c.Params);
-        if (expectedState is not null) RequireStructure(path, "state", expectedState, c.State);
-        RequireOptStateFits(path, expectedParams, c.OptState);
-        return c;
+        try
+        {
+            RequireStructure(path, "parameters", expectedParams, c.Params);
+            if (expectedState is not null) RequireStructure(path, "state", expectedState, c.State);
+            RequireOptStateFits(path, expectedParams, c.OptState);
+            return c;
+        }
+        catch
+        {
+            DisposeTensors(c);
+            throw;
+        }
     }
 
     /// <summary>Loads a checkpoint (any safetensors file: entries without a known prefix count as parameters).</summary>

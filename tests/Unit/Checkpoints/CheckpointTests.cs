@@ -337,4 +337,30 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(3, back.Step);
         Assert.Equal(1, back.SkippedSteps);
     }
+
+    [Fact]
+    public void LoadingLeavesNoTensorBehindOnSuccessOrFailure()
+    {
+        var trainer = Trainer.Create<int>((q, _, _) => q["~/w"].square().sum(), Optimizers.Chain(Optimizers.ClipByGlobalNorm(1), Optimizers.Adam(0.1)));
+        var p = Params.Create([new("~/w", torch.randn(4))]);
+        var template = trainer.Init(p, seed: 0);
+        Checkpoint.Save(File("ts.safetensors"), template);
+        var other = Params.Create([new("~/w", torch.randn(5))]);
+        var stats = DisposeScopeManager.Statistics.TensorStatistics;
+        var before = stats.ThreadTotalLiveCount;
+        var back = Checkpoint.LoadTrainState(File("ts.safetensors"), template);
+        Assert.Equal(before + back.Tensors().Distinct(ReferenceEqualityComparer.Instance).Count(), stats.ThreadTotalLiveCount);
+        back.DisposeTensors();
+        Assert.Equal(before, stats.ThreadTotalLiveCount);
+        // A file of another model, of another optimizer, and without a TrainState's metadata.
+        Assert.Throws<CheckpointException>(() => Checkpoint.Load(File("ts.safetensors"), other));
+        Assert.Equal(before, stats.ThreadTotalLiveCount);
+        var sgdTemplate = template with { OptState = Optimizers.Sgd(0.1, momentum: 0.9).Init(p) };
+        before = stats.ThreadTotalLiveCount;
+        Assert.Throws<CheckpointException>(() => Checkpoint.LoadTrainState(File("ts.safetensors"), sgdTemplate));
+        Assert.Equal(before, stats.ThreadTotalLiveCount);
+        Checkpoint.Save(File("params.safetensors"), p);
+        Assert.Throws<CheckpointException>(() => Checkpoint.LoadTrainState(File("params.safetensors"), template));
+        Assert.Equal(before, stats.ThreadTotalLiveCount);
+    }
 }
