@@ -183,14 +183,19 @@ public sealed class Trainer<TBatch>
     }
 
     /// <summary>The first non-finite quantity of a step ("loss" or "gradient of '…'"), or null when all are finite.</summary>
+    /// <remarks>
+    /// Fast path: one float64 sum per gradient and one read-back. A NaN or infinity anywhere makes the total
+    /// non-finite; a non-finite total without one (float64 overflow) is ruled out by the exact per-tensor scan,
+    /// which also names the gradient. Several times cheaper than <c>isfinite().all()</c> per tensor (no Bool tensors).
+    /// </remarks>
     private static string? FindNonFinite(double lossValue, Params grads)
     {
         if (!double.IsFinite(lossValue)) return "loss";
         if (grads.Count == 0) return null;
         using var scope = torch.NewDisposeScope();
-        using (var flags = torch.stack(grads.Values.Select(g => g.isfinite().all()).ToArray()))
-        using (var all = flags.all())
-            if (all.item<bool>()) return null;
+        using (var sums = torch.stack(grads.Values.Select(g => g.sum(ScalarType.Float64)).ToArray()))
+        using (var total = sums.sum())
+            if (double.IsFinite(total.item<double>())) return null;
         foreach (var (path, g) in grads)
         {
             using var finite = g.isfinite().all();

@@ -263,4 +263,16 @@ public class TrainerTests
         skipped.DisposeTensors();
         Assert.Equal(before, stats.ThreadTotalLiveCount);
     }
+
+    [Fact]
+    public void HugeButFiniteGradientsAreNotMistakenForNonFiniteOnes()
+    {
+        // Gradients [1e308, 1e308]: finite, but their float64 sum overflows; the loss is 0.
+        var trainer = Trainer.Create<int>((p, _, _) => (p["~/a"] * 1e308).sum(), Optimizers.Sgd(1e-308));
+        var p = Params.Create([new("~/a", torch.tensor(new[] { 0.5, -0.5 }))]);
+        var (next, loss) = trainer.Step(trainer.Init(p, 0), 1);
+        Assert.Equal(0.0, loss);
+        Assert.Equal(0, next.SkippedSteps);
+        Assert.True(next.Params["~/a"].allclose(torch.tensor(new[] { -0.5, -1.5 })), string.Join(", ", next.Params["~/a"].data<double>().ToArray()));
+    }
 }
