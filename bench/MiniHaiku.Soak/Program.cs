@@ -6,12 +6,22 @@ using MiniHaiku.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Soak test: trains an MLP for many steps with Trainer.Fit and checks that native memory stays flat.
-// Usage: dotnet run -c Release --project bench/MiniHaiku.Soak [steps=5000] [reportEvery=500]
+// Soak test: trains an MLP for many steps and checks that native memory stays flat, either with
+// Trainer.Fit (mode fit), with a hand-written pure loop whose steps run through TensorScope.Advance
+// (mode advance), or with the same loop without it (mode naive: shows the leak Advance prevents).
+// Mode failures runs [steps] Trainer.Fit calls that each fail at step 3 and checks that none leaks.
+// Usage: dotnet run -c Release --project bench/MiniHaiku.Soak [steps=5000] [reportEvery=500] [fit|advance|naive|failures]
 var steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5000;
 var every = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 500;
+var mode = args.Length > 2 ? args[2] : "fit";
+if (mode is not ("fit" or "advance" or "naive" or "failures"))
+{
+    Console.Error.WriteLine($"Unknown mode '{mode}': use fit, advance, naive or failures.");
+    return 2;
+}
 const int batchSize = 64, inputs = 32;
 torch.set_num_threads(1);
+if (mode == "failures") return FailureSoak.Run(steps, every, RssKb);
 
 // A fixed pool of batches, cycled: the data tensors are allocated once, before training.
 var batches = new List<(Tensor X, Tensor Y)>();
@@ -43,7 +53,7 @@ static long RssKb()
 }
 
 var rows = new List<(long Step, long RssKb, long Live)>();
-Console.WriteLine($"MLP {inputs}-64-64-1, batch {batchSize}, Adam + clip + warmup-cosine, {steps} steps");
+Console.WriteLine($"MLP {inputs}-64-64-1, batch {batchSize}, Adam + clip + warmup-cosine, {steps} steps, mode {mode}");
 Console.WriteLine($"{"step",6} {"loss",10} {"samples/s",10} {"RSS MB",8} {"live tensors",13}");
 var progress = new SyncProgress(p =>
 {
@@ -52,7 +62,38 @@ var progress = new SyncProgress(p =>
     rows.Add((p.Step, rss, live));
     Console.WriteLine($"{p.Step,6} {p.Loss,10:F6} {p.SamplesPerSecond,10:F0} {rss / 1024.0,8:F1} {live,13}");
 });
-var final = trainer.Fit(start, Cycle(), progress, every);
+TrainState final;
+if (mode == "fit")
+{
+    final = trainer.Fit(start, Cycle(), progress, every);
+}
+else
+{
+    // The hand-written loop of docs/training.md: a pure step, kept flat by TensorScope.Advance.
+    var (p, s) = (start.Params, start.OptState);
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    var lastReport = TimeSpan.Zero;
+    var step = 0;
+    foreach (var batch in Cycle())
+    {
+        double loss = 0;
+        (Params, OptState) PureStep(Params p, OptState s)
+        {
+            var (value, grads) = Grad.ValueAndGrad(q => (model.Apply(q, batch.X) - batch.Y).square().mean())(p);
+            loss = value.item<float>();
+            var (updates, next) = optimizer.Update(grads, s, p);
+            return (p.ApplyUpdates(updates), next);
+        }
+        (p, s) = mode == "advance" ? TensorScope.Advance(p, s, PureStep) : PureStep(p, s);
+        if (++step % every == 0)
+        {
+            var now = clock.Elapsed;
+            progress.Report(new TrainProgress(step, loss, every * batchSize / (now - lastReport).TotalSeconds, now));
+            lastReport = now;
+        }
+    }
+    final = start with { Params = p, OptState = s, Step = step };
+}
 
 var warm = rows.Where(r => r.Step >= 1000).ToList();
 var liveConstant = warm.Count > 0 && warm.All(r => r.Live == warm[0].Live);

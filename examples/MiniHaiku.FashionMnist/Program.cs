@@ -9,6 +9,8 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("MiniHaiku.FashionMnist");
+    // A mistyped option (--epoch for --epochs) is an error, never silently ignored.
+    config.UseStrictParsing();
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Train an MLP or a CNN on Fashion-MNIST; writes a checkpoint, metrics.csv and metrics.png.")
         .WithExample("train", "--model", "mlp", "--epochs", "3", "--out", "runs/mlp")

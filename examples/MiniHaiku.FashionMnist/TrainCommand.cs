@@ -22,7 +22,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         if (settings.Threads is { } threads) torch.set_num_threads(threads);
         var kind = settings.Kind;
         var outDir = settings.Out ?? Path.Combine("runs", kind.Name());
-        Directory.CreateDirectory(outDir);
+        OutputFolder.RequireWritable(outDir);
 
         var (train, test, origin) = DataSource.Load(settings.Data);
         using var trainData = train;
@@ -60,7 +60,7 @@ public sealed class TrainCommand : Command<TrainSettings>
                 var reporter = new EpochReporter(progress, epoch, trainState.Step, epochTimer, settings.BatchSize, trainData.Count);
                 using var generator = key.Fold("shuffle").Fold(epoch).CreateGenerator();
                 using var order = torch.randperm(trainData.Count, generator: generator);
-                var next = trainer.Fit(trainState, Batches(trainData, order, settings.BatchSize), reporter, cancellationToken: cancellationToken);
+                var next = trainer.FitEpoch(trainState, Batches(trainData, order, settings.BatchSize), epoch, reporter, cancellationToken: cancellationToken);
                 DisposeSuperseded(trainState, next);
                 trainState = next;
                 var seconds = epochTimer.Elapsed.TotalSeconds;

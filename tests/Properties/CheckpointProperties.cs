@@ -91,4 +91,77 @@ public class CheckpointProperties
             Directory.Delete(dir, true);
         }
     }
+
+    /// <summary>Flipping any one bit of the data section makes Load fail with a CheckpointException (the stored SHA-256 digest).</summary>
+    [Property(MaxTest = 60)]
+    public bool AnyFlippedDataBitIsACheckpointException(NonNegativeInt bitSeed, PositiveInt seed)
+    {
+        using var g = new torch.Generator((ulong)seed.Get);
+        var p = Params.Create([
+            new("~/a", RandomTensor(g, ScalarType.Float32, [3, 5], specials: true)),
+            new("~/b", RandomTensor(g, ScalarType.Int64, [4], specials: false)),
+            new("~/c", RandomTensor(g, ScalarType.Bool, [7], specials: false)),
+        ]);
+        var dir = Directory.CreateTempSubdirectory("minihaiku-flip-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "c.safetensors");
+            Checkpoint.Save(path, p);
+            var bytes = File.ReadAllBytes(path);
+            var dataStart = 8 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            var bit = bitSeed.Get % ((bytes.Length - dataStart) * 8);
+            bytes[dataStart + bit / 8] ^= (byte)(1 << (bit % 8));
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                Checkpoint.Load(path);
+                return false;
+            }
+            catch (CheckpointException e)
+            {
+                return e.Path == path && e.Message.Contains("SHA-256", StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    /// <summary>
+    /// Repeating any field of an entry, or any metadata key — even with the same value — is a CheckpointException:
+    /// JSON parsers disagree on which duplicate wins, so such a header is ambiguous.
+    /// </summary>
+    [Property(MaxTest = 40)]
+    public bool ARepeatedHeaderKeyIsACheckpointException(NonNegativeInt which)
+    {
+        string[] fields = ["\"dtype\":\"F32\"", "\"shape\":[2]", "\"data_offsets\":[0,8]"];
+        string[] meta = ["\"a\":\"1\"", "\"b\":\"2\""];
+        var choice = which.Get % (fields.Length + meta.Length);
+        var entryFields = choice < fields.Length ? [.. fields, fields[choice]] : fields;
+        var metaFields = choice >= fields.Length ? [.. meta, meta[choice - fields.Length]] : meta;
+        var header = "{\"__metadata__\":{" + string.Join(",", metaFields) + "},\"w\":{" + string.Join(",", entryFields) + "}}";
+        var h = System.Text.Encoding.UTF8.GetBytes(header);
+        var bytes = new byte[8 + h.Length + 8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)h.Length);
+        h.CopyTo(bytes, 8);
+        var path = Path.Combine(Path.GetTempPath(), $"minihaiku-dup-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                Checkpoint.Load(path);
+                return false;
+            }
+            catch (CheckpointException e)
+            {
+                return e.Message.Contains("twice", StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

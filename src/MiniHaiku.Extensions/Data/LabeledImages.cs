@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -79,7 +80,8 @@ public sealed class LabeledImages : IDisposable
         long n = images.Shape[0], h = images.Shape[1], w = images.Shape[2];
         using var scope = torch.NewDisposeScope();
         var pixels = torch.tensor(images.Data, [n, 1, h, w], dtype: ScalarType.Byte);
-        var floats = pixels.to_type(ScalarType.Float32).div_(255f);
+        var asFloat = pixels.to_type(ScalarType.Float32);
+        var floats = SafeOps.WithScalar(255.0, s => asFloat.div_(s));
         var labelValues = new long[labels.Data.Length];
         for (var i = 0; i < labelValues.Length; i++) labelValues[i] = labels.Data[i];
         var labelTensor = torch.tensor(labelValues, [n], dtype: ScalarType.Int64);

@@ -16,6 +16,12 @@ namespace MiniHaiku.Training;
 /// <param name="Rng">The key the next step splits its random key from.</param>
 public sealed record TrainState(Params Params, Params State, OptState OptState, long Step, RngKey Rng)
 {
+    /// <summary>
+    /// How many of the <see cref="Step"/> steps were skipped because their loss or gradients were not finite
+    /// (only with <see cref="NonFinitePolicy.Skip"/>; 0 otherwise).
+    /// </summary>
+    public long SkippedSteps { get; init; }
+
     /// <summary>Every tensor held by this state (parameters, model state, optimizer slots).</summary>
     /// <returns>The tensors; a tensor shared by two parts appears twice.</returns>
     public IEnumerable<Tensor> Tensors()

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text;
 using MiniHaiku.Checkpoints;
 using MiniHaiku.Optim;
@@ -67,7 +69,8 @@ public sealed class CheckpointTests : IDisposable
         var n = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         Assert.Equal(0, (8 + n) % 8);
         var header = Encoding.UTF8.GetString(bytes, 8, n).TrimEnd(' ');
-        Assert.Equal("{\"__metadata__\":{\"note\":\"hi\"},\"params/~/w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", header);
+        var digest = Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(8 + n)));
+        Assert.Equal("{\"__metadata__\":{\"data_sha256\":\"" + digest + "\",\"note\":\"hi\"},\"params/~/w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", header);
         Assert.Equal(1.0f, BitConverter.ToSingle(bytes, 8 + n));
         Assert.Equal(2.0f, BitConverter.ToSingle(bytes, 8 + n + 4));
         Assert.Equal(8 + n + 8, bytes.Length);
@@ -148,6 +151,11 @@ public sealed class CheckpointTests : IDisposable
     [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0]}}", "exactly 2")]
     [InlineData("{\"w\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", "impossible shape")]
     [InlineData("{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}", "no string 'dtype'")]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"shape\":[1,2]}}", "entry 'w' names 'shape' twice")]
+    [InlineData("{\"w\":{\"dtype\":\"I64\",\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "entry 'w' names 'dtype' twice")]
+    [InlineData("{\"__metadata__\":{\"step\":\"1\",\"step\":\"2\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "metadata names 'step' twice")]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"e\":{\"dtype\":\"F32\",\"shape\":[0,4294967296,4294967296],\"data_offsets\":[8,8]}}", "element count overflows")]
+    [InlineData("{\"__metadata__\":{\"data_sha256\":\"abc\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "must be 64 hex digits")]
     public void LyingOrCorruptHeadersAreCheckpointExceptions(string header, string expected)
     {
         System.IO.File.WriteAllBytes(File("bad.safetensors"), HandWritten(header, new byte[8]));
@@ -199,5 +207,160 @@ public sealed class CheckpointTests : IDisposable
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Save(File("c.safetensors"), p));
         Assert.Contains("'params/~/c'", e.Message);
         Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    private static int DataStart(byte[] file) => 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
+
+    [Fact]
+    public void AFlippedDataBitIsACheckpointException()
+    {
+        Checkpoint.Save(File("d.safetensors"), Sample());
+        var bytes = System.IO.File.ReadAllBytes(File("d.safetensors"));
+        Assert.Matches("^[0-9a-f]{64}$", Checkpoint.Load(File("d.safetensors")).Metadata[Checkpoint.DigestMetadataKey]);
+        bytes[DataStart(bytes) + 5] ^= 0x10;
+        System.IO.File.WriteAllBytes(File("d.safetensors"), bytes);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(File("d.safetensors")));
+        Assert.Contains("does not match the SHA-256 digest", e.Message);
+        Assert.Contains("d.safetensors", e.Message);
+    }
+
+    [Fact]
+    public void AFileWithoutADigestStillLoads()
+    {
+        var p = Params.Create([new("~/w", torch.tensor(new[] { 1.0f, 2.0f }))]);
+        Checkpoint.Save(File("n.safetensors"), p, writeDigest: false);
+        var c = Checkpoint.Load(File("n.safetensors"));
+        Assert.False(c.Metadata.ContainsKey(Checkpoint.DigestMetadataKey));
+        Assert.True(c.Params.BitwiseEquals(p));
+    }
+
+    [Fact]
+    public void TheDigestMetadataKeyIsReserved()
+    {
+        var p = Params.Create([new("~/w", torch.zeros(2))]);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Save(File("r.safetensors"), p, metadata: new Dictionary<string, string> { ["data_sha256"] = "x" }));
+        Assert.Contains("reserved", e.Message);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void AFailedSaveLeavesNoTempFile()
+    {
+        // The target is a folder: the final rename fails after the data was written.
+        Directory.CreateDirectory(File("taken.safetensors"));
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Save(File("taken.safetensors"), Sample()));
+        Assert.Contains("could not be written", e.Message);
+        Assert.Empty(Directory.GetFiles(dir, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void TheNextSaveRemovesStaleTempFilesOfTheSameTargetOnly()
+    {
+        // What a killed save leaves: a hidden temp file named after its target.
+        string Temp(string target) => File("." + target + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        var stale = Temp("x.safetensors");
+        System.IO.File.WriteAllBytes(stale, new byte[100]);
+        var otherTarget = Temp("y.safetensors");
+        System.IO.File.WriteAllBytes(otherTarget, new byte[10]);
+        var inProgress = Temp("x.safetensors");
+        using (var writer = new FileStream(inProgress, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            Checkpoint.Save(File("x.safetensors"), Sample());
+            Assert.True(System.IO.File.Exists(inProgress), "a temp file another save is writing must be left alone");
+        }
+        Assert.False(System.IO.File.Exists(stale));
+        Assert.True(System.IO.File.Exists(otherTarget));
+        Checkpoint.Save(File("x.safetensors"), Sample());
+        Assert.Equal([Path.GetFileName(otherTarget), "x.safetensors"], Directory.GetFiles(dir).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
+    public async Task AFifoIsACheckpointExceptionAndDoesNotBlock()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var fifo = File("pipe.safetensors");
+        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        var load = Task.Run(() => Checkpoint.Load(fifo));
+        var finished = await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.True(finished == load, "Load blocked on a FIFO");
+        var e = Assert.IsType<CheckpointException>(load.Exception!.InnerException);
+        Assert.Contains("not a regular file", e.Message);
+    }
+
+    [Fact]
+    public void AFolderIsACheckpointException()
+    {
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(dir));
+        Assert.Contains("is a folder", e.Message);
+    }
+
+    [Fact]
+    public void LoadWithParamsChecksTheOptimizerStateEntries()
+    {
+        var p = Params.Create([new("~/w", torch.zeros(3)), new("~/b", torch.zeros(1))]);
+        var adam = Optimizers.Chain(Optimizers.ClipByGlobalNorm(1), Optimizers.Adam(0.1));
+        Checkpoint.Save(File("ok.safetensors"), p, optState: adam.Init(p));
+        Assert.Equal(4, Checkpoint.Load(File("ok.safetensors"), p).OptState.Keys.Count(k => k.Contains("/~/", StringComparison.Ordinal)));
+
+        // Optimizer state of a model whose '~/w' has another shape, and that has a '~/v'.
+        var other = Params.Create([new("~/w", torch.zeros(4)), new("~/b", torch.zeros(1)), new("~/v", torch.zeros(2))]);
+        Checkpoint.Save(File("bad.safetensors"), p, optState: adam.Init(other));
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(File("bad.safetensors"), p));
+        Assert.Contains("optimizer state does not fit", e.Message);
+        Assert.Contains("'1/0/mu/~/w' is Float32 (4,) but '~/w' is Float32 (3,)", e.Message);
+        Assert.Contains("'1/0/nu/~/v' is a slot of '~/v', which the model does not have", e.Message);
+
+        // A count that is not an int64 scalar.
+        var header = "{\"params/~/w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}," +
+                     "\"params/~/b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[12,16]}," +
+                     "\"opt_state/count\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[16,20]}}";
+        System.IO.File.WriteAllBytes(File("count.safetensors"), HandWritten(header, new byte[20]));
+        e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(File("count.safetensors"), p));
+        Assert.Contains("'count' is Float32", e.Message);
+        Assert.Contains("a count is an Int64 scalar", e.Message);
+        Assert.Single(Checkpoint.Load(File("count.safetensors")).OptState);
+    }
+
+    [Fact]
+    public void SkippedStepsOfATrainStateRoundTrip()
+    {
+        var trainer = Trainer.Create<int>((q, b, _) => b == 2 ? q["~/w"].sum() * double.NaN : q["~/w"].square().sum(), Optimizers.Sgd(0.1)).SkipNonFiniteSteps();
+        var p = Params.Create([new("~/w", torch.randn(4))]);
+        var ts = trainer.Fit(trainer.Init(p, seed: 2), [1, 2, 3]);
+        Assert.Equal(1, ts.SkippedSteps);
+        Checkpoint.Save(File("ts.safetensors"), ts);
+        var back = Checkpoint.LoadTrainState(File("ts.safetensors"), trainer.Init(p, seed: 0));
+        Assert.Equal(3, back.Step);
+        Assert.Equal(1, back.SkippedSteps);
+    }
+
+    [Fact]
+    public void LoadingLeavesNoTensorBehindOnSuccessOrFailure()
+    {
+        var trainer = Trainer.Create<int>((q, _, _) => q["~/w"].square().sum(), Optimizers.Chain(Optimizers.ClipByGlobalNorm(1), Optimizers.Adam(0.1)));
+        var p = Params.Create([new("~/w", torch.randn(4))]);
+        var template = trainer.Init(p, seed: 0);
+        Checkpoint.Save(File("ts.safetensors"), template);
+        var other = Params.Create([new("~/w", torch.randn(5))]);
+        var stats = DisposeScopeManager.Statistics.TensorStatistics;
+        var before = stats.ThreadTotalLiveCount;
+        var back = Checkpoint.LoadTrainState(File("ts.safetensors"), template);
+        Assert.Equal(before + back.Tensors().Distinct(ReferenceEqualityComparer.Instance).Count(), stats.ThreadTotalLiveCount);
+        back.DisposeTensors();
+        Assert.Equal(before, stats.ThreadTotalLiveCount);
+        // A file of another model, of another optimizer, and without a TrainState's metadata.
+        Assert.Throws<CheckpointException>(() => Checkpoint.Load(File("ts.safetensors"), other));
+        Assert.Equal(before, stats.ThreadTotalLiveCount);
+        var sgdTemplate = template with { OptState = Optimizers.Sgd(0.1, momentum: 0.9).Init(p) };
+        before = stats.ThreadTotalLiveCount;
+        Assert.Throws<CheckpointException>(() => Checkpoint.LoadTrainState(File("ts.safetensors"), sgdTemplate));
+        Assert.Equal(before, stats.ThreadTotalLiveCount);
+        Checkpoint.Save(File("params.safetensors"), p);
+        Assert.Throws<CheckpointException>(() => Checkpoint.LoadTrainState(File("params.safetensors"), template));
+        Assert.Equal(before, stats.ThreadTotalLiveCount);
     }
 }

@@ -1,4 +1,5 @@
 using MiniHaiku.Checkpoints;
+using MiniHaiku.Layers;
 using MiniHaiku.Optim;
 using MiniHaiku.Summaries;
 using MiniHaiku.Training;
@@ -72,13 +73,44 @@ public sealed class TrainingGuideTests : IDisposable
     }
 
     [Fact]
-    public void GuideQuotesTheSampleVerbatim()
+    public void HandWrittenLoopSampleLearnsAndStaysFlat()
+    {
+        // begin-loop-sample
+        var net = Hk.Transform((Tensor x) => from mlp in MLP.Create([32, 1]) from y in mlp.Call(x) select y);
+        using var g = new torch.Generator(0);
+        var x = torch.randn([64, 4], generator: g);
+        var y = x.sum(1, keepdim: true);
+        var opt = Optimizers.Adam(1e-2);
+        var p = net.Init(seed: 0, x);
+        var s = opt.Init(p);
+        var (losses, liveTensors) = (new List<float>(), new List<long>());
+        for (var step = 0; step < 300; step++)
+        {
+            (p, s) = TensorScope.Advance(p, s, (p, s) =>
+            {
+                var (loss, grads) = Grad.ValueAndGrad(q => (net.Apply(q, x) - y).square().mean())(p);
+                losses.Add(loss.item<float>()); // read values here: the step's temporaries die with it
+                var (updates, next) = opt.Update(grads, s, p);
+                return (p.ApplyUpdates(updates), next);
+            });
+            liveTensors.Add(DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount); // the same every step
+        }
+        // end-loop-sample
+
+        Assert.Single(liveTensors.Distinct());
+        Assert.True(losses[^1] < 0.05 * losses[0], $"{losses[0]} -> {losses[^1]}");
+    }
+
+    [Theory]
+    [InlineData("sample")]
+    [InlineData("loop-sample")]
+    public void GuideQuotesTheSamplesVerbatim(string marker)
     {
         var root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "MiniHaiku.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
         var source = File.ReadAllText(Path.Combine(root, "tests", "Unit", "Docs", "TrainingGuideTests.cs"));
-        var begin = source.IndexOf("// begin-sample", StringComparison.Ordinal);
-        var end = source.IndexOf("// end-sample", begin + 1, StringComparison.Ordinal);
+        var begin = source.IndexOf("// begin-" + marker + "\n", StringComparison.Ordinal);
+        var end = source.IndexOf("// end-" + marker + "\n", begin + 1, StringComparison.Ordinal);
         var lines = source[begin..end].Split('\n').Skip(1).Select(l => l.TrimEnd('\r')).ToList();
         var sample = string.Join("\n", lines.Select(l => l.Length >= 8 ? l[8..] : l.TrimStart())).TrimEnd();
         var guide = File.ReadAllText(Path.Combine(root, "docs", "training.md")).Replace("\r\n", "\n");

@@ -125,4 +125,154 @@ public class TrainerTests
         cts.Cancel();
         Assert.Throws<OperationCanceledException>(() => trainer.Fit(trainer.Init(p, 0), [1, 2], cancellationToken: cts.Token));
     }
+
+    public enum Failure { LossThrows, EnumeratorThrows, Cancelled, ProgressThrows, NonScalarLoss, NaNLoss }
+
+    private sealed class ThrowingProgress(Action<TrainProgress> onReport) : IProgress<TrainProgress>
+    {
+        public void Report(TrainProgress value) => onReport(value);
+    }
+
+    /// <summary>Yields <paramref name="batches"/> but throws when asked for the item at <paramref name="failAt"/>.</summary>
+    private static IEnumerable<(Tensor X, Tensor Y)> FailingEnumerator(List<(Tensor X, Tensor Y)> batches, int failAt)
+    {
+        for (var i = 0; i < batches.Count; i++)
+        {
+            if (i == failAt) throw new IOException("disk gone");
+            yield return batches[i];
+        }
+    }
+
+    [Theory]
+    [InlineData(Failure.LossThrows)]
+    [InlineData(Failure.EnumeratorThrows)]
+    [InlineData(Failure.Cancelled)]
+    [InlineData(Failure.ProgressThrows)]
+    [InlineData(Failure.NonScalarLoss)]
+    [InlineData(Failure.NaNLoss)]
+    public void AFailedFitLeavesNoTensorAlive(Failure failure)
+    {
+        var batches = Batches(8);
+        const int failAt = 3;
+        var step = 0;
+        var trainer = Trainer.ForModel(Linear, ((Tensor X, Tensor Y) b, bool _) => b.X, (Tensor y, (Tensor X, Tensor Y) b) =>
+        {
+            step++;
+            var residual = y - b.Y;
+            return (failure, step > failAt) switch
+            {
+                (Failure.LossThrows, true) => throw new InvalidDataException("bad batch"),
+                (Failure.NonScalarLoss, true) => residual.square(),
+                (Failure.NaNLoss, true) => residual.square().mean() * double.NaN,
+                _ => residual.square().mean(),
+            };
+        }, Optimizers.Chain(Optimizers.ClipByGlobalNorm(1), Optimizers.Adam(0.01)));
+        var p = Linear.Init(0, batches[0].X);
+        var start = trainer.Init(p, seed: 1);
+        var startCopy = start.Params.Map(t => t.clone());
+        var stats = DisposeScopeManager.Statistics.TensorStatistics;
+        var before = stats.ThreadTotalLiveCount;
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            step = 0;
+            using var cts = new CancellationTokenSource();
+            var progress = new ThrowingProgress(r =>
+            {
+                if (r.Step < failAt) return;
+                if (failure == Failure.ProgressThrows) throw new InvalidOperationException("display closed");
+                if (failure == Failure.Cancelled) cts.Cancel();
+            });
+            var data = failure == Failure.EnumeratorThrows ? FailingEnumerator(batches, failAt) : batches;
+            var e = Record.Exception(() => trainer.Fit(start, data, progress, cancellationToken: cts.Token));
+            Assert.IsType(failure switch
+            {
+                Failure.LossThrows => typeof(InvalidDataException),
+                Failure.EnumeratorThrows => typeof(IOException),
+                Failure.Cancelled => typeof(OperationCanceledException),
+                Failure.ProgressThrows => typeof(InvalidOperationException),
+                Failure.NonScalarLoss => typeof(GradientException),
+                _ => typeof(NonFiniteTrainingException),
+            }, e);
+            Assert.Equal(before, stats.ThreadTotalLiveCount);
+        }
+        // The caller's state survives every failure.
+        Assert.True(start.Params.BitwiseEquals(startCopy));
+        start.OptState.Tensors().ToList().ForEach(t => Assert.False(t.IsInvalid));
+    }
+
+    [Fact]
+    public void ANaNLossStopsTrainingNamingTheStep()
+    {
+        var trainer = Trainer.Create<int>((p, b, _) => b == 3 ? p["~/a"].sum() * double.NaN : p["~/a"].sum(), Optimizers.Sgd(0.1));
+        var p = Params.Create([new("~/a", torch.ones(2))]);
+        var e = Assert.Throws<NonFiniteTrainingException>(() => trainer.Fit(trainer.Init(p, 0), [1, 2, 3, 4]));
+        Assert.Equal(3, e.Step);
+        Assert.Null(e.Epoch);
+        Assert.Equal("loss", e.Quantity);
+        Assert.True(double.IsNaN(e.Loss));
+        Assert.StartsWith("Training stopped at step 3: the loss is not finite (it is NaN).", e.Message);
+        Assert.Contains("SkipNonFiniteSteps", e.Message);
+    }
+
+    [Fact]
+    public void ANonFiniteGradientWithAFiniteLossStopsTrainingNamingTheParameter()
+    {
+        // d/da sqrt(a) at a = 0 is +inf while the loss is 0.
+        var trainer = Trainer.Create<int>((p, _, _) => p["~/a"].sqrt().sum() + p["~/b"].sum(), Optimizers.Sgd(0.1));
+        var p = Params.Create([new("~/a", torch.zeros(2)), new("~/b", torch.ones(2))]);
+        var e = Assert.Throws<NonFiniteTrainingException>(() => trainer.Fit(trainer.Init(p, 0), [1, 2]));
+        Assert.Equal(1, e.Step);
+        Assert.Equal("gradient of '~/a'", e.Quantity);
+        Assert.Equal(2.0, e.Loss);
+        Assert.Contains("the gradient of '~/a' is not finite", e.Message);
+    }
+
+    [Fact]
+    public void SgdWithAHugeLearningRateDivergesIntoAClearError()
+    {
+        var batches = Batches(300);
+        var trainer = LinearTrainer(Optimizers.Sgd(1e6));
+        var e = Assert.Throws<NonFiniteTrainingException>(() => trainer.FitEpoch(trainer.Init(Linear.Init(0, batches[0].X), seed: 1), batches, epoch: 2));
+        Assert.InRange(e.Step, 2, 300);
+        Assert.Equal(2, e.Epoch);
+        Assert.Contains($"Training stopped at step {e.Step} (epoch 2)", e.Message);
+    }
+
+    [Fact]
+    public void SkippingNonFiniteStepsLeavesTheStateUnchangedAndCountsThem()
+    {
+        var trainer = Trainer.Create<int>((p, b, _) => b == 2 ? p["~/a"].sum() * double.PositiveInfinity : p["~/a"].sum(), Optimizers.Sgd(0.5, momentum: 0.9))
+            .SkipNonFiniteSteps();
+        Assert.Equal(NonFinitePolicy.Skip, trainer.NonFinite);
+        var p = Params.Create([new("~/a", torch.ones(2, float64))]);
+        var reference = Trainer.Create<int>((q, _, _) => q["~/a"].sum(), Optimizers.Sgd(0.5, momentum: 0.9));
+        var stats = DisposeScopeManager.Statistics.TensorStatistics;
+        var before = stats.ThreadTotalLiveCount;
+        var (start, referenceStart) = (trainer.Init(p, 0), reference.Init(p, 0));
+        var skipped = trainer.Fit(start, [1, 2, 3]);
+        Assert.Equal(3, skipped.Step);
+        Assert.Equal(1, skipped.SkippedSteps);
+        // The same as two clean steps: the skipped one changed neither parameters nor momentum.
+        var clean = reference.Fit(referenceStart, [1, 3]);
+        Assert.Equal(0, clean.SkippedSteps);
+        Assert.True(skipped.Params.BitwiseEquals(clean.Params));
+        using (torch.NewDisposeScope())
+            Assert.True(skipped.OptState.ToParams().BitwiseEquals(clean.OptState.ToParams()));
+        foreach (var t in start.OptState.Tensors().Concat(referenceStart.OptState.Tensors())) t.Dispose();
+        clean.DisposeTensors();
+        skipped.DisposeTensors();
+        Assert.Equal(before, stats.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void HugeButFiniteGradientsAreNotMistakenForNonFiniteOnes()
+    {
+        // Gradients [1e308, 1e308]: finite, but their float64 sum overflows; the loss is 0.
+        var trainer = Trainer.Create<int>((p, _, _) => (p["~/a"] * 1e308).sum(), Optimizers.Sgd(1e-308));
+        var p = Params.Create([new("~/a", torch.tensor(new[] { 0.5, -0.5 }))]);
+        var (next, loss) = trainer.Step(trainer.Init(p, 0), 1);
+        Assert.Equal(0.0, loss);
+        Assert.Equal(0, next.SkippedSteps);
+        Assert.True(next.Params["~/a"].allclose(torch.tensor(new[] { -0.5, -1.5 })), string.Join(", ", next.Params["~/a"].data<double>().ToArray()));
+    }
 }
