@@ -25,6 +25,24 @@ public sealed record Conv3DTranspose(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, IReadOnlyList<long>? OutputShape,
     Pad Padding, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Module(Name)
 {
+    /// <summary>Creates a 3-D transposed convolution with the same kernel size, stride and output size on every axis.</summary>
+    /// <param name="outputChannels">The number of output channels.</param>
+    /// <param name="kernelSize">The kernel size.</param>
+    /// <param name="stride">The upsampling factor.</param>
+    /// <param name="outputSize">The spatial output size per axis; null for the one implied by the padding.</param>
+    /// <param name="padding"><see cref="Pad.Same"/> (default) or <see cref="Pad.Valid"/>.</param>
+    /// <param name="withBias">Whether to add a bias.</param>
+    /// <param name="wInit">The initializer of <c>w</c>.</param>
+    /// <param name="bInit">The initializer of <c>b</c>.</param>
+    /// <param name="dataFormat">Default channels last (NDHWC), as in Haiku.</param>
+    /// <param name="mask">Haiku's <c>mask</c>, of <c>w</c>'s shape; null for none.</param>
+    /// <param name="name">An explicit module name, or null for <c>Conv3DTranspose_n</c>.</param>
+    /// <returns>A model producing the module.</returns>
+    public static Model<Conv3DTranspose> Create(int outputChannels, int kernelSize, int stride = 1, int? outputSize = null, Pad? padding = null,
+        bool withBias = true, Initializer? wInit = null, Initializer? bInit = null, DataFormat dataFormat = DataFormat.ChannelsLast,
+        Tensor? mask = null, string? name = null) =>
+        Create(outputChannels, [kernelSize], [stride], outputSize is { } o ? [o] : null, padding, withBias, wInit, bInit, dataFormat, mask, name);
+
     /// <summary>Creates a 3-D transposed convolution.</summary>
     /// <param name="outputChannels">The number of output channels.</param>
     /// <param name="kernelShape">(kd, kh, kw), or one size for all axes.</param>

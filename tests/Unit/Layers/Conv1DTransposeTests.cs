@@ -57,4 +57,17 @@ public class Conv1DTransposeTests
         Assert.Contains("NWC", e.Message);
         Assert.Throws<LayerConfigurationException>(() => Conv1DTranspose.Create(2, [3, 3]));
     }
+
+    [Fact]
+    public void TheSingleSizeOverloadReplicatesToEveryAxis()
+    {
+        var x = Random(8, 1, 4, 3);
+        var single = Hk.Transform((Tensor v) => Conv1DTranspose.Create(2, 3, 2, outputSize: 7).Call(v));
+        var perAxis = Hk.Transform((Tensor v) => Conv1DTranspose.Create(2, [3], [2], [7]).Call(v));
+        var p = single.Init(0, x);
+        Assert.Equal(p.Shapes().ToString(), perAxis.Init(0, x).Shapes().ToString());
+        var y = single.Apply(p, x);
+        Assert.Equal(7, y.shape[1]);
+        AssertClose(perAxis.Apply(p, x), y);
+    }
 }

@@ -61,4 +61,17 @@ public class Conv3DTransposeTests
         Assert.Contains("NDHWC", e.Message);
         Assert.Equal("~/Conv3DTranspose_0", e.Path);
     }
+
+    [Fact]
+    public void TheSingleSizeOverloadReplicatesToEveryAxis()
+    {
+        var x = Random(8, [1, 4, 4, 4, 3]);
+        var single = Hk.Transform((Tensor v) => Conv3DTranspose.Create(2, 3, 2, outputSize: 7).Call(v));
+        var perAxis = Hk.Transform((Tensor v) => Conv3DTranspose.Create(2, [3, 3, 3], [2, 2, 2], [7, 7, 7]).Call(v));
+        var p = single.Init(0, x);
+        Assert.Equal(p.Shapes().ToString(), perAxis.Init(0, x).Shapes().ToString());
+        var y = single.Apply(p, x);
+        Assert.Equal(7, y.shape[1]);
+        AssertClose(perAxis.Apply(p, x), y);
+    }
 }
