@@ -19,12 +19,7 @@ public static partial class Hk
     /// <exception cref="LayerInputException">The logits are not floating point, have no axis, or a row has no finite logit.</exception>
     public static Tensor Multinomial(RngKey key, Tensor logits, int numSamples)
     {
-        ArgumentNullException.ThrowIfNull(logits);
-        if (numSamples < 1) throw new LayerConfigurationException(nameof(Multinomial), $"numSamples must be positive, got {numSamples}.");
-        if (!logits.is_floating_point())
-            throw new LayerInputException(nameof(Multinomial), $"needs floating-point logits, got dtype {logits.dtype}.");
-        if (logits.dim() < 1 || logits.shape[^1] < 1)
-            throw new LayerInputException(nameof(Multinomial), $"needs logits [..., classes] with at least one class, got shape {ShapeText.Format(logits.shape)}.");
+        ValidateMultinomial(logits, numSamples);
         using var scope = torch.NewDisposeScope();
         var shape = logits.shape;
         var rows = logits.detach().to_type(ScalarType.Float64).reshape(-1, shape[^1]);
@@ -43,7 +38,17 @@ public static partial class Hk
     /// <returns>A model producing Int64 categories <c>[..., numSamples]</c>.</returns>
     public static Model<Tensor> Multinomial(Tensor logits, int numSamples)
     {
-        ArgumentNullException.ThrowIfNull(logits);
+        ValidateMultinomial(logits, numSamples);
         return NextRngKey().Select(key => Multinomial(key, logits, numSamples));
+    }
+
+    private static void ValidateMultinomial(Tensor logits, int numSamples)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        if (numSamples < 1) throw new LayerConfigurationException(nameof(Multinomial), $"numSamples must be positive, got {numSamples}.");
+        if (!logits.is_floating_point())
+            throw new LayerInputException(nameof(Multinomial), $"needs floating-point logits, got dtype {logits.dtype}.");
+        if (logits.dim() < 1 || logits.shape[^1] < 1)
+            throw new LayerInputException(nameof(Multinomial), $"needs logits [..., classes] with at least one class, got shape {ShapeText.Format(logits.shape)}.");
     }
 }

@@ -17,6 +17,9 @@ namespace MiniHaiku.Layers;
 /// moving averages; it works at <c>Init</c> too (with the fresh averages), where Haiku fails.
 /// Differences from Haiku: no zero-debiasing of the averages, channel-shaped (not broadcast-shaped)
 /// parameters, and Haiku's <c>mean_ema/average</c> state becomes <c>mean_ema</c>.</para>
+/// <para>With <see cref="Axis"/> (Haiku's <c>axis</c>) it reduces over those axes instead (<see cref="DataFormat"/> is
+/// then not used): the statistics, averages, scale and offset are per position of the other axes, with their
+/// sizes as shape (e.g. <c>[T, C]</c> for <c>axis: [0]</c> on <c>[N, T, C]</c>).</para>
 /// </remarks>
 /// <param name="Name">The module's name.</param>
 /// <param name="CreateScale">Whether to learn <c>scale</c>.</param>

@@ -58,6 +58,17 @@ public sealed record Bias(ModuleName Name, IReadOnlyList<long>? OutputSize, IRea
             select x.Plus(multiplier is null ? b : b.mul(multiplier)));
     }
 
+    /// <summary>Adds the bias times a constant <paramref name="multiplier"/> (e.g. −1 to subtract it).</summary>
+    /// <param name="x">An input <c>[batch, ...]</c> with at least two axes.</param>
+    /// <param name="multiplier">Multiplies the bias.</param>
+    /// <returns>A model producing <c>x + b · multiplier</c>.</returns>
+    /// <exception cref="LayerInputException">See <see cref="Call(Tensor)"/>.</exception>
+    public Model<Tensor> Call(Tensor x, double multiplier)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return Call(x, torch.tensor(multiplier, dtype: x.dtype));
+    }
+
     /// <summary>Haiku's <c>calculate_bias_shape</c>.</summary>
     private long[] BiasShape(long[] shape)
     {

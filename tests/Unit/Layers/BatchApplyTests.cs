@@ -44,4 +44,14 @@ public class BatchApplyTests
         Assert.Contains("merged size 6", output.Message);
         Assert.Throws<LayerConfigurationException>(() => BatchApply.Call(h => Hk.Pure(h), ones(2, 2), numDims: 0));
     }
+
+    [Fact]
+    public void GradientsThroughBatchApplyMatchFiniteDifferences()
+    {
+        var xs = Random(6, 2, 3, 4);
+        var f = Hk.Transform((Tensor v) => BatchApply.Call(h => Linear.Create(2).Call(h), v));
+        var p = f.Init(0, xs).With("~/Linear_0/__call__/b", Random(7, 2));
+        var r = Random(8, 2, 3, 2);
+        AssertMatchesFiniteDifferences(p, q => (f.Apply(q, xs).tanh() * r).sum());
+    }
 }

@@ -59,4 +59,15 @@ public class BiasTests
         Assert.Contains("(-1, 4), got (2, 3)", size.Message);
         Assert.Throws<LayerConfigurationException>(() => Bias.Create(outputSize: [0]));
     }
+
+    [Fact]
+    public void AConstantMultiplierEqualsATensorOne()
+    {
+        var x = Random(5, 2, 3);
+        var f = Hk.Transform((Tensor v) => from b in Bias.Create() from y in b.Call(v, -2.0) select y);
+        var g = Hk.Transform((Tensor v) => Bias.Create().Call(v, tensor(-2.0, dtype: ScalarType.Float64)));
+        var p = f.Init(0, x).With(B, Random(6, 3));
+        AssertClose(g.Apply(p, x), f.Apply(p, x));
+        AssertClose(x - 2 * p[B], f.Apply(p, x));
+    }
 }

@@ -101,4 +101,17 @@ public class NormalizationParamsTests
         Assert.Contains("paramAxis", axis.Message);
         Assert.Throws<LayerConfigurationException>(() => RMSNorm.Create(paramAxis: []));
     }
+
+    [Fact]
+    public void GradientsWithParamAxisMatchFiniteDifferences()
+    {
+        var x = Random(16, 2, 3, 4);
+        var ln = Hk.Transform((Tensor v) => LayerNorm.Create([1, 2], paramAxis: [1]).Call(v));
+        var p = ln.Init(0, x).With("~/LayerNorm_0/__call__/scale", Random(17, 1, 3, 1)).With("~/LayerNorm_0/__call__/offset", Random(18, 1, 3, 1));
+        var r = Random(19, 2, 3, 4);
+        AssertMatchesFiniteDifferences(p, q => (ln.Apply(q, x) * r).sum());
+        var rms = Hk.Transform((Tensor v) => RMSNorm.Create([0, 2], paramAxis: [0, 2]).Call(v));
+        var s = rms.Init(0, x).With("~/RMSNorm_0/__call__/scale", Random(20, 2, 1, 4));
+        AssertMatchesFiniteDifferences(s, q => (rms.Apply(q, x) * r).sum());
+    }
 }

@@ -77,4 +77,16 @@ public class PoolTests
         Assert.Throws<LayerConfigurationException>(() => Pool.Max(ones(2, 3), [2], null, Pad.Explicit(1, 1)));
         Assert.Contains("channel axis 5", Assert.Throws<LayerInputException>(() => Pool.Max(ones(2, 3), 2, 2, channelAxis: 5)).Message);
     }
+
+    [Fact]
+    public void GradientsOfMaxMatchFiniteDifferences()
+    {
+        var f = Hk.Transform((Tensor v) =>
+            from h in Bias.Create(bInit: Initializers.RandomNormal()).Call(v)
+            select Pool.Max(h, [2, 3], [1, 2], Pad.Same));
+        var x = Random(7, 2, 4, 5);
+        var p = f.Init(0, x);
+        var r = Random(8, f.Apply(p, x).shape);
+        AssertMatchesFiniteDifferences(p, q => (f.Apply(q, x) * r).sum());
+    }
 }
