@@ -84,4 +84,13 @@ public class Conv3DTests
         Assert.Throws<LayerConfigurationException>(() => Conv3D.Create(4, 3, stride: 0));
         Assert.Throws<LayerConfigurationException>(() => Conv3D.Create(3, 3, groups: 2));
     }
+
+    [Fact]
+    public void DefaultInitScalesWithFanIn()
+    {
+        var p = Hk.Transform((Tensor v) => Conv3D.Create(32, 3).Call(v)).Init(1, ones([1, 3, 3, 3, 16]));
+        var expected = Initializers.TruncatedNormalStddev / Math.Sqrt(3 * 3 * 3 * 16);
+        Assert.InRange(p[W].std().item<float>(), expected * 0.95, expected * 1.05);
+        Assert.True(p[B].Equals(zeros(32)), "b starts at zeros");
+    }
 }

@@ -113,4 +113,13 @@ public class ConvNDTransposeTests
             Hk.Transform((Tensor v) => ConvNDTranspose.Create(1, 2, [3], mask: ones(3, 3, 2)).Call(v)).Init(0, ones(1, 4, 3)));
         Assert.Contains("(3, 2, 3)", m.Message);
     }
+
+    [Fact]
+    public void DefaultInitScalesWithKernelTimesInputChannels()
+    {
+        // Haiku: stddev 1/√(∏k · in) for w [k..., out, in] (the output channels do not count).
+        var p = Hk.Transform((Tensor v) => ConvNDTranspose.Create(2, 64, [3]).Call(v)).Init(1, ones(1, 4, 4, 16));
+        var expected = Initializers.TruncatedNormalStddev / Math.Sqrt(3 * 3 * 16);
+        Assert.InRange(p[W].std().item<float>(), expected * 0.95, expected * 1.05);
+    }
 }
