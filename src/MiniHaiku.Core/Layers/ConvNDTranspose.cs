@@ -109,36 +109,33 @@ internal static class ConvTransposeBody
             select ConvBody.Finish(Forward(input, ConvBody.Masked(w, mask), stride, pads), b, format, unbatched);
     }
 
+    /// <summary>
+    /// <c>lax.conv_transpose</c>: correlate the stride-dilated input, padded by <paramref name="pads"/>, with the unflipped
+    /// kernel. Torch's native transposed convolution with the flipped kernel gives the same over the "full" padding
+    /// (k − 1, k − 1), so the result is that output re-padded by (low − (k − 1), high − (k − 1)) per axis: negative
+    /// amounts crop, positive ones add zeros. No multiplications by the dilation's zeros.
+    /// </summary>
     private static Tensor Forward(Tensor x, Tensor w, long[] stride, (long Low, long High)[] pads)
     {
         var n = stride.Length;
-        // Haiku's [k..., O, I] → the convolution layout [k..., I, O]; the kernel is not flipped (transpose_kernel=False).
-        var kernel = w.transpose(n, n + 1);
-        var ones = Enumerable.Repeat(1L, n).ToArray();
-        return ConvOps.Convolve(Dilate(x, stride), kernel, ones, pads, ones, 1);
-    }
-
-    /// <summary>Inserts stride − 1 zeros between neighbouring positions of every spatial axis (without in-place writes).</summary>
-    internal static Tensor Dilate(Tensor x, long[] stride)
-    {
-        if (stride.All(s => s == 1)) return x;
-        var shape = x.shape;
-        var n = stride.Length;
-        // [N, C, d₁, 1, d₂, 1, …] → pad each singleton to the stride → [N, C, d₁·s₁, …] → keep (d − 1)·s + 1.
-        var spread = new List<long> { shape[0], shape[1] };
-        var widened = new List<long> { shape[0], shape[1] };
+        // Haiku [k..., O, I] → torch's transposed-convolution weight [I, O, k...], flipped along the spatial axes.
+        long[] permutation = [n + 1, n, .. Enumerable.Range(0, n).Select(i => (long)i)];
+        var weight = w.permute(permutation).flip(Enumerable.Range(2, n).Select(i => (long)i).ToArray());
+        var full = n switch
+        {
+            1 => nn.functional.conv_transpose1d(x, weight, null, stride[0]),
+            2 => nn.functional.conv_transpose2d(x, weight, null, stride),
+            _ => nn.functional.conv_transpose3d(x, weight, null, stride),
+        };
+        var kernel = w.shape;
+        var crop = new long[2 * n]; // functional.pad lists the last axis first
         for (var i = 0; i < n; i++)
         {
-            spread.Add(shape[2 + i]);
-            spread.Add(1);
-            widened.Add(shape[2 + i] * stride[i]);
+            var fullPad = kernel[i] - 1;
+            crop[2 * (n - 1 - i)] = pads[i].Low - fullPad;
+            crop[2 * (n - 1 - i) + 1] = pads[i].High - fullPad;
         }
-        var pad = new long[4 * n]; // functional.pad lists the last axis first
-        for (var i = 0; i < n; i++) pad[4 * i + 1] = stride[n - 1 - i] - 1;
-        var y = nn.functional.pad(x.reshape(spread.ToArray()), pad).reshape(widened.ToArray());
-        for (var i = 0; i < n; i++)
-            y = y.narrow(2 + i, 0, Math.Max((shape[2 + i] - 1) * stride[i] + 1, 0));
-        return y;
+        return crop.All(c => c == 0) ? full : nn.functional.pad(full, crop);
     }
 
     /// <summary>The padding of the dilated input for SAME or VALID, as in JAX's <c>_conv_transpose_padding</c>.</summary>
