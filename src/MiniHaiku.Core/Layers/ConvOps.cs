@@ -141,6 +141,8 @@ internal static class ConvBody
         if (channelMultiplier > 0)
         {
             // Depthwise (Haiku's DepthwiseConvND): one group per input channel, channelMultiplier outputs each.
+            if (inChannels < 1)
+                throw new LayerInputException(path, $"{layer} needs at least one input channel, got input shape {ShapeText.Format(x.shape)} ({ConvOps.Describe(n, format)}).");
             groups = checked((int)inChannels);
             outputChannels = checked(channelMultiplier * (int)inChannels);
         }

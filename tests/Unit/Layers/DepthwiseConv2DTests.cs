@@ -83,5 +83,7 @@ public class DepthwiseConv2DTests
         var e = Assert.Throws<LayerInputException>(() => Hk.Transform((Tensor v) => DepthwiseConv2D.Create(1, 3).Call(v)).Init(0, ones([2, 4, 4, 4, 3])));
         Assert.Contains("NHWC", e.Message);
         Assert.Equal("~/DepthwiseConv2D_0", e.Path);
+        var empty = Assert.Throws<LayerInputException>(() => Hk.Transform((Tensor v) => DepthwiseConv2D.Create(1, 3).Call(v)).Init(0, ones(1, 4, 4, 0)));
+        Assert.Contains("at least one input channel", empty.Message);
     }
 }
