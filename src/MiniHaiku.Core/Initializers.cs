@@ -106,13 +106,17 @@ public static class Initializers
     /// <param name="scale">The variance scale (1 for LeCun/Glorot, 2 for He).</param>
     /// <param name="mode">Which fan to divide by.</param>
     /// <param name="distribution">What to draw from.</param>
+    /// <param name="fanInAxes">Haiku's <c>fan_in_axes</c>: for shapes of rank 3 or more, the axes whose sizes multiply to
+    /// the fan-in (the other axes give the fan-out); null for the convolution rule <c>[..., in, out]</c>.</param>
     /// <returns>The initializer.</returns>
-    public static Initializer VarianceScaling(double scale = 1.0, FanMode mode = FanMode.FanIn, Distribution distribution = Distribution.TruncatedNormal)
+    public static Initializer VarianceScaling(double scale = 1.0, FanMode mode = FanMode.FanIn, Distribution distribution = Distribution.TruncatedNormal,
+        IReadOnlyList<int>? fanInAxes = null)
     {
         if (!(scale > 0)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "VarianceScaling needs a positive scale.");
+        var axes = fanInAxes?.ToArray();
         return (shape, dtype, g) =>
         {
-            var (fanIn, fanOut) = ComputeFans(shape);
+            var (fanIn, fanOut) = ComputeFans(shape, axes);
             var n = mode switch
             {
                 FanMode.FanIn => fanIn,
@@ -187,12 +191,52 @@ public static class Initializers
         return eye.mul(g).expand(shape).contiguous();
     };
 
+    /// <summary>
+    /// Haiku's <c>UniformScaling</c>: uniform on <c>±scale·√(3 / input_size)</c>, with <c>input_size</c> the product of
+    /// every dimension but the last (so the variance is <c>scale² / input_size</c>).
+    /// </summary>
+    /// <param name="scale">Multiplies the bound (positive).</param>
+    /// <returns>The initializer.</returns>
+    public static Initializer UniformScaling(double scale = 1.0)
+    {
+        if (!(scale > 0)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "UniformScaling needs a positive scale.");
+        return (shape, dtype, g) =>
+        {
+            double inputSize = 1;
+            for (var i = 0; i < shape.Length - 1; i++) inputSize *= shape[i];
+            var bound = Math.Sqrt(3.0 / inputSize) * scale;
+            return RandomUniform(-bound, bound)(shape, dtype, g);
+        };
+    }
+
     /// <summary>Haiku's fan computation: (fan_in, fan_out) of a weight shape.</summary>
     /// <param name="shape">A weight shape, <c>[..., in, out]</c>.</param>
     /// <returns>The fans.</returns>
-    public static (double FanIn, double FanOut) ComputeFans(IReadOnlyList<long> shape)
+    public static (double FanIn, double FanOut) ComputeFans(IReadOnlyList<long> shape) => ComputeFans(shape, null);
+
+    /// <summary>
+    /// Haiku's fan computation with <c>fan_in_axes</c>: for rank 3 or more, fan-in is the product of the sizes on
+    /// <paramref name="fanInAxes"/> (negative counts from the end) and fan-out the product of the others.
+    /// </summary>
+    /// <param name="shape">A weight shape.</param>
+    /// <param name="fanInAxes">The fan-in axes, or null for <c>[..., in, out]</c>.</param>
+    /// <returns>The fans.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An axis is outside the shape.</exception>
+    public static (double FanIn, double FanOut) ComputeFans(IReadOnlyList<long> shape, IReadOnlyList<int>? fanInAxes)
     {
         ArgumentNullException.ThrowIfNull(shape);
+        if (fanInAxes is not null && shape.Count > 2)
+        {
+            var axes = fanInAxes.Select(a => a < 0 ? a + shape.Count : a).ToArray();
+            var bad = Array.FindIndex(axes, a => a < 0 || a >= shape.Count);
+            if (bad >= 0)
+                throw new ArgumentOutOfRangeException(nameof(fanInAxes), fanInAxes[bad], $"fan-in axis {fanInAxes[bad]} is outside the shape {ShapeText.Format(shape)}.");
+            double fanIn = 1, fanOut = 1;
+            for (var i = 0; i < shape.Count; i++)
+                if (axes.Contains(i)) fanIn *= shape[i];
+                else fanOut *= shape[i];
+            return (fanIn, fanOut);
+        }
         switch (shape.Count)
         {
             case 0: return (1, 1);

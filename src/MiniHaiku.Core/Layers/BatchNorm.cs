@@ -17,6 +17,9 @@ namespace MiniHaiku.Layers;
 /// moving averages; it works at <c>Init</c> too (with the fresh averages), where Haiku fails.
 /// Differences from Haiku: no zero-debiasing of the averages, channel-shaped (not broadcast-shaped)
 /// parameters, and Haiku's <c>mean_ema/average</c> state becomes <c>mean_ema</c>.</para>
+/// <para>With <see cref="Axis"/> (Haiku's <c>axis</c>) it reduces over those axes instead (<see cref="DataFormat"/> is
+/// then not used): the statistics, averages, scale and offset are per position of the other axes, with their
+/// sizes as shape (e.g. <c>[T, C]</c> for <c>axis: [0]</c> on <c>[N, T, C]</c>).</para>
 /// </remarks>
 /// <param name="Name">The module's name.</param>
 /// <param name="CreateScale">Whether to learn <c>scale</c>.</param>
@@ -26,8 +29,9 @@ namespace MiniHaiku.Layers;
 /// <param name="ScaleInit">The initializer of <c>scale</c>; null for ones.</param>
 /// <param name="OffsetInit">The initializer of <c>offset</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
-public sealed record BatchNorm(ModuleName Name, bool CreateScale, bool CreateOffset, double DecayRate, double Eps,
-    Initializer? ScaleInit, Initializer? OffsetInit, DataFormat DataFormat) : Module(Name)
+/// <param name="Axis">Haiku's <c>axis</c>: the axes to reduce over; null for all but the channel axis.</param>
+public sealed partial record BatchNorm(ModuleName Name, bool CreateScale, bool CreateOffset, double DecayRate, double Eps,
+    Initializer? ScaleInit, Initializer? OffsetInit, DataFormat DataFormat, IReadOnlyList<int>? Axis = null) : Module(Name)
 {
     /// <summary>Creates a batch normalisation.</summary>
     /// <param name="createScale">Whether to learn a scale.</param>
@@ -37,14 +41,18 @@ public sealed record BatchNorm(ModuleName Name, bool CreateScale, bool CreateOff
     /// <param name="scaleInit">The initializer of <c>scale</c>.</param>
     /// <param name="offsetInit">The initializer of <c>offset</c>.</param>
     /// <param name="dataFormat">Default channels last (Haiku); <see cref="DataFormat.ChannelsFirst"/> for NCHW.</param>
+    /// <param name="axis">Haiku's <c>axis</c>: the axes to reduce over (negative counts from the end); default all but the channel axis.</param>
     /// <param name="name">An explicit module name, or null for <c>BatchNorm_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     public static Model<BatchNorm> Create(bool createScale = true, bool createOffset = true, double decayRate = 0.9, double eps = 1e-5,
-        Initializer? scaleInit = null, Initializer? offsetInit = null, DataFormat dataFormat = DataFormat.ChannelsLast, string? name = null)
+        Initializer? scaleInit = null, Initializer? offsetInit = null, DataFormat dataFormat = DataFormat.ChannelsLast,
+        IReadOnlyList<int>? axis = null, string? name = null)
     {
         if (!(decayRate >= 0 && decayRate <= 1)) throw new LayerConfigurationException(nameof(BatchNorm), $"decayRate must be in [0, 1], got {decayRate}.");
         Normalization.RequirePositive(nameof(BatchNorm), eps);
-        return Hk.Module(n => new BatchNorm(n, createScale, createOffset, decayRate, eps, scaleInit, offsetInit, dataFormat), name);
+        Normalization.RequireAxes(nameof(BatchNorm), axis);
+        var a = axis?.ToArray();
+        return Hk.Module(n => new BatchNorm(n, createScale, createOffset, decayRate, eps, scaleInit, offsetInit, dataFormat, a), name);
     }
 
     /// <summary>Normalises <paramref name="x"/>, updating the moving averages when training.</summary>
@@ -55,6 +63,7 @@ public sealed record BatchNorm(ModuleName Name, bool CreateScale, bool CreateOff
     public Model<Tensor> Call(Tensor x, bool isTraining)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (Axis is not null) return CallOverAxes(x, isTraining);
         var rank = x.dim();
         if (rank < 2) throw new LayerInputException(Name.Path, $"BatchNorm needs an input with a batch and a channel axis, got shape {ShapeText.Format(x.shape)}.");
         var channelAxis = DataFormat == DataFormat.ChannelsLast ? rank - 1 : 1;

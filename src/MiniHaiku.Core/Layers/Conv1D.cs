@@ -19,9 +19,10 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
 public sealed record Conv1D(
     ModuleName Name, int OutputChannels, int KernelSize, int Stride, Pad Padding, int Dilation, int Groups,
-    bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Module(Name)
+    bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask = null) : Module(Name)
 {
     /// <summary>Creates a 1-D convolution.</summary>
     /// <param name="outputChannels">The number of output channels (divisible by <paramref name="groups"/>).</param>
@@ -34,12 +35,13 @@ public sealed record Conv1D(
     /// <param name="wInit">The initializer of <c>w</c>.</param>
     /// <param name="bInit">The initializer of <c>b</c>.</param>
     /// <param name="dataFormat">Default channels last (NWC), as in Haiku.</param>
+    /// <param name="mask">Haiku's <c>mask</c>, of <c>w</c>'s shape; null for none.</param>
     /// <param name="name">An explicit module name, or null for <c>Conv1D_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="LayerConfigurationException">A size is not positive, or the channels do not divide into groups.</exception>
     public static Model<Conv1D> Create(int outputChannels, int kernelSize, int stride = 1, Pad? padding = null, int dilation = 1,
         int groups = 1, bool withBias = true, Initializer? wInit = null, Initializer? bInit = null,
-        DataFormat dataFormat = DataFormat.ChannelsLast, string? name = null)
+        DataFormat dataFormat = DataFormat.ChannelsLast, Tensor? mask = null, string? name = null)
     {
         const string layer = nameof(Conv1D);
         if (outputChannels < 1 || groups < 1 || outputChannels % groups != 0)
@@ -47,7 +49,7 @@ public sealed record Conv1D(
         ConvOps.Positive(layer, "kernelSize, stride and dilation", [kernelSize, stride, dilation], 3);
         var pad = padding ?? Pad.Same;
         pad.Validate(layer, 1);
-        return Hk.Module(n => new Conv1D(n, outputChannels, kernelSize, stride, pad, dilation, groups, withBias, wInit, bInit, dataFormat), name);
+        return Hk.Module(n => new Conv1D(n, outputChannels, kernelSize, stride, pad, dilation, groups, withBias, wInit, bInit, dataFormat, mask), name);
     }
 
     /// <summary>Convolves <paramref name="x"/>.</summary>
@@ -57,7 +59,7 @@ public sealed record Conv1D(
     {
         ArgumentNullException.ThrowIfNull(x);
         return Method(ConvBody.Build(Name.Path, nameof(Conv1D), x, OutputChannels, [KernelSize], [Stride], Padding,
-            [Dilation], Groups, WithBias, WInit, BInit, DataFormat));
+            [Dilation], Groups, WithBias, WInit, BInit, DataFormat, Mask));
     }
 }
 

@@ -21,9 +21,10 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
 public sealed record Conv2D(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
-    IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Module(Name)
+    IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask = null) : Module(Name)
 {
     /// <summary>Creates a 2-D convolution with a square kernel.</summary>
     /// <param name="outputChannels">The number of output channels (divisible by <paramref name="groups"/>).</param>
@@ -36,12 +37,13 @@ public sealed record Conv2D(
     /// <param name="wInit">The initializer of <c>w</c>.</param>
     /// <param name="bInit">The initializer of <c>b</c>.</param>
     /// <param name="dataFormat">Default channels last (NHWC), as in Haiku.</param>
+    /// <param name="mask">Haiku's <c>mask</c>, of <c>w</c>'s shape; null for none.</param>
     /// <param name="name">An explicit module name, or null for <c>Conv2D_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     public static Model<Conv2D> Create(int outputChannels, int kernelSize, int stride = 1, Pad? padding = null, int dilation = 1,
         int groups = 1, bool withBias = true, Initializer? wInit = null, Initializer? bInit = null,
-        DataFormat dataFormat = DataFormat.ChannelsLast, string? name = null) =>
-        Create(outputChannels, [kernelSize, kernelSize], [stride, stride], padding, [dilation, dilation], groups, withBias, wInit, bInit, dataFormat, name);
+        DataFormat dataFormat = DataFormat.ChannelsLast, Tensor? mask = null, string? name = null) =>
+        Create(outputChannels, [kernelSize, kernelSize], [stride, stride], padding, [dilation, dilation], groups, withBias, wInit, bInit, dataFormat, mask, name);
 
     /// <summary>Creates a 2-D convolution with per-axis kernel, stride and dilation.</summary>
     /// <param name="outputChannels">The number of output channels (divisible by <paramref name="groups"/>).</param>
@@ -54,12 +56,13 @@ public sealed record Conv2D(
     /// <param name="wInit">The initializer of <c>w</c>.</param>
     /// <param name="bInit">The initializer of <c>b</c>.</param>
     /// <param name="dataFormat">Where the channels are.</param>
+    /// <param name="mask">Haiku's <c>mask</c>, of <c>w</c>'s shape; null for none.</param>
     /// <param name="name">An explicit module name.</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="LayerConfigurationException">A size is not positive, or the channels do not divide into groups.</exception>
     public static Model<Conv2D> Create(int outputChannels, IReadOnlyList<int> kernelShape, IReadOnlyList<int> stride, Pad? padding,
         IReadOnlyList<int> dilation, int groups = 1, bool withBias = true, Initializer? wInit = null, Initializer? bInit = null,
-        DataFormat dataFormat = DataFormat.ChannelsLast, string? name = null)
+        DataFormat dataFormat = DataFormat.ChannelsLast, Tensor? mask = null, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(kernelShape);
         ArgumentNullException.ThrowIfNull(stride);
@@ -72,7 +75,7 @@ public sealed record Conv2D(
         var d = ConvOps.Positive(layer, "dilation", dilation, 2);
         var pad = padding ?? Pad.Same;
         pad.Validate(layer, 2);
-        return Hk.Module(n => new Conv2D(n, outputChannels, k, s, pad, d, groups, withBias, wInit, bInit, dataFormat), name);
+        return Hk.Module(n => new Conv2D(n, outputChannels, k, s, pad, d, groups, withBias, wInit, bInit, dataFormat, mask), name);
     }
 
     /// <summary>Convolves <paramref name="x"/>.</summary>
@@ -83,7 +86,7 @@ public sealed record Conv2D(
     {
         ArgumentNullException.ThrowIfNull(x);
         return Method(ConvBody.Build(Name.Path, nameof(Conv2D), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(), Padding,
-            Dilation.ToArray(), Groups, WithBias, WInit, BInit, DataFormat));
+            Dilation.ToArray(), Groups, WithBias, WInit, BInit, DataFormat, Mask));
     }
 }
 

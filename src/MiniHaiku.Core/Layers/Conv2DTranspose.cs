@@ -8,7 +8,8 @@ namespace MiniHaiku.Layers;
 /// the input is dilated by the stride, padded, and correlated with the kernel. Parameters: <c>w</c> of
 /// shape <c>[kh, kw, out, in]</c> (Haiku's layout; default truncated normal with stddev
 /// <c>1/√(kh·kw·in)</c>) and <c>b</c> (<c>[out]</c> for NHWC, <c>[out, 1, 1]</c> for NCHW). With SAME
-/// padding the output is <c>in·stride</c>; with VALID, <c>in·stride + max(k − stride, 0)</c>.
+/// padding the output is <c>in·stride</c>; with VALID, <c>in·stride + max(k − stride, 0)</c>;
+/// <see cref="OutputShape"/> asks for a given (h, w). The N = 2 front-end of <see cref="ConvNDTranspose"/>.
 /// </summary>
 /// <remarks>
 /// Like JAX (and unlike <c>torch.nn.ConvTranspose2d</c>) the kernel is not flipped: a torch module gives
@@ -23,9 +24,11 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <param name="OutputShape">The spatial output shape (h, w), or null for the one implied by the padding.</param>
+/// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
 public sealed record Conv2DTranspose(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
-    bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Module(Name)
+    bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, IReadOnlyList<long>? OutputShape = null, Tensor? Mask = null) : Module(Name)
 {
     /// <summary>Creates a transposed convolution with a square kernel.</summary>
     /// <param name="outputChannels">The number of output channels.</param>
@@ -36,12 +39,14 @@ public sealed record Conv2DTranspose(
     /// <param name="wInit">The initializer of <c>w</c>.</param>
     /// <param name="bInit">The initializer of <c>b</c>.</param>
     /// <param name="dataFormat">Default channels last (NHWC).</param>
+    /// <param name="outputShape">The spatial output shape: (h, w), or one size for both; null for the one implied by the padding.</param>
+    /// <param name="mask">Haiku's <c>mask</c>, of <c>w</c>'s shape; null for none.</param>
     /// <param name="name">An explicit module name, or null for <c>Conv2DTranspose_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     public static Model<Conv2DTranspose> Create(int outputChannels, int kernelSize, int stride = 1, Pad? padding = null,
         bool withBias = true, Initializer? wInit = null, Initializer? bInit = null,
-        DataFormat dataFormat = DataFormat.ChannelsLast, string? name = null) =>
-        Create(outputChannels, [kernelSize, kernelSize], [stride, stride], padding, withBias, wInit, bInit, dataFormat, name);
+        DataFormat dataFormat = DataFormat.ChannelsLast, IReadOnlyList<int>? outputShape = null, Tensor? mask = null, string? name = null) =>
+        Create(outputChannels, [kernelSize, kernelSize], [stride, stride], padding, withBias, wInit, bInit, dataFormat, outputShape, mask, name);
 
     /// <summary>Creates a transposed convolution with per-axis kernel and stride.</summary>
     /// <param name="outputChannels">The number of output channels.</param>
@@ -52,81 +57,28 @@ public sealed record Conv2DTranspose(
     /// <param name="wInit">The initializer of <c>w</c>.</param>
     /// <param name="bInit">The initializer of <c>b</c>.</param>
     /// <param name="dataFormat">Where the channels are.</param>
+    /// <param name="outputShape">The spatial output shape: (h, w), or one size for both; null for the one implied by the padding.</param>
+    /// <param name="mask">Haiku's <c>mask</c>, of <c>w</c>'s shape; null for none.</param>
     /// <param name="name">An explicit module name.</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="LayerConfigurationException">A size is not positive, or the padding is explicit.</exception>
     public static Model<Conv2DTranspose> Create(int outputChannels, IReadOnlyList<int> kernelShape, IReadOnlyList<int> stride, Pad? padding,
         bool withBias = true, Initializer? wInit = null, Initializer? bInit = null,
-        DataFormat dataFormat = DataFormat.ChannelsLast, string? name = null)
+        DataFormat dataFormat = DataFormat.ChannelsLast, IReadOnlyList<int>? outputShape = null, Tensor? mask = null, string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(kernelShape);
-        ArgumentNullException.ThrowIfNull(stride);
-        const string layer = nameof(Conv2DTranspose);
-        if (outputChannels < 1) throw new LayerConfigurationException(layer, $"outputChannels must be positive, got {outputChannels}.");
-        var k = ConvOps.Positive(layer, "kernelShape", kernelShape, 2);
-        var s = ConvOps.Positive(layer, "stride", stride, 2);
-        var pad = padding ?? Pad.Same;
-        if (pad.Amounts is not null) throw new LayerConfigurationException(layer, "supports only Pad.Same and Pad.Valid, as Haiku does.");
-        return Hk.Module(n => new Conv2DTranspose(n, outputChannels, k, s, pad, withBias, wInit, bInit, dataFormat), name);
+        var c = ConvTransposeConfig.Validate(nameof(Conv2DTranspose), 2, outputChannels, kernelShape, stride, outputShape, padding);
+        return Hk.Module(n => new Conv2DTranspose(n, outputChannels, c.Kernel, c.Stride, c.Padding, withBias, wInit, bInit, dataFormat, c.OutputShape, mask), name);
     }
 
     /// <summary>Applies the transposed convolution.</summary>
     /// <param name="x">The input, <c>[N, H, W, C]</c> or <c>[N, C, H, W]</c> (or without N).</param>
     /// <returns>A model producing the upsampled output in the same layout.</returns>
+    /// <exception cref="LayerInputException">Wrong rank, a mask of the wrong shape, or an input that cannot give <see cref="OutputShape"/>.</exception>
     public Model<Tensor> Call(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var (input, unbatched) = ConvOps.ToBatchedChannelsFirst(x, 2, DataFormat, Name.Path, nameof(Conv2DTranspose));
-        var inChannels = input.shape[1];
-        long kh = KernelShape[0], kw = KernelShape[1];
-        var dtype = x.dtype;
-        long[] bShape = DataFormat == DataFormat.ChannelsLast ? [OutputChannels] : [OutputChannels, 1, 1];
-        var pads = new[] { Pads(kh, Stride[0], Padding), Pads(kw, Stride[1], Padding) };
-        return Method(
-            from w in Hk.GetParam("w", [kh, kw, OutputChannels, inChannels], WInit ?? Initializers.TruncatedNormal(1.0 / Math.Sqrt(kh * kw * inChannels)), dtype)
-            from b in WithBias ? Hk.GetParam("b", bShape, BInit ?? Initializers.Zeros(), dtype) : Hk.Pure<Tensor?>(null)!
-            select Finish(Forward(input, w, pads), b, unbatched));
-    }
-
-    private Tensor Forward(Tensor x, Tensor w, (long, long)[] pads)
-    {
-        var dilated = Dilate(x, Stride[0], Stride[1]);
-        var padded = ConvOps.PadSpatial(dilated, pads);
-        // Haiku [kh, kw, O, I] → torch [O, I, kh, kw]; no flip (lax.conv_transpose with transpose_kernel=False).
-        return nn.functional.conv2d(padded, w.permute(2, 3, 0, 1));
-    }
-
-    private Tensor Finish(Tensor y, Tensor? b, bool unbatched)
-    {
-        var output = ConvOps.FromBatchedChannelsFirst(y, DataFormat, unbatched);
-        return b is null ? output : output + b;
-    }
-
-    /// <summary>Inserts stride − 1 zeros between neighbouring input positions (without in-place writes).</summary>
-    private static Tensor Dilate(Tensor x, long sh, long sw)
-    {
-        if (sh == 1 && sw == 1) return x;
-        var s = x.shape;
-        long n = s[0], c = s[1], h = s[2], w = s[3];
-        var spread = nn.functional.pad(x.reshape(n, c, h, 1, w, 1), [0, sw - 1, 0, 0, 0, sh - 1]);
-        return spread.reshape(n, c, h * sh, w * sw)[.., .., ..(int)((h - 1) * sh + 1), ..(int)((w - 1) * sw + 1)];
-    }
-
-    /// <summary>The padding of the dilated input, as in JAX's <c>_conv_transpose_padding</c>.</summary>
-    private static (long, long) Pads(long k, long s, Pad padding)
-    {
-        long total, low;
-        if (padding.Kind == "SAME")
-        {
-            total = k + s - 2;
-            low = s > k - 1 ? k - 1 : (total + 1) / 2;
-        }
-        else
-        {
-            total = k + s - 2 + Math.Max(k - s, 0);
-            low = k - 1;
-        }
-        return (low, total - low);
+        return Method(ConvTransposeBody.Build(Name.Path, nameof(Conv2DTranspose), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(),
+            OutputShape?.ToArray(), Padding, WithBias, WInit, BInit, DataFormat, Mask));
     }
 }
 

@@ -6,19 +6,21 @@ namespace MiniHaiku.Layers;
 /// <summary>
 /// Flattens all but the first <see cref="PreserveDims"/> axes (Haiku's <c>hk.Flatten</c>):
 /// <c>[B, H, W, C]</c> becomes <c>[B, H·W·C]</c>. Has no parameters. An input with no more than
-/// <see cref="PreserveDims"/> axes is returned unchanged.
+/// <see cref="PreserveDims"/> axes is returned unchanged. A negative <see cref="PreserveDims"/> is, as in Haiku, the
+/// number of trailing axes to flatten: <c>-2</c> turns <c>[B, H, W]</c> into <c>[B, H·W]</c> and <c>[H, W]</c> into
+/// <c>[H·W]</c>, so the same module handles batched and single inputs.
 /// </summary>
 /// <param name="Name">The module's name.</param>
 /// <param name="PreserveDims">How many leading axes to keep.</param>
 public sealed record Flatten(ModuleName Name, int PreserveDims) : Module(Name)
 {
     /// <summary>Creates a flatten module.</summary>
-    /// <param name="preserveDims">How many leading axes to keep (at least 1).</param>
+    /// <param name="preserveDims">How many leading axes to keep (at least 1), or minus the number of trailing axes to flatten.</param>
     /// <param name="name">An explicit module name, or null for <c>Flatten_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     public static Model<Flatten> Create(int preserveDims = 1, string? name = null)
     {
-        if (preserveDims < 1) throw new LayerConfigurationException(nameof(Flatten), $"preserveDims must be at least 1, got {preserveDims}.");
+        if (preserveDims == 0) throw new LayerConfigurationException(nameof(Flatten), "preserveDims must be non-zero: positive keeps leading axes, negative flattens that many trailing axes.");
         return Hk.Module(n => new Flatten(n, preserveDims), name);
     }
 
@@ -30,9 +32,10 @@ public sealed record Flatten(ModuleName Name, int PreserveDims) : Module(Name)
         ArgumentNullException.ThrowIfNull(x);
         var shape = x.shape;
         if (shape.Length <= PreserveDims) return Method(Hk.Pure(x));
+        var keep = PreserveDims > 0 ? PreserveDims : Math.Max(shape.Length + PreserveDims, 0);
         long rest = 1;
-        for (var i = PreserveDims; i < shape.Length; i++) rest *= shape[i];
-        return Method(Hk.Pure(x.reshape([.. shape[..PreserveDims], rest])));
+        for (var i = keep; i < shape.Length; i++) rest *= shape[i];
+        return Method(Hk.Pure(x.reshape([.. shape[..keep], rest])));
     }
 }
 

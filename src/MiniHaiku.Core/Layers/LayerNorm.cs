@@ -6,8 +6,20 @@ namespace MiniHaiku.Layers;
 /// <summary>
 /// Layer normalisation (Haiku's <c>hk.LayerNorm</c>): subtracts the mean and divides by
 /// <c>√(variance + eps)</c> over <see cref="Axes"/>, then applies <c>scale</c> and <c>offset</c> of shape
-/// <c>[last axis]</c> (Haiku's default <c>param_axis = -1</c>; defaults ones and zeros).
+/// <c>[last axis]</c> (Haiku's default <c>param_axis = -1</c>; defaults ones and zeros). With another
+/// <see cref="ParamAxis"/> they have the input's sizes on those axes and 1 elsewhere, as in Haiku. Without
+/// <see cref="CreateScale"/>/<see cref="CreateOffset"/>, a scale and offset can be given at call time
+/// (conditional normalisation, Haiku's <c>scale=</c>/<c>offset=</c>).
 /// </summary>
+/// <example>
+/// <code>
+/// // Conditional layer norm: scale and offset computed from a condition c.
+/// from s in Linear.Create(width).Call(c)
+/// from o in Linear.Create(width).Call(c)
+/// from y in LayerNorm.Create(createScale: false, createOffset: false).Call(x, scale: s, offset: o)
+/// select y
+/// </code>
+/// </example>
 /// <param name="Name">The module's name.</param>
 /// <param name="Axes">The axes to normalise over (negative counts from the end).</param>
 /// <param name="CreateScale">Whether to learn <c>scale</c>.</param>
@@ -15,8 +27,9 @@ namespace MiniHaiku.Layers;
 /// <param name="Eps">Added to the variance.</param>
 /// <param name="ScaleInit">The initializer of <c>scale</c>; null for ones.</param>
 /// <param name="OffsetInit">The initializer of <c>offset</c>; null for zeros.</param>
+/// <param name="ParamAxis">Haiku's <c>param_axis</c>: the axes the scale and offset vary along; null for the last.</param>
 public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool CreateScale, bool CreateOffset, double Eps,
-    Initializer? ScaleInit, Initializer? OffsetInit) : Module(Name)
+    Initializer? ScaleInit, Initializer? OffsetInit, IReadOnlyList<int>? ParamAxis = null) : Module(Name)
 {
     /// <summary>Creates a layer normalisation.</summary>
     /// <param name="axes">The axes to normalise over; default the last, <c>[-1]</c>.</param>
@@ -25,32 +38,41 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
     /// <param name="eps">Added to the variance (positive).</param>
     /// <param name="scaleInit">The initializer of <c>scale</c>.</param>
     /// <param name="offsetInit">The initializer of <c>offset</c>.</param>
+    /// <param name="paramAxis">Haiku's <c>param_axis</c>: the axes the scale and offset vary along; default the last, <c>[-1]</c>.</param>
     /// <param name="name">An explicit module name, or null for <c>LayerNorm_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     public static Model<LayerNorm> Create(IReadOnlyList<int>? axes = null, bool createScale = true, bool createOffset = true, double eps = 1e-5,
-        Initializer? scaleInit = null, Initializer? offsetInit = null, string? name = null)
+        Initializer? scaleInit = null, Initializer? offsetInit = null, IReadOnlyList<int>? paramAxis = null, string? name = null)
     {
         Normalization.RequireAxes(nameof(LayerNorm), axes);
+        Normalization.RequireAxes(nameof(LayerNorm), paramAxis);
         Normalization.RequirePositive(nameof(LayerNorm), eps);
         var a = axes?.ToArray() ?? [-1];
-        return Hk.Module(n => new LayerNorm(n, a, createScale, createOffset, eps, scaleInit, offsetInit), name);
+        var pa = paramAxis?.ToArray();
+        return Hk.Module(n => new LayerNorm(n, a, createScale, createOffset, eps, scaleInit, offsetInit, pa), name);
     }
 
     /// <summary>Normalises <paramref name="x"/>.</summary>
     /// <param name="x">The input.</param>
     /// <returns>A model producing the normalised input, same shape.</returns>
-    public Model<Tensor> Call(Tensor x)
+    public Model<Tensor> Call(Tensor x) => Call(x, null, null);
+
+    /// <summary>Normalises <paramref name="x"/> with a scale and offset given at call time (conditional normalisation).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="scale">Multiplies the normalised input (broadcast to its shape, same dtype); only without <see cref="CreateScale"/>. Null for none.</param>
+    /// <param name="offset">Added after the scale (broadcast, same dtype); only without <see cref="CreateOffset"/>. Null for none.</param>
+    /// <returns>A model producing the normalised input, same shape.</returns>
+    /// <exception cref="LayerInputException">Bad axes, or a given scale/offset that is also learned or does not fit the input.</exception>
+    public Model<Tensor> Call(Tensor x, Tensor? scale, Tensor? offset)
     {
         ArgumentNullException.ThrowIfNull(x);
         var axes = Normalization.Axes(Name.Path, nameof(LayerNorm), x, Axes);
-        var rank = x.dim();
-        if (rank == 0) throw new LayerInputException(Name.Path, "LayerNorm needs an input with at least one axis.");
-        var size = x.shape[^1];
-        var dtype = x.dtype;
+        if (x.dim() == 0) throw new LayerInputException(Name.Path, "LayerNorm needs an input with at least one axis.");
+        var shape = NormalizationParams.Shape(Name.Path, nameof(LayerNorm), x, ParamAxis ?? [-1]);
         return Method(
-            from scale in Normalization.Optional(CreateScale, "scale", size, ScaleInit ?? Initializers.Ones(), dtype)
-            from offset in Normalization.Optional(CreateOffset, "offset", size, OffsetInit ?? Initializers.Zeros(), dtype)
-            select Normalization.Affine(Normalize(x, axes, Eps), scale, offset, rank - 1, rank));
+            from s in NormalizationParams.LearnedOrGiven(Name.Path, nameof(LayerNorm), "scale", CreateScale, scale, shape, ScaleInit ?? Initializers.Ones(), x)
+            from o in NormalizationParams.LearnedOrGiven(Name.Path, nameof(LayerNorm), "offset", CreateOffset, offset, shape, OffsetInit ?? Initializers.Zeros(), x)
+            select NormalizationParams.Affine(Normalize(x, axes, Eps), s, o));
     }
 
     internal static Tensor Normalize(Tensor x, long[] axes, double eps)
@@ -72,5 +94,17 @@ public static partial class LayerExtensions
     {
         ArgumentNullException.ThrowIfNull(norm);
         return norm.SelectMany(n => n.Call(x));
+    }
+
+    /// <summary>Creates the layer normalisation and calls it with a scale and offset given at call time.</summary>
+    /// <param name="norm">The model creating the module.</param>
+    /// <param name="x">The input.</param>
+    /// <param name="scale">The scale, or null.</param>
+    /// <param name="offset">The offset, or null.</param>
+    /// <returns>A model producing the output.</returns>
+    public static Model<Tensor> Call(this Model<LayerNorm> norm, Tensor x, Tensor? scale, Tensor? offset)
+    {
+        ArgumentNullException.ThrowIfNull(norm);
+        return norm.SelectMany(n => n.Call(x, scale, offset));
     }
 }

@@ -18,6 +18,13 @@ internal static class Pooling
 
     public static Tensor Run(Tensor x, string path, string layer, DataFormat format, long[] window, long[] stride, Pad padding, bool max)
     {
+        if (x.dim() > 4)
+        {
+            // Several leading (batch) axes, e.g. [T, N, H, W, C]: pool them as one batch axis.
+            var leading = x.shape[..^3];
+            var pooled = Run(x.reshape([-1, .. x.shape[^3..]]), path, layer, format, window, stride, padding, max);
+            return pooled.reshape([.. leading, .. pooled.shape[1..]]);
+        }
         var (input, unbatched) = ConvOps.ToBatchedChannelsFirst(x, 2, format, path, layer);
         var pads = ConvOps.Pads(padding, input.shape, window, stride, null, path, layer);
         var noPadding = pads.All(p => p.Low == 0 && p.High == 0);

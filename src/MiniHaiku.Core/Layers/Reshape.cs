@@ -5,7 +5,8 @@ namespace MiniHaiku.Layers;
 
 /// <summary>
 /// Reshapes all but the first <see cref="PreserveDims"/> axes to <see cref="OutputShape"/> (Haiku's
-/// <c>hk.Reshape</c>); one entry of <see cref="OutputShape"/> may be -1 to be inferred. No parameters.
+/// <c>hk.Reshape</c>); one entry of <see cref="OutputShape"/> may be -1 to be inferred. No parameters. A negative
+/// <see cref="PreserveDims"/> is, as in Haiku, the number of trailing axes to replace with <see cref="OutputShape"/>.
 /// </summary>
 /// <param name="Name">The module's name.</param>
 /// <param name="OutputShape">The shape of the trailing axes.</param>
@@ -14,13 +15,12 @@ public sealed record Reshape(ModuleName Name, IReadOnlyList<long> OutputShape, i
 {
     /// <summary>Creates a reshape module.</summary>
     /// <param name="outputShape">The trailing shape; at most one -1.</param>
-    /// <param name="preserveDims">How many leading axes to keep (at least 0).</param>
+    /// <param name="preserveDims">How many leading axes to keep (at least 0), or minus the number of trailing axes to reshape.</param>
     /// <param name="name">An explicit module name, or null for <c>Reshape_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     public static Model<Reshape> Create(IReadOnlyList<long> outputShape, int preserveDims = 1, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(outputShape);
-        if (preserveDims < 0) throw new LayerConfigurationException(nameof(Reshape), $"preserveDims must be non-negative, got {preserveDims}.");
         if (outputShape.Count(d => d == -1) > 1 || outputShape.Any(d => d < -1 || d == 0))
             throw new LayerConfigurationException(nameof(Reshape), $"outputShape {ShapeText.Format(outputShape)} must hold positive sizes and at most one -1.");
         var copy = outputShape.ToArray();
@@ -37,15 +37,16 @@ public sealed record Reshape(ModuleName Name, IReadOnlyList<long> OutputShape, i
         var shape = x.shape;
         if (shape.Length < PreserveDims)
             throw new LayerInputException(Name.Path, $"input {ShapeText.Format(shape)} has fewer than {PreserveDims} axes to preserve.");
+        var keep = PreserveDims >= 0 ? PreserveDims : Math.Max(shape.Length + PreserveDims, 0);
         long rest = 1, known = 1;
-        for (var i = PreserveDims; i < shape.Length; i++) rest *= shape[i];
+        for (var i = keep; i < shape.Length; i++) rest *= shape[i];
         foreach (var d in OutputShape) if (d != -1) known *= d;
         var target = OutputShape.ToArray();
         var inferred = Array.IndexOf(target, -1L);
         if (inferred >= 0 ? known == 0 || rest % known != 0 : known != rest)
             throw new LayerInputException(Name.Path, $"cannot reshape the trailing axes of {ShapeText.Format(shape)} ({rest} elements) to {ShapeText.Format(target)}.");
         if (inferred >= 0) target[inferred] = rest / known;
-        return Method(Hk.Pure(x.reshape([.. shape[..PreserveDims], .. target])));
+        return Method(Hk.Pure(x.reshape([.. shape[..keep], .. target])));
     }
 }
 

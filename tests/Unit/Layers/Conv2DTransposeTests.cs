@@ -67,6 +67,23 @@ public class Conv2DTransposeTests
         AssertMatchesFiniteDifferences(p, q => (f.Apply(q, x) * r).sum());
     }
 
+    [Theory]
+    [InlineData("SAME", 7, 1)]   // input 4, stride 2: SAME gives 7 or 8
+    [InlineData("SAME", 8, 0)]
+    [InlineData("VALID", 10, 0)] // VALID gives 9 or 10; the 10th position sees only the bias
+    public void OutputShapeAdjustsThePaddingAsHaiku(string padding, int output, int start)
+    {
+        var xNchw = Random(1, 1, 3, 4, 4);
+        var x = xNchw.permute(0, 2, 3, 1);
+        var f = Hk.Transform((Tensor v) => Conv2DTranspose.Create(2, 3, 2, padding == "SAME" ? Pad.Same : Pad.Valid, outputShape: [output]).Call(v));
+        var p = f.Init(2, x).With(B, Random(3, 2));
+        var y = f.Apply(p, x);
+        Assert.Equal([1L, output, output, 2], y.shape);
+        AssertClose(TransposeReference.Expected(xNchw, p[W], p[B], 3, 2, start, output), y.permute(0, 3, 1, 2));
+        var e = Assert.Throws<LayerInputException>(() => f.Init(0, ones(1, 5, 4, 3)));
+        Assert.Contains("spatial axis 0", e.Message);
+    }
+
     [Fact]
     public void ExplicitPaddingIsRejected() =>
         Assert.Throws<LayerConfigurationException>(() => Conv2DTranspose.Create(2, 3, padding: Pad.Explicit(1, 1)));

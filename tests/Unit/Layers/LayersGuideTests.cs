@@ -66,6 +66,16 @@ public static class DeepRnnExample
         from r in Recurrent.DynamicUnroll(core, new ResetInput(xs, starts), core.InitialState(xs.shape[1], xs.dtype))
         select r;                                   // r.Outputs [T, B, 32]; r.FinalState.Get<LSTMState>(1)
 }
+// --- docs/layers.md: "Conditional normalisation" ---
+public static class ConditionalLayerNorm
+{
+    /// <summary>FiLM-style layer norm of x [N, F]: scale and offset computed from a condition [N, K].</summary>
+    public static Model<Tensor> Apply(Tensor x, Tensor condition) =>
+        from scale in Linear.Create((int)x.shape[^1], name: "to_scale").Call(condition)
+        from offset in Linear.Create((int)x.shape[^1], name: "to_offset").Call(condition)
+        from y in LayerNorm.Create(createScale: false, createOffset: false).Call(x, scale, offset)
+        select y;
+}
 // --- end of the guide's code ---
 
 public class LayersGuideTests
@@ -162,5 +172,54 @@ public class LayersGuideTests
         var (parameters, state) = resnet.Init(0, (torch.zeros(1, 32, 32, 3), false));
         Assert.Equal(11_689_512 - 513_000 + 5_130, parameters.ElementCount);   // the 1000-class head replaced by 10 classes
         Assert.Equal([1L, 10], resnet.Apply(parameters, state, (torch.zeros(1, 32, 32, 3), false)).Output.shape);
+    }
+
+    [Fact]
+    public void ConditionalLayerNormInitsAndTrains()
+    {
+        using var g = new torch.Generator(3);
+        var x = torch.randn([4, 8], generator: g);
+        var condition = torch.randn([4, 3], generator: g);
+        var target = torch.randn([4, 8], generator: g);
+        var f = Hk.Transform(((Tensor X, Tensor C) b) => ConditionalLayerNorm.Apply(b.X, b.C));
+        var parameters = f.Init(0, (x, condition));
+        Assert.Equal("{'~/to_offset/__call__/b': (8,), '~/to_offset/__call__/w': (3, 8), '~/to_scale/__call__/b': (8,), '~/to_scale/__call__/w': (3, 8)}",
+            parameters.Shapes().ToString());
+        double Loss(Params p) => Losses.Mse(f.Apply(p, (x, condition)), target).item<float>();
+        var before = Loss(parameters);
+        for (var step = 0; step < 5; step++)
+            parameters = SgdStep(parameters, p => Losses.Mse(f.Apply(p, (x, condition)), target), 0.1);
+        Assert.True(Loss(parameters) < before, $"loss did not decrease: {before} → {Loss(parameters)}");
+    }
+
+    /// <summary>The layer table of docs/layers.md lists every public module of MiniHaiku.Layers, each with its Haiku name.</summary>
+    [Fact]
+    public void TheGuideTableListsEveryLayerWithItsHaikuName()
+    {
+        var guide = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "layers.md"));
+        var header = guide.IndexOf("| Layer | Haiku |", StringComparison.Ordinal);
+        Assert.True(header >= 0, "docs/layers.md has no '| Layer | Haiku | …' table");
+        var rows = guide[header..].Split('\n').Skip(2).TakeWhile(l => l.StartsWith('|')).ToArray();
+        Assert.NotEmpty(rows);
+        foreach (var row in rows)
+        {
+            var cells = row.Split('|', StringSplitOptions.TrimEntries);
+            Assert.True(cells.Length >= 5, $"row without a Haiku column: {row}");
+            Assert.Matches(@"^`hk\.[A-Za-z_.]", cells[2]);
+        }
+        var firstColumns = string.Join("\n", rows.Select(r => r.Split('|')[1]));
+        var modules = typeof(Linear).Assembly.GetExportedTypes()
+            .Where(t => t.Namespace == "MiniHaiku.Layers" && t.IsSubclassOf(typeof(Module)) && !t.IsAbstract)
+            .Select(t => t.Name).ToArray();
+        Assert.Contains("Conv3D", modules);
+        var missing = modules.Where(m => !System.Text.RegularExpressions.Regex.IsMatch(firstColumns, $@"\b{m}\b")).ToArray();
+        Assert.True(missing.Length == 0, $"layers missing from the docs/layers.md table: {string.Join(", ", missing)}");
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MiniHaiku.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("MiniHaiku.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -24,4 +24,15 @@ public class ReshapeTests
         Assert.Throws<LayerConfigurationException>(() => Reshape.Create([-1, -1]));
         Assert.Throws<LayerConfigurationException>(() => Reshape.Create([0]));
     }
+
+    [Fact]
+    public void NegativePreserveDimsReshapesThatManyTrailingAxes()
+    {
+        var f = Hk.Transform((Tensor v) => Reshape.Create([-1, 2], preserveDims: -2).Call(v));
+        Assert.Equal([5L, 6, 2], f.Apply(Params.Empty, ones(5, 3, 4)).shape);
+        Assert.Equal([7L, 5, 6, 2], f.Apply(Params.Empty, ones(7, 5, 3, 4)).shape);
+        Assert.Equal([6L, 2], f.Apply(Params.Empty, ones(3, 4)).shape);
+        var e = Assert.Throws<LayerInputException>(() => Hk.Transform((Tensor v) => Reshape.Create([5], preserveDims: -1).Call(v)).Init(0, ones(2, 3)));
+        Assert.Contains("cannot reshape", e.Message);
+    }
 }
