@@ -7,7 +7,7 @@ namespace MiniHaiku.Tests.Optim;
 public class ConvergenceTests
 {
     /// <summary>The optimizers and hyperparameters of optax/_src/alias_test.py.</summary>
-    private static GradientTransformation Make(string name, Func<Params, Tensor> objective) => name switch
+    internal static GradientTransformation Make(string name, Func<Params, Tensor> objective) => name switch
     {
         "adabelief" => Optimizers.AdaBelief(1e-2),
         "adabelief_wd" => Optimizers.AdaBelief(1e-2, weightDecay: 1e-4),
@@ -41,7 +41,7 @@ public class ConvergenceTests
         _ => throw new ArgumentException(name),
     };
 
-    private static readonly string[] AllNames =
+    internal static readonly string[] AllNames =
     [
         "adabelief", "adabelief_wd", "adadelta", "adafactor", "adagrad", "adam", "adamax", "adamaxw", "adamw", "adan",
         "amsgrad", "fromage", "lamb", "lars", "lion", "nadam", "nadamw", "noisy_sgd", "novograd", "polyak_sgd", "radam",
