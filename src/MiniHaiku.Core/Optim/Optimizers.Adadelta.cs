@@ -40,7 +40,6 @@ public static partial class Optimizers
     /// <returns>The optimizer.</returns>
     public static GradientTransformation Adadelta(Schedule? learningRate = null, double rho = 0.9, double eps = 1e-6, double weightDecay = 0, Func<string, bool>? weightDecayMask = null)
     {
-        var decay = weightDecayMask is null ? AddDecayedWeights(weightDecay) : Masked(AddDecayedWeights(weightDecay), weightDecayMask);
-        return Chain(decay, ScaleByAdadelta(rho, eps), ScaleByLearningRate(learningRate ?? 1.0));
+        return Chain(ScheduledDecayedWeights(_ => weightDecay, weightDecayMask), ScaleByAdadelta(rho, eps), ScaleByLearningRate(learningRate ?? 1.0));
     }
 }

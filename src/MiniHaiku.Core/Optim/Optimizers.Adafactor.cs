@@ -125,7 +125,7 @@ public static partial class Optimizers
         if (learningRate is not null) links.Add(ScaleByLearningRate(new Schedule(c => -learningRate.ValueAt(c))));
         if (multiplyByParameterScale) links.Add(ScaleByParamBlockRms());
         if (momentum is { } m) links.Add(MomentumEma(m));
-        if (weightDecayRate is { } wd) links.Add(weightDecayMask is null ? AddDecayedWeights(wd) : Masked(AddDecayedWeights(wd), weightDecayMask));
+        if (weightDecayRate is { } wd) links.Add(ScheduledDecayedWeights(_ => wd, weightDecayMask));
         links.Add(ScaleByLearningRate(1.0));
         return Chain([.. links]);
     }

@@ -67,7 +67,6 @@ public static partial class Optimizers
     /// <summary><c>chain(first, add_decayed_weights(weightDecay, mask), scale_by_learning_rate)</c>: always three links, so the state's shape does not depend on the values.</summary>
     internal static GradientTransformation WithDecayAndLearningRate(GradientTransformation first, double weightDecay, Func<string, bool>? mask, Schedule learningRate)
     {
-        var decay = mask is null ? AddDecayedWeights(weightDecay) : Masked(AddDecayedWeights(weightDecay), mask);
-        return Chain(first, decay, ScaleByLearningRate(learningRate));
+        return Chain(first, ScheduledDecayedWeights(_ => weightDecay, mask), ScaleByLearningRate(learningRate));
     }
 }

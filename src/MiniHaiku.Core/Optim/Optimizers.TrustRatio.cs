@@ -51,8 +51,7 @@ public static partial class Optimizers
     public static GradientTransformation Lamb(Schedule learningRate, double b1 = 0.9, double b2 = 0.999, double eps = 1e-6, double epsRoot = 0,
         double weightDecay = 0, Func<string, bool>? mask = null)
     {
-        var decay = mask is null ? AddDecayedWeights(weightDecay) : Masked(AddDecayedWeights(weightDecay), mask);
-        return Chain(ScaleByAdam(b1, b2, eps, epsRoot), decay, ScaleByTrustRatio(), ScaleByLearningRate(learningRate));
+        return Chain(ScaleByAdam(b1, b2, eps, epsRoot), ScheduledDecayedWeights(_ => weightDecay, mask), ScaleByTrustRatio(), ScaleByLearningRate(learningRate));
     }
 
     /// <summary>
@@ -71,7 +70,7 @@ public static partial class Optimizers
     public static GradientTransformation Lars(Schedule learningRate, double weightDecay = 0, Func<string, bool>? weightDecayMask = null,
         double trustCoefficient = 0.001, double eps = 0, Func<string, bool>? trustRatioMask = null, double momentum = 0.9, bool nesterov = false) =>
         Chain(
-            Masked(AddDecayedWeights(weightDecay), weightDecayMask ?? (_ => true)),
+            ScheduledDecayedWeights(_ => weightDecay, weightDecayMask),
             Masked(ScaleByTrustRatio(trustCoefficient: trustCoefficient, eps: eps), trustRatioMask ?? (_ => true)),
             ScaleByLearningRate(learningRate),
             Trace(momentum, nesterov));
@@ -93,12 +92,17 @@ public static partial class Optimizers
             ScheduledDecayedWeights(c => Multiplier(c) - 1));
     }
 
-    /// <summary><c>u + decay(count) · p</c>, counting its own updates (Optax's <c>add_decayed_weights</c> with a schedule).</summary>
-    internal static GradientTransformation ScheduledDecayedWeights(Func<long, double> decay) =>
+    /// <summary>
+    /// <c>u + decay(count) · p</c> on the parameters selected by <paramref name="mask"/> (null: all), counting its own
+    /// updates (Optax's <c>add_decayed_weights</c> with a schedule and a mask; a zero decay needs no parameters).
+    /// </summary>
+    internal static GradientTransformation ScheduledDecayedWeights(Func<long, double> decay, Func<string, bool>? mask = null) =>
         new(_ => OptState.Empty, (grads, s, p) =>
         {
-            var ps = RequireParams(p, "add_decayed_weights");
             var d = decay(s.Count);
-            return (grads.Map((path, u) => u.PlusScaled(ps[path], d)), s with { Count = s.Count + 1 });
+            var next = s with { Count = s.Count + 1 };
+            if (d == 0) return (grads, next);
+            var ps = RequireParams(p, "Weight decay (add_decayed_weights)");
+            return (grads.Map((path, u) => mask is null || mask(path) ? u.PlusScaled(ps[path], d) : u), next);
         });
 }
