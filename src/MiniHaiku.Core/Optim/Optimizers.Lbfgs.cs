@@ -102,9 +102,9 @@ public static partial class Optimizers
     /// <summary>
     /// L-BFGS (<c>optax.lbfgs</c>) without a line search: <see cref="ScaleByLbfgs"/>, then
     /// <c>-learningRate</c> (or <c>-1</c> when null). Optax's default adds a zoom line search that calls
-    /// the objective (<c>value_fn</c>); this library's <c>Update</c> has no such argument, so the step size
-    /// is the learning rate (as <c>optax.lbfgs(linesearch=None)</c> and <c>torch.optim.LBFGS</c> without
-    /// <c>line_search_fn</c>). Pass the parameters to <c>Update</c>.
+    /// the objective (<c>value_fn</c>), which <c>Update</c> does not receive: here the step size is the
+    /// learning rate (as <c>optax.lbfgs(linesearch=None)</c> and <c>torch.optim.LBFGS</c> without
+    /// <c>line_search_fn</c>); the overload taking the objective adds a backtracking line search. Pass the parameters to <c>Update</c>.
     /// </summary>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>; null for a unit step.</param>
     /// <param name="memorySize">How many difference pairs are kept.</param>
@@ -112,4 +112,22 @@ public static partial class Optimizers
     /// <returns>The optimizer.</returns>
     public static GradientTransformation Lbfgs(Schedule? learningRate = null, int memorySize = 10, bool scaleInitPrecond = true) =>
         Chain(ScaleByLbfgs(memorySize, scaleInitPrecond), ScaleByLearningRate(learningRate ?? 1.0));
+
+    /// <summary>
+    /// L-BFGS with a line search on <paramref name="valueFunction"/> (<c>optax.lbfgs</c> with
+    /// <c>linesearch=scale_by_backtracking_linesearch(maxLinesearchSteps)</c>): <see cref="ScaleByLbfgs"/>,
+    /// <c>-learningRate</c> (or <c>-1</c>), then <see cref="ScaleByBacktrackingLinesearch"/>. Optax's default
+    /// is a zoom line search for the strong Wolfe conditions; this one checks sufficient decrease only.
+    /// Pass the parameters to <c>Update</c>; the gradients passed must be those of <paramref name="valueFunction"/>.
+    /// </summary>
+    /// <param name="valueFunction">The objective (a scalar tensor) of the parameters.</param>
+    /// <param name="learningRate">A constant or a <see cref="Schedule"/>; null for a unit step.</param>
+    /// <param name="memorySize">How many difference pairs are kept.</param>
+    /// <param name="scaleInitPrecond">Scale the initial inverse Hessian.</param>
+    /// <param name="maxLinesearchSteps">The most step reductions per update (Optax's default 20).</param>
+    /// <returns>The optimizer.</returns>
+    /// <example><code>var opt = Optimizers.Lbfgs(p =&gt; Loss(p));  // then Update(Grad.Gradient(Loss)(p), state, p)</code></example>
+    public static GradientTransformation Lbfgs(Func<Params, Tensor> valueFunction, Schedule? learningRate = null, int memorySize = 10, bool scaleInitPrecond = true, int maxLinesearchSteps = 20) =>
+        Chain(ScaleByLbfgs(memorySize, scaleInitPrecond), ScaleByLearningRate(learningRate ?? 1.0),
+            ScaleByBacktrackingLinesearch(valueFunction, maxLinesearchSteps));
 }

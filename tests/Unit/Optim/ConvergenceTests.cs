@@ -38,6 +38,7 @@ public class ConvergenceTests
         "sm3" => Optimizers.Sm3(1.0),
         "yogi" => Optimizers.Yogi(1e-1),
         "lbfgs" => Optimizers.Lbfgs(),
+        "lbfgs_linesearch" => Optimizers.Lbfgs(objective),
         _ => throw new ArgumentException(name),
     };
 
@@ -45,7 +46,7 @@ public class ConvergenceTests
     [
         "adabelief", "adabelief_wd", "adadelta", "adafactor", "adagrad", "adam", "adamax", "adamaxw", "adamw", "adan",
         "amsgrad", "fromage", "lamb", "lars", "lion", "nadam", "nadamw", "noisy_sgd", "novograd", "polyak_sgd", "radam",
-        "rmsprop", "rmsprop_momentum", "rprop", "sgd", "sign_sgd", "sm3", "yogi", "lbfgs",
+        "rmsprop", "rmsprop_momentum", "rprop", "sgd", "sign_sgd", "sm3", "yogi", "lbfgs", "lbfgs_linesearch",
     ];
 
     public static TheoryData<string> Names() => [.. AllNames];

