@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -38,9 +37,6 @@ public static partial class Optimizers
         for (var i = 0; i < slotNames.Length; i++) slotMap = slotMap.SetItem(slotNames[i], Params.Create(newSlots[i]));
         return (Params.Create(updates), state with { Slots = slotMap });
     }
-
-    /// <summary>A state with the given slots and count zero.</summary>
-    internal static OptState SlotsState(params (string Name, Params Values)[] slots) => OptState.WithSlots(slots);
 
     /// <summary>
     /// A path predicate from a map of one-element Bool tensors (Optax's mask as a tree of booleans):

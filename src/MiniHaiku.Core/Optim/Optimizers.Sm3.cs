@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -16,10 +16,21 @@ public class TorchParityTests
         AssertFollowsTorch(Optimizers.Adam(0.03, b1: 0.8, b2: 0.95, nesterov: true), ps => torch.optim.NAdam(ps, 0.03, beta1: 0.8, beta2: 0.95, momentum_decay: 1e9));
 
     [Fact]
-    public void RAdamMatchesTorch() =>
-        // TorchSharp 0.107's RAdam multiplies the rectified step by lr twice, so lr = 1 is the only value
-        // where it equals PyTorch's (and Optax's) rule; eps tiny because PyTorch adds it before the bias correction.
-        AssertFollowsTorch(Optimizers.RAdam(1.0, b2: 0.99, eps: 1e-12), ps => torch.optim.RAdam(ps, 1.0, beta2: 0.99, eps: 1e-12), steps: 100);
+    public void RAdamMatchesTorchAtLearningRateOne() =>
+        // eps tiny because PyTorch adds it before the bias correction.
+        AssertFollowsTorch(Optimizers.RAdam(1.0, b2: 0.99, eps: 1e-12), ps => torch.optim.RAdam(ps, 1.0, beta2: 0.99, eps: 1e-12));
+
+    [Fact]
+    public void RAdamMatchesTorchSharpsRAdamWithItsSquaredLearningRate()
+    {
+        // TorchSharp 0.107's RAdam multiplies the rectified step by lr twice (PyTorch and Optax: once).
+        // Mapped: lr while ρ_t ≤ 5 (momentum SGD), lr² after.
+        const double lr = 0.1, b2 = 0.99;
+        var roInf = 2 / (1 - b2) - 1;
+        double Ro(long t) => roInf - 2 * t * Math.Pow(b2, t) / (1 - Math.Pow(b2, t));
+        var schedule = new Schedule(count => Ro(count + 1) > 5 ? lr * lr : lr);
+        AssertFollowsTorch(Optimizers.RAdam(schedule, b2: b2, eps: 1e-12), ps => torch.optim.RAdam(ps, lr, beta2: b2, eps: 1e-12));
+    }
 
     [Fact]
     public void AdamaxMatchesTorch() => AssertFollowsTorch(Optimizers.Adamax(0.02), ps => torch.optim.Adamax(ps, 0.02));
