@@ -48,6 +48,6 @@ public static class ParamsUpdates
     public static Params FullLike(this Params tree, double value)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        return tree.Map(t => torch.full_like(t, value, requires_grad: false));
+        return tree.Map(t => SafeOps.WithScalar(value, v => torch.full_like(t, v, requires_grad: false)));
     }
 }
