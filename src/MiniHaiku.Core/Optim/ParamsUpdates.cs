@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +17,7 @@ public static class ParamsUpdates
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(updates);
         using var noGrad = torch.no_grad();
-        return parameters.Zip(updates, (p, u) => u.dtype == p.dtype ? p + u : (p + u).to_type(p.dtype));
+        return parameters.Zip(updates, (p, u) => u.dtype == p.dtype ? p.Plus(u) : p.Plus(u).to_type(p.dtype));
     }
 
     /// <summary>The L2 norm over every tensor of the map (<c>optax.global_norm</c>), as a float64 scalar tensor.</summary>
@@ -47,6 +48,6 @@ public static class ParamsUpdates
     public static Params FullLike(this Params tree, double value)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        return tree.Map(t => torch.full_like(t, value, requires_grad: false));
+        return tree.Map(t => SafeOps.WithScalar(value, v => torch.full_like(t, v, requires_grad: false)));
     }
 }

@@ -20,7 +20,7 @@ public class OptimizersTests
 
     private static Tensor Loss(Tensor w, Tensor b) => (X.matmul(w) + b - Y).square().mean();
 
-    private static void AssertFollowsTorch(GradientTransformation ours, Func<IEnumerable<Parameter>, OptimizerHelper> theirs, int steps = 100)
+    internal static void AssertFollowsTorch(GradientTransformation ours, Func<IEnumerable<Parameter>, OptimizerHelper> theirs, int steps = 100)
     {
         var p = Initial();
         var w = new Parameter(p["~/lin/w"].clone());
@@ -68,19 +68,19 @@ public class OptimizersTests
         AssertFollowsTorch(Optimizers.AdamW(0.02, weightDecay: 0.1), ps => torch.optim.AdamW(ps, 0.02, weight_decay: 0.1));
 
     [Fact]
-    public void RmsPropMatchesTorch() => AssertFollowsTorch(Optimizers.RmsProp(0.01), ps => torch.optim.RMSProp(ps, 0.01));
+    public void RmsPropMatchesTorch() => AssertFollowsTorch(Optimizers.RmsProp(0.01, decay: 0.99, epsInSqrt: false), ps => torch.optim.RMSProp(ps, 0.01));
 
     [Fact]
     public void RmsPropCenteredWithMomentumMatchesTorch() =>
-        AssertFollowsTorch(Optimizers.RmsProp(0.005, decay: 0.9, momentum: 0.5, centered: true),
+        AssertFollowsTorch(Optimizers.RmsProp(0.005, decay: 0.9, epsInSqrt: false, momentum: 0.5, centered: true),
             ps => torch.optim.RMSProp(ps, 0.005, alpha: 0.9, momentum: 0.5, centered: true));
 
     [Fact]
-    public void AdagradMatchesTorch() => AssertFollowsTorch(Optimizers.Adagrad(0.1), ps => torch.optim.Adagrad(ps, 0.1));
+    public void AdagradMatchesTorch() => AssertFollowsTorch(Optimizers.Adagrad(0.1, eps: 0), ps => torch.optim.Adagrad(ps, 0.1, initial_accumulator_value: 0.1, eps: 0));
 
     [Fact]
     public void AdagradWithInitialAccumulatorMatchesTorch() =>
-        AssertFollowsTorch(Optimizers.Adagrad(0.1, initialAccumulatorValue: 0.5), ps => torch.optim.Adagrad(ps, 0.1, initial_accumulator_value: 0.5));
+        AssertFollowsTorch(Optimizers.Adagrad(0.1, initialAccumulatorValue: 0.5, eps: 0), ps => torch.optim.Adagrad(ps, 0.1, initial_accumulator_value: 0.5, eps: 0));
 
     [Fact]
     public void UpdateLeavesOldStateAndGradsUnchanged()

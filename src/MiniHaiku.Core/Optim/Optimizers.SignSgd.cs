@@ -1,0 +1,15 @@
+namespace MiniHaiku.Optim;
+
+public static partial class Optimizers
+{
+    /// <summary>The sign of every update (<c>optax.scale_by_sign</c>). Stateless.</summary>
+    /// <returns>The transformation.</returns>
+    public static GradientTransformation ScaleBySign() =>
+        new(_ => OptState.Empty, (g, s, _) => (g.Map(t => t.sign()), s));
+
+    /// <summary>signSGD (<c>optax.sign_sgd</c>): <c>p -= lr · sign(g)</c>.</summary>
+    /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
+    /// <returns>The optimizer.</returns>
+    public static GradientTransformation SignSgd(Schedule learningRate) =>
+        Chain(ScaleBySign(), ScaleByLearningRate(learningRate));
+}
