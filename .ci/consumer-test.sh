@@ -54,6 +54,10 @@ readme_block() {
     code { print }' "$repo/README.md"
 }
 
+for tool in unzip sha256sum awk; do
+  command -v "$tool" > /dev/null || { fail "the consumer test needs $tool"; finish; }
+done
+
 # ---- 1. Pack every project under src/ -------------------------------------------------------------------
 for project in "$repo"/src/*/*.csproj "$repo"/src/*/*.fsproj; do
   [ -f "$project" ] || continue
@@ -173,6 +177,10 @@ rm -rf "$work/publish-fd" "$work/publish-rid" "$work/app/bin" "$work/app/obj" # 
 
 # -- F#: the README quickstart as a script with #r "nuget: …"
 readme_block "## Quickstart (F#)" fsharp > "$work/script/quickstart.fsx"
+# MiniHaiku depends on the managed TorchSharp only: a user with an empty NuGet cache needs the script to name a
+# backend (here the seeded packages folder would hide its absence).
+check "F# quickstart in README.md references MiniHaiku and a native backend with #r \"nuget: …\"" \
+  bash -c 'grep -qE "^#r \"nuget: ?MiniHaiku\." "$1" && grep -qE "^#r \"nuget: ?(libtorch-|TorchSharp-)" "$1"' _ "$work/script/quickstart.fsx"
 fixed_copies() { find "$home/.cache/minihaiku/natives" -name libLibTorchSharp.so 2>/dev/null | wc -l; }
 out=$(cd "$work/script" && dotnet fsi quickstart.fsx 2>&1); status=$?
 if [ $status -eq 0 ]; then pass "F# quickstart from README.md runs with dotnet fsi"; else echo "$out" | tail -30; fail "F# quickstart from README.md runs with dotnet fsi (exit $status)"; fi
