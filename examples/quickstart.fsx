@@ -1,6 +1,7 @@
 // MiniHaiku from F#: README's "Quickstart (F#)", verbatim (tests/FSharp/ReadmeQuickstartTests.fs checks it).
 //   dotnet fsi examples/quickstart.fsx      (needs the MiniHaiku.FSharp package on a NuGet feed)
 #r "nuget: MiniHaiku.FSharp, 0.1.0"
+#r "nuget: libtorch-cpu-linux-x64, 2.10.0"   // the native backend: libtorch for your OS, or TorchSharp-cpu
 open MiniHaiku
 open MiniHaiku.FSharp
 open TorchSharp
