@@ -55,6 +55,7 @@ public sealed record BatchNorm(ModuleName Name, bool CreateScale, bool CreateOff
     public Model<Tensor> Call(Tensor x, bool isTraining)
     {
         ArgumentNullException.ThrowIfNull(x);
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(BatchNorm), x);
         var rank = x.dim();
         if (rank < 2) throw new LayerInputException(Name.Path, $"BatchNorm needs an input with a batch and a channel axis, got shape {ShapeText.Format(x.shape)}.");
         var channelAxis = DataFormat == DataFormat.ChannelsLast ? rank - 1 : 1;

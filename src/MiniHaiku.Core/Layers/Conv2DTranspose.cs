@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -76,6 +77,7 @@ public sealed record Conv2DTranspose(
     public Model<Tensor> Call(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(Conv2DTranspose), x);
         var (input, unbatched) = ConvOps.ToBatchedChannelsFirst(x, 2, DataFormat, Name.Path, nameof(Conv2DTranspose));
         var inChannels = input.shape[1];
         long kh = KernelShape[0], kw = KernelShape[1];
@@ -99,7 +101,7 @@ public sealed record Conv2DTranspose(
     private Tensor Finish(Tensor y, Tensor? b, bool unbatched)
     {
         var output = ConvOps.FromBatchedChannelsFirst(y, DataFormat, unbatched);
-        return b is null ? output : output + b;
+        return b is null ? output : output.Plus(b);
     }
 
     /// <summary>Inserts stride − 1 zeros between neighbouring input positions (without in-place writes).</summary>

@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -104,6 +105,7 @@ internal static class ConvBody
         Pad padding, long[] dilation, int groups, bool withBias, Initializer? wInit, Initializer? bInit, DataFormat format)
     {
         var n = kernel.Length;
+        LayerChecks.RequireFloatingInput(path, layer, x);
         var (input, unbatched) = ConvOps.ToBatchedChannelsFirst(x, n, format, path, layer);
         var shape = input.shape;
         var inChannels = shape[1];
@@ -123,6 +125,6 @@ internal static class ConvBody
     private static Tensor Finish(Tensor y, Tensor? b, DataFormat format, bool unbatched)
     {
         var output = ConvOps.FromBatchedChannelsFirst(y, format, unbatched);
-        return b is null ? output : output + b;
+        return b is null ? output : output.Plus(b);
     }
 }

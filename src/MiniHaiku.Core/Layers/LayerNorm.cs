@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,6 +43,7 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
     public Model<Tensor> Call(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(LayerNorm), x);
         var axes = Normalization.Axes(Name.Path, nameof(LayerNorm), x, Axes);
         var rank = x.dim();
         if (rank == 0) throw new LayerInputException(Name.Path, "LayerNorm needs an input with at least one axis.");
@@ -56,9 +58,9 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
     internal static Tensor Normalize(Tensor x, long[] axes, double eps)
     {
         var mean = x.mean(axes, keepdim: true);
-        var centered = x - mean;
-        var variance = centered.square().mean(axes, keepdim: true);
-        return centered * torch.rsqrt(variance + eps);
+        var centered = x.Minus(mean);
+        var variance = centered.Squared().mean(axes, keepdim: true);
+        return centered * torch.rsqrt(variance.Plus(eps));
     }
 }
 

@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ public static class Losses
         var nll = -logp.gather(-1, labels.to_type(ScalarType.Int64).unsqueeze(-1)).squeeze(-1);
         var loss = labelSmoothing == 0
             ? nll
-            : nll * (1 - labelSmoothing) - logp.mean([-1L]) * labelSmoothing;
+            : nll.Times(1 - labelSmoothing).Minus(logp.mean([-1L]).Times(labelSmoothing));
         return loss.mean().MoveToOuterDisposeScope();
     }
 
@@ -67,6 +68,6 @@ public static class Losses
             throw new LayerInputException(nameof(Mse),
                 $"predictions {ShapeText.Format(predictions.shape)} and targets {ShapeText.Format(targets.shape)} must have the same shape.");
         using var scope = torch.NewDisposeScope();
-        return (predictions - targets).square().mean().MoveToOuterDisposeScope();
+        return predictions.Minus(targets).Squared().mean().MoveToOuterDisposeScope();
     }
 }

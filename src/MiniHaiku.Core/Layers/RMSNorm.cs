@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,12 +37,13 @@ public sealed record RMSNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Crea
     public Model<Tensor> Call(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(RMSNorm), x);
         var axes = Normalization.Axes(Name.Path, nameof(RMSNorm), x, Axes);
         var rank = x.dim();
         if (rank == 0) throw new LayerInputException(Name.Path, "RMSNorm needs an input with at least one axis.");
         return Method(
             from scale in Normalization.Optional(CreateScale, "scale", x.shape[^1], ScaleInit ?? Initializers.Ones(), x.dtype)
-            select Normalization.Affine(x * torch.rsqrt(x.square().mean(axes, keepdim: true) + Eps), scale, null, rank - 1, rank));
+            select Normalization.Affine(x * torch.rsqrt(x.Squared().mean(axes, keepdim: true).Plus(Eps)), scale, null, rank - 1, rank));
     }
 }
 

@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,13 +11,13 @@ public static class ParamsUpdates
     /// <param name="parameters">The parameters.</param>
     /// <param name="updates">Updates with the same keys (from <see cref="GradientTransformation.Update"/>).</param>
     /// <returns>The updated parameters, each in its original dtype.</returns>
-    /// <exception cref="MiniHaikuException">The key sets differ.</exception>
+    /// <exception cref="ParamsKeyException">The key sets differ.</exception>
     public static Params ApplyUpdates(this Params parameters, Params updates)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(updates);
         using var noGrad = torch.no_grad();
-        return parameters.Zip(updates, (p, u) => u.dtype == p.dtype ? p + u : (p + u).to_type(p.dtype));
+        return parameters.Zip(updates, (p, u) => u.dtype == p.dtype ? p.Plus(u) : p.Plus(u).to_type(p.dtype));
     }
 
     /// <summary>The L2 norm over every tensor of the map (<c>optax.global_norm</c>), as a float64 scalar tensor.</summary>
@@ -27,7 +28,7 @@ public static class ParamsUpdates
         ArgumentNullException.ThrowIfNull(tree);
         using var noGrad = torch.no_grad();
         var total = torch.zeros([], ScalarType.Float64);
-        foreach (var t in tree.Values) total = total + t.to_type(ScalarType.Float64).square().sum();
+        foreach (var t in tree.Values) total = total.Plus(t.to_type(ScalarType.Float64).Squared().sum());
         return total.sqrt();
     }
 
@@ -47,6 +48,6 @@ public static class ParamsUpdates
     public static Params FullLike(this Params tree, double value)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        return tree.Map(t => torch.full_like(t, value, requires_grad: false));
+        return tree.Map(t => SafeOps.FullLike(t, value));
     }
 }
