@@ -264,6 +264,40 @@ public class MisuseSweepTests
         Assert.Contains('\n', e.InnerException!.Message); // the C++ backtrace stays available there
     }
 
+    [Fact]
+    public void LossesAndActivationsOnIntegerInputsAreLayerInputErrors()
+    {
+        var ints = ones(2, 3, dtype: ScalarType.Int64);
+        Throws<LayerInputException>(() => Losses.SoftmaxCrossEntropy(ints, zeros(2, dtype: ScalarType.Int64)), "SoftmaxCrossEntropy", "floating-point logits", "Int64");
+        Throws<LayerInputException>(() => Losses.SoftmaxCrossEntropyWithProbabilities(ints, ones(2, 3)), "floating-point logits");
+        Throws<LayerInputException>(() => Losses.Mse(ints, ints), "Mse", "Int64");
+        Assert.Equal(0f, Losses.Mse(ones(3), ones(3, dtype: ScalarType.Int64)).item<float>()); // one floating side is enough
+        Throws<LayerInputException>(() => Activations.Gelu(ints), "Gelu", "a floating-point input", "Int64");
+        Throws<LayerInputException>(() => Activations.Softmax(ints), "Softmax");
+        Throws<LayerInputException>(() => Activations.LogSoftmax(ints), "LogSoftmax");
+        Assert.Equal(ScalarType.Int64, Activations.Relu(ints).dtype); // relu is fine on integers
+    }
+
+    [Fact]
+    public void DisposedTensorsGivenToFunctionsAreNamed()
+    {
+        var d = ones(3);
+        d.Dispose();
+        Throws<DisposedTensorException>(() => Activations.Relu(d), "the input of Relu");
+        Throws<DisposedTensorException>(() => Losses.Mse(d, ones(3)), "the predictions of Mse");
+        Throws<DisposedTensorException>(() => Hk.Transform((Tensor x) => Hk.Cond(d, Hk.Pure(x), Hk.Pure(x))).Apply(Params.Empty, ones(1)), "the predicate of Hk.Cond");
+        var p = Params.Create([new("~/a", ones(3))]);
+        Throws<DisposedTensorException>(() => p.ApplyUpdates(Params.Create([new("~/a", d)])), "the update of '~/a'");
+    }
+
+    [Fact]
+    public void UpdatesOfOtherShapesGivenToApplyUpdatesNameThePath()
+    {
+        var p = Params.Create([new("~/a", ones(3))]);
+        Throws<OptimizerStateException>(() => p.ApplyUpdates(Params.Create([new("~/a", ones(4))])), "'~/a'", "(4,)", "(3,)");
+        Throws<ParamsKeyException>(() => p.ApplyUpdates(Params.Create([new("~/b", ones(3))])), "~/a", "~/b");
+    }
+
     // ---- the rule: argument misuse is a named subtype ------------------------------------------------------
 
     [Fact]

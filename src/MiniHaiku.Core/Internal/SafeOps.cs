@@ -20,11 +20,11 @@ namespace MiniHaiku.Internal;
 /// </remarks>
 internal static class SafeOps
 {
-    /// <summary>The Scalar 1 (the default alpha of add/sub), rooted forever.</summary>
-    internal static readonly Scalar One = 1.0.ToScalar();
+    /// <summary>The integer Scalar 1 (the default alpha of add/sub; an integer so integer tensors accept it), rooted forever.</summary>
+    internal static readonly Scalar One = 1L.ToScalar();
 
-    /// <summary>The Scalar −1, rooted forever.</summary>
-    internal static readonly Scalar MinusOne = (-1.0).ToScalar();
+    /// <summary>The integer Scalar −1, rooted forever.</summary>
+    internal static readonly Scalar MinusOne = (-1L).ToScalar();
 
     /// <summary>Runs <paramref name="op"/> with a Scalar of <paramref name="value"/> kept alive across it.</summary>
     internal static Tensor WithScalar(double value, Func<Scalar, Tensor> op)

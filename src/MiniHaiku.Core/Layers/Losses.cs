@@ -22,6 +22,8 @@ public static class Losses
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(labels);
         const string name = nameof(SoftmaxCrossEntropy);
+        Activations.Floating(logits, name, "logits");
+        TensorChecks.RequireAlive(labels, $"the labels of {name}");
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new LayerInputException(name, $"label smoothing must be in [0, 1], got {labelSmoothing}.");
         long[] ls = logits.shape, ys = labels.shape;
@@ -48,6 +50,8 @@ public static class Losses
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(targets);
+        Activations.Floating(logits, nameof(SoftmaxCrossEntropyWithProbabilities), "logits");
+        TensorChecks.RequireAlive(targets, $"the targets of {nameof(SoftmaxCrossEntropyWithProbabilities)}");
         if (!ShapeText.SameShape(logits.shape, targets.shape))
             throw new LayerInputException(nameof(SoftmaxCrossEntropyWithProbabilities),
                 $"logits {ShapeText.Format(logits.shape)} and targets {ShapeText.Format(targets.shape)} must have the same shape.");
@@ -64,6 +68,11 @@ public static class Losses
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(targets);
+        TensorChecks.RequireAlive(predictions, "the predictions of Mse");
+        TensorChecks.RequireAlive(targets, "the targets of Mse");
+        if (!predictions.is_floating_point() && !targets.is_floating_point())
+            throw new LayerInputException(nameof(Mse),
+                $"needs floating-point predictions or targets, got {predictions.dtype} and {targets.dtype}. Convert them first, e.g. .to_type(ScalarType.Float32).");
         if (!ShapeText.SameShape(predictions.shape, targets.shape))
             throw new LayerInputException(nameof(Mse),
                 $"predictions {ShapeText.Format(predictions.shape)} and targets {ShapeText.Format(targets.shape)} must have the same shape.");
