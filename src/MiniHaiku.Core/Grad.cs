@@ -72,6 +72,7 @@ public static class Grad
         var i = 0;
         foreach (var (path, tensor) in parameters)
         {
+            TensorChecks.RequireAlive(tensor, $"parameter '{path}' (given to Grad)");
             if (!tensor.is_floating_point())
                 throw new GradientException(
                     $"Cannot differentiate with respect to '{path}': its dtype is {tensor.dtype}, but gradients need a floating-point dtype (Float16/BFloat16/Float32/Float64). Keep integer data out of the differentiated parameters.");
@@ -91,6 +92,7 @@ public static class Grad
             (value, aux) = loss(leafParams);
         }
         if (value is null) throw new GradientException("The loss function returned null instead of a scalar tensor.");
+        TensorChecks.RequireAlive(value, "the loss (returned by the loss function)");
         if (value.numel() != 1)
             throw new GradientException(
                 $"The loss must be a scalar (one element) but has shape {ShapeText.Format(value.shape)}. Reduce it, e.g. with .mean() or .sum().");

@@ -40,6 +40,7 @@ public static partial class Hk
     public static Model<T> Cond<T>(Tensor predicate, Model<T> whenTrue, Model<T> whenFalse)
     {
         ArgumentNullException.ThrowIfNull(predicate);
+        TensorChecks.RequireAlive(predicate, "the predicate of Hk.Cond");
         if (predicate.numel() != 1)
             throw new ModelUsageException($"Hk.Cond needs a predicate with exactly one element, got shape {ShapeText.Format(predicate.shape)}.");
         using var b = predicate.to_type(ScalarType.Bool);

@@ -17,6 +17,9 @@ public static partial class Hk
     /// <returns>A model producing the current value.</returns>
     /// <exception cref="StatefulTransformRequiredException">The model was transformed with plain <c>Transform</c>.</exception>
     /// <exception cref="MissingParameterException">During <c>Apply</c>, the state does not contain the path.</exception>
+    /// <exception cref="MissingShapeException">During <c>Init</c>, no shape was given for a new state.</exception>
+    /// <exception cref="DTypeMismatchException">A <paramref name="dtype"/> was given and the stored state has another.</exception>
+    /// <exception cref="DisposedTensorException">The stored state was disposed.</exception>
     public static Model<Tensor> GetState(string name, long[]? shape = null, Initializer? init = null, ScalarType? dtype = null)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -26,12 +29,17 @@ public static partial class Hk
             var path = StatePath(frame, name);
             if (frame.State.TryGetEntry(path, out var entry))
             {
+                TensorChecks.RequireAlive(entry.Tensor, $"state '{path}'");
                 if (shapeCopy is not null && !ShapeText.SameShape(entry.Shape, shapeCopy))
                     throw new ShapeMismatchException(path, shapeCopy, entry.Shape, "The state was made for a different input size or model; re-run Init.");
+                if (dtype is { } requested && entry.DType != requested)
+                    throw new DTypeMismatchException(path, requested, entry.DType,
+                        $"DType mismatch for state '{path}': the model asks for {requested} (its input's dtype) but the stored state is {entry.DType}. " +
+                        $"Cast the input (x.to_type(ScalarType.{entry.DType})) or the state (state.Map(t => t.to_type(ScalarType.{requested}))), or re-run Init on an input of the dtype you apply to.");
                 return (entry.Tensor, frame);
             }
             if (!frame.IsInitializing) throw new MissingParameterException(path, frame.State.Nearest(path), "state");
-            if (shapeCopy is null) throw new MissingShapeException(path);
+            if (shapeCopy is null) throw new MissingShapeException(path, "state");
             var value = CreateInitial(path, shapeCopy, init ?? Initializers.Zeros(), dtype ?? ScalarType.Float32, frame.InitKey);
             return (value, frame with { State = frame.State.With(path, value), InitialState = frame.InitialState.With(path, value) });
         }));
@@ -54,8 +62,10 @@ public static partial class Hk
         return new(new Step.Prim(frame =>
         {
             var path = StatePath(frame, name);
+            TensorChecks.RequireAlive(value, $"the new value of state '{path}' (SetState)");
             if (frame.State.TryGetValue(path, out var old))
             {
+                TensorChecks.RequireAlive(old, $"state '{path}'");
                 long[] oldShape = old.shape, newShape = value.shape;
                 if (!ShapeText.SameShape(oldShape, newShape))
                     throw new ShapeMismatchException(path, oldShape, newShape, "SetState must keep a state's shape.");

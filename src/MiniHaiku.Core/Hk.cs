@@ -38,6 +38,8 @@ public static partial class Hk
     /// <exception cref="MissingParameterException">During <c>Apply</c>, the path is not in the parameters.</exception>
     /// <exception cref="ShapeMismatchException">The stored shape differs from <paramref name="shape"/>.</exception>
     /// <exception cref="MissingShapeException">During <c>Init</c>, no shape was given for a new parameter.</exception>
+    /// <exception cref="DTypeMismatchException">A <paramref name="dtype"/> was given and the stored value has another.</exception>
+    /// <exception cref="DisposedTensorException">The stored value was disposed.</exception>
     public static Model<Tensor> GetParam(string name, long[]? shape, Initializer? init = null, ScalarType? dtype = null)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -59,8 +61,11 @@ public static partial class Hk
         {
             if (!frame.Params.TryGetEntry(path, out var entry))
                 throw new MissingParameterException(path, frame.Params.Nearest(path));
+            TensorChecks.RequireAlive(entry.Tensor, $"parameter '{path}'");
             if (shape is not null && !ShapeText.SameShape(entry.Shape, shape))
                 throw new ShapeMismatchException(path, shape, entry.Shape);
+            if (dtype is { } requested && entry.DType != requested)
+                throw new DTypeMismatchException(path, requested, entry.DType);
             return (entry.Tensor, frame with { ReadParams = frame.ReadParams.Add(path) });
         }
 
@@ -70,6 +75,9 @@ public static partial class Hk
             if (shape is not null && !ShapeText.SameShape(existingShape, shape))
                 throw new ShapeMismatchException(path, shape, existingShape,
                     "The same parameter was requested twice with different shapes; a reused module must be called on inputs of the same size.");
+            if (dtype is { } requested && existing.dtype != requested)
+                throw new DTypeMismatchException(path, requested, existing.dtype,
+                    $"DType mismatch for '{path}': it was created as {existing.dtype} and is now requested as {requested}; a reused module must be called on inputs of the same dtype.");
             return (existing, frame);
         }
         if (shape is null) throw new MissingShapeException(path);
@@ -89,16 +97,26 @@ public static partial class Hk
         {
             value = init(shape, dtype, generator) ?? throw new InitializerException(path, "returned null.");
         }
-        catch (Exception e) when (e is not MiniHaikuException)
+        catch (Exception e) when (e is not MiniHaikuException || e is InitializerConfigurationException)
         {
-            throw new InitializerException(path, $"failed for shape {ShapeText.Format(shape)} and dtype {dtype}: {e.Message}");
+            throw new InitializerException(path, $"failed for shape {ShapeText.Format(shape)} and dtype {dtype}: {FirstLine(e.Message)}", e);
         }
+        if (value.IsInvalid) throw new InitializerException(path, "returned a disposed tensor.");
         var got = value.shape;
         if (!ShapeText.SameShape(got, shape))
             throw new InitializerException(path, $"returned shape {ShapeText.Format(got)} but {ShapeText.Format(shape)} was requested.");
+        if (value.dtype != dtype)
+            throw new InitializerException(path, $"returned dtype {value.dtype} but {dtype} was requested. An initializer must create its tensor with the dtype it is given.");
         if (value.is_floating_point() && !torch.isfinite(value).all().item<bool>())
             throw new InitializerException(path, $"produced non-finite values (NaN or infinity) for shape {ShapeText.Format(shape)}. Check its scale and the fan-in/fan-out of this shape.");
         return value.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The first line of a (possibly multi-line, C++-backtrace-carrying) libtorch message.</summary>
+    internal static string FirstLine(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        return (end < 0 ? message : message[..end]).TrimEnd();
     }
 
     /// <summary>

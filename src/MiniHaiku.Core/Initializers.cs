@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -41,7 +42,7 @@ public static class Initializers
     // call native code without GC.KeepAlive. A temporary Scalar (an implicit double → Scalar, or the alpha = 1
     // hidden in Tensor.add/sub/+) can be finalized, and its native memory freed, while the native call still
     // uses it: under GC pressure from other threads this gives random "Expected false to be true" errors from
-    // c10 (toFloat) or worse. Every Scalar here is therefore held in a `using` variable across the call.
+    // c10 (toFloat) or worse. All arithmetic here therefore goes through MiniHaiku.Internal.SafeOps.
 
     /// <summary>The standard deviation of a unit normal truncated to [-2, 2].</summary>
     public const double TruncatedNormalStddev = 0.87962566103423978;
@@ -54,8 +55,7 @@ public static class Initializers
     /// <returns>The initializer.</returns>
     public static Initializer Constant(double value) => (shape, dtype, _) =>
     {
-        using var v = value.ToScalar(); // see KeepAlive note below
-        return torch.full(shape, v, dtype: dtype);
+        return SafeOps.Full(shape, value, dtype);
     };
 
     /// <summary>Fills with zeros.</summary>
@@ -92,10 +92,8 @@ public static class Initializers
         {
             // Inverse CDF: u ~ U(Φ(-2), Φ(2)), z = √2·erfinv(2u − 1). Exact, one draw per element.
             t.uniform_(CdfMinus2, CdfPlus2, g);
-            using Scalar two = 2.0.ToScalar(), one = 1.0.ToScalar(), sqrt2 = Math.Sqrt(2.0).ToScalar(), low = (-2.0).ToScalar(),
-                sd = stddev.ToScalar(), mu = mean.ToScalar();
-            using var z = t.mul(two).sub_(one).erfinv_().mul_(sqrt2).clamp_(low, two);
-            return t.copy_(z).mul_(sd).add_(mu, one);
+            using var z = t.Times(2.0).PlusInPlace(-1.0).erfinv_().TimesInPlace(Math.Sqrt(2.0)).ClampInPlace(-2.0, 2.0);
+            return t.copy_(z).TimesInPlace(stddev).PlusInPlace(mean);
         });
 
     /// <summary>
@@ -112,7 +110,7 @@ public static class Initializers
     public static Initializer VarianceScaling(double scale = 1.0, FanMode mode = FanMode.FanIn, Distribution distribution = Distribution.TruncatedNormal,
         IReadOnlyList<int>? fanInAxes = null)
     {
-        if (!(scale > 0)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "VarianceScaling needs a positive scale.");
+        if (!(scale > 0)) throw new InitializerConfigurationException(nameof(VarianceScaling), $"VarianceScaling needs a positive scale, got {scale}.");
         var axes = fanInAxes?.ToArray();
         return (shape, dtype, g) =>
         {
@@ -166,7 +164,7 @@ public static class Initializers
     public static Initializer Orthogonal(double scale = 1.0) => (shape, dtype, g) =>
     {
         if (shape.Length < 2)
-            throw new ArgumentException($"Orthogonal needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.", nameof(shape));
+            throw new InitializerConfigurationException(nameof(Orthogonal), $"Orthogonal needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.");
         long cols = shape[^1], rows = 1;
         for (var i = 0; i < shape.Length - 1; i++) rows *= shape[i];
         var work = dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
@@ -175,8 +173,7 @@ public static class Initializers
         var (q, r) = torch.linalg.qr(a);
         q = q.mul(r.diagonal().sign().unsqueeze(0));
         if (rows < cols) q = q.t();
-        using var s = scale.ToScalar();
-        return q.reshape(shape).mul(s).to_type(dtype).contiguous().MoveToOuterDisposeScope();
+        return q.reshape(shape).Times(scale).to_type(dtype).contiguous().MoveToOuterDisposeScope();
     };
 
     /// <summary>An identity matrix over the last two axes (broadcast over leading ones) times <paramref name="gain"/>.</summary>
@@ -185,10 +182,9 @@ public static class Initializers
     public static Initializer Identity(double gain = 1.0) => (shape, dtype, _) =>
     {
         if (shape.Length < 2)
-            throw new ArgumentException($"Identity needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.", nameof(shape));
+            throw new InitializerConfigurationException(nameof(Identity), $"Identity needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.");
         using var eye = torch.eye(shape[^2], shape[^1], dtype: dtype);
-        using var g = gain.ToScalar();
-        return eye.mul(g).expand(shape).contiguous();
+        return eye.Times(gain).expand(shape).contiguous();
     };
 
     /// <summary>
@@ -199,7 +195,7 @@ public static class Initializers
     /// <returns>The initializer.</returns>
     public static Initializer UniformScaling(double scale = 1.0)
     {
-        if (!(scale > 0)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "UniformScaling needs a positive scale.");
+        if (!(scale > 0)) throw new InitializerConfigurationException(nameof(UniformScaling), $"UniformScaling needs a positive scale, got {scale}.");
         return (shape, dtype, g) =>
         {
             double inputSize = 1;
@@ -255,7 +251,7 @@ public static class Initializers
         if (!t.is_floating_point())
         {
             t.Dispose();
-            throw new ArgumentException($"A random initializer needs a floating-point dtype, got {dtype}.", nameof(dtype));
+            throw new InitializerConfigurationException("A random initializer", $"A random initializer needs a floating-point dtype, got {dtype}.");
         }
         return fill(t);
     }

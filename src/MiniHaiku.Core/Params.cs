@@ -23,7 +23,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     private readonly ImmutableSortedDictionary<string, Tensor> items;
     private FrozenDictionary<string, Entry>? index;
 
-    internal readonly record struct Entry(Tensor Tensor, long[] Shape);
+    internal readonly record struct Entry(Tensor Tensor, long[] Shape, ScalarType DType);
 
     private Params(ImmutableSortedDictionary<string, Tensor> items) => this.items = items;
 
@@ -38,7 +38,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     /// <summary>Builds a map from key/value pairs. Cost: O(n log n).</summary>
     /// <param name="entries">Path/tensor pairs; a repeated path is an error.</param>
     /// <returns>The map.</returns>
-    /// <exception cref="MiniHaikuException">A path appears twice.</exception>
+    /// <exception cref="ParamsKeyException">A path appears twice.</exception>
     public static Params Create(IEnumerable<KeyValuePair<string, Tensor>> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
@@ -48,7 +48,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
             ArgumentNullException.ThrowIfNull(k);
             ArgumentNullException.ThrowIfNull(v);
             if (!b.TryAdd(k, v))
-                throw new MiniHaikuException($"Params.Create was given the path '{k}' twice; every parameter path must be unique.");
+                throw new ParamsKeyException($"Params.Create was given the path '{k}' twice; every parameter path must be unique.");
         }
         return new Params(b.ToImmutable());
     }
@@ -114,7 +114,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     /// <param name="other">A map with exactly the same keys.</param>
     /// <param name="f">Combines this map's tensor with the other's.</param>
     /// <returns>The combined map.</returns>
-    /// <exception cref="MiniHaikuException">The key sets differ.</exception>
+    /// <exception cref="ParamsKeyException">The key sets differ.</exception>
     public Params Zip(Params other, Func<Tensor, Tensor, Tensor> f)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -126,14 +126,14 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     /// <summary>Throws a clear error when <paramref name="other"/> does not have exactly this map's keys.</summary>
     /// <param name="other">The map to compare with.</param>
     /// <param name="operation">The operation, for the message.</param>
-    /// <exception cref="MiniHaikuException">The key sets differ.</exception>
+    /// <exception cref="ParamsKeyException">The key sets differ.</exception>
     public void RequireSameKeys(Params other, string operation)
     {
         ArgumentNullException.ThrowIfNull(other);
         if (other.Count == Count && items.Keys.All(other.items.ContainsKey)) return;
         var onlyHere = items.Keys.Where(k => !other.items.ContainsKey(k)).Take(5).ToList();
         var onlyThere = other.items.Keys.Where(k => !items.ContainsKey(k)).Take(5).ToList();
-        throw new MiniHaikuException(
+        throw new ParamsKeyException(
             $"{operation} needs two parameter maps with the same keys. Only in the first: [{string.Join(", ", onlyHere)}]; only in the second: [{string.Join(", ", onlyThere)}].");
     }
 
@@ -179,7 +179,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
         var idx = index;
         if (idx is null)
         {
-            idx = items.ToFrozenDictionary(kv => kv.Key, kv => new Entry(kv.Value, kv.Value.shape), StringComparer.Ordinal);
+            idx = items.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.IsInvalid ? new Entry(kv.Value, [], default) : new Entry(kv.Value, kv.Value.shape, kv.Value.dtype), StringComparer.Ordinal);
             index = idx; // benign race: every thread builds the same index
         }
         return idx.TryGetValue(path, out entry);

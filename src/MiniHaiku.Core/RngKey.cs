@@ -55,7 +55,7 @@ public readonly record struct RngKey(ulong Hi, ulong Lo)
     /// <returns>New keys, all different from each other and from this one.</returns>
     public RngKey[] Split(int count)
     {
-        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "Split needs at least one key.");
+        if (count < 1) throw new ModelUsageException($"RngKey.Split needs at least one key, got count = {count}.");
         var keys = new RngKey[count];
         for (var i = 0; i < count; i++) keys[i] = Fold(unchecked(0x5BE0CD19137E2179L + i));
         return keys;

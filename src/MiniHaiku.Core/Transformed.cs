@@ -36,7 +36,11 @@ public sealed class Transformed<TIn, TOut>
     /// <param name="key">Determines every parameter's value, together with its path.</param>
     /// <param name="input">An example input.</param>
     /// <returns>The parameters, keyed by path.</returns>
-    public Params Init(RngKey key, TIn input) => Function(input).Run(Frame.ForInit(key)).Frame.Params;
+    public Params Init(RngKey key, TIn input)
+    {
+        TensorChecks.RequireAliveInput(input, "Init");
+        return Function(input).Run(Frame.ForInit(key)).Frame.Params;
+    }
 
     /// <summary>Runs the model, reading <paramref name="parameters"/>. The model may not draw random keys.</summary>
     /// <param name="parameters">The result of <see cref="Init(long, TIn)"/> (or a checkpoint of it).</param>
@@ -64,6 +68,7 @@ public sealed class Transformed<TIn, TOut>
     private TOut ApplyCore(Params parameters, TIn input, RngKey? key)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        TensorChecks.RequireAliveInput(input, "Apply");
         var (value, frame) = Function(input).Run(Frame.ForApply(parameters, rng: key));
         ApplyChecks.RequireAllRead(parameters, frame, UnusedParamsAllowed);
         return value;
@@ -108,6 +113,7 @@ public sealed class TransformedWithState<TIn, TOut>
     /// <returns>The parameters and the first value each state took.</returns>
     public (Params Params, Params State) Init(RngKey key, TIn input)
     {
+        TensorChecks.RequireAliveInput(input, "Init");
         var frame = Function(input).Run(Frame.ForInit(key, withState: true)).Frame;
         return (frame.Params, frame.InitialState);
     }
@@ -141,6 +147,7 @@ public sealed class TransformedWithState<TIn, TOut>
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(state);
+        TensorChecks.RequireAliveInput(input, "Apply");
         var (value, frame) = Function(input).Run(Frame.ForApply(parameters, state, key, withState: true));
         ApplyChecks.RequireAllRead(parameters, frame, UnusedParamsAllowed);
         return (value, frame.State);

@@ -1,5 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using MiniHaiku.Optim;
+using MiniHaiku.Tests.Support;
 
 namespace MiniHaiku.Tests;
 
@@ -46,4 +48,51 @@ public partial class ErrorTableTests
             Assert.True(m is not null && (m.IsDefined(typeof(FactAttribute)) || m.IsDefined(typeof(TheoryAttribute))), $"no test {cls}.{method}");
         }
     }
+
+    // The rule at the top of docs/errors.md: a null argument is ArgumentNullException; every other misuse is a
+    // named MiniHaikuException subtype. Checked on the binaries' IL: no `new ArgumentException(...)` (or any
+    // subclass but ArgumentNullException), and the base type cannot be constructed outside a subtype.
+    [Fact]
+    public void ArgumentErrorsFollowTheRule()
+    {
+        var ctor = typeof(MiniHaikuException).GetConstructors(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance);
+        Assert.True(typeof(MiniHaikuException).IsAbstract, "MiniHaikuException must be abstract: throw a named subtype");
+        Assert.All(ctor, c => Assert.True(c.IsFamily, "MiniHaikuException's constructors must be protected"));
+
+        var violations = new[] { typeof(MiniHaikuException).Assembly, typeof(MiniHaiku.Checkpoints.Checkpoint).Assembly }
+            .SelectMany(ArgumentExceptionsCreated)
+            .Where(v => !PendingOptimizerRewrite(v.Method))
+            .Select(v => $"{v.Method.DeclaringType?.FullName}.{v.Method.Name} creates {v.Exception.Name}")
+            .Distinct()
+            .ToList();
+        Assert.True(violations.Count == 0, "Throw a named MiniHaikuException subtype (see docs/errors.md) instead:\n" + string.Join("\n", violations));
+    }
+
+    [Fact]
+    public void TheArgumentRuleCheckFindsViolations()
+    {
+        var found = ArgumentExceptionsCreated(typeof(ErrorTableTests).Assembly)
+            .Where(v => v.Method.DeclaringType == typeof(RuleViolations))
+            .Select(v => (v.Method.Name, v.Exception.Name))
+            .OrderBy(v => v.Item1, StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal([("OutOfRange", nameof(ArgumentOutOfRangeException)), ("Plain", nameof(ArgumentException))], found);
+    }
+
+    private static class RuleViolations
+    {
+        public static void Plain(int x) { if (x < 0) throw new ArgumentException("negative", nameof(x)); }
+        public static void OutOfRange(int x) { if (x < 0) throw new ArgumentOutOfRangeException(nameof(x)); }
+        public static void Null(string? s) { if (s is null) throw new ArgumentNullException(nameof(s)); }
+    }
+
+    private static IEnumerable<(MethodBase Method, Type Exception)> ArgumentExceptionsCreated(Assembly assembly) =>
+        from m in IlScanner.AllMethods(assembly)
+        from callee in IlScanner.Callees(m)
+        where callee is ConstructorInfo { DeclaringType: { } t } && typeof(ArgumentException).IsAssignableFrom(t) && t != typeof(ArgumentNullException)
+        select (m, callee.DeclaringType!);
+
+    // Optimizers.Sgd.cs is being rewritten by another engineer (issue 9); its two argument checks move to
+    // OptimizerConfigurationException there. Remove this exemption when that lands.
+    private static bool PendingOptimizerRewrite(MethodBase m) => m.DeclaringType == typeof(Optimizers) && m.Name == "Sgd";
 }

@@ -150,7 +150,7 @@ public class InitializersTests
         Assert.Equal([3L, 3L, 16L, 32L], k.shape);
         var m = k.reshape(144, 32);
         Assert.True(m.t().matmul(m).allclose(torch.eye(32), rtol: 0, atol: 1e-4));
-        Assert.Throws<ArgumentException>(() => Make(Initializers.Orthogonal(), [5]));
+        Assert.Throws<InitializerConfigurationException>(() => Make(Initializers.Orthogonal(), [5]));
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public class InitializersTests
         Assert.True(Make(Initializers.Identity(3), [3, 4]).Equals(torch.eye(3, 4) * 3));
         var batch = Make(Initializers.Identity(), [2, 3, 3]);
         Assert.True(batch[0].Equals(torch.eye(3)) && batch[1].Equals(torch.eye(3)));
-        Assert.Throws<ArgumentException>(() => Make(Initializers.Identity(), [3]));
+        Assert.Throws<InitializerConfigurationException>(() => Make(Initializers.Identity(), [3]));
     }
 
     public static TheoryData<string> RandomInitializers() => new(["RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "Orthogonal"]);
@@ -201,8 +201,8 @@ public class InitializersTests
     [Fact]
     public void VarianceScalingRejectsANonPositiveScale()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.VarianceScaling(0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.VarianceScaling(double.NaN));
+        Assert.Throws<InitializerConfigurationException>(() => Initializers.VarianceScaling(0));
+        Assert.Throws<InitializerConfigurationException>(() => Initializers.VarianceScaling(double.NaN));
     }
 
     [Fact]

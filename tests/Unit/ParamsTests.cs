@@ -53,7 +53,7 @@ public class ParamsTests
     [Fact]
     public void CreateRejectsARepeatedPath()
     {
-        var e = Assert.Throws<MiniHaikuException>(() => Params.Create([KeyValuePair.Create("~/a", torch.ones(1)), KeyValuePair.Create("~/a", torch.ones(1))]));
+        var e = Assert.Throws<ParamsKeyException>(() => Params.Create([KeyValuePair.Create("~/a", torch.ones(1)), KeyValuePair.Create("~/a", torch.ones(1))]));
         Assert.Contains("'~/a' twice", e.Message);
     }
 
@@ -66,7 +66,7 @@ public class ParamsTests
         Assert.Equal(24f, doubled["~/W"].sum().item<float>());
         Assert.Equal(["~/W:3", "~/a/x:2", "~/b:2"], p.Map((k, t) => torch.tensor(t.dim() + 1)).Select(kv => kv.Key + ":" + kv.Value.item<long>()));
         Assert.Equal(36f, p.Zip(doubled, (a, b) => a + b)["~/W"].sum().item<float>());
-        var e = Assert.Throws<MiniHaikuException>(() => p.Zip(p.Without("~/b").With("~/z", torch.ones(1)), (a, b) => a));
+        var e = Assert.Throws<ParamsKeyException>(() => p.Zip(p.Without("~/b").With("~/z", torch.ones(1)), (a, b) => a));
         Assert.Equal("Zip needs two parameter maps with the same keys. Only in the first: [~/b]; only in the second: [~/z].", e.Message);
     }
 

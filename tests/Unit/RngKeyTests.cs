@@ -37,7 +37,7 @@ public class RngKeyTests
             Assert.True(all.Add(k));
             foreach (var x in k.Split(50)) Assert.True(all.Add(x), $"collision at seed {s}");
         }
-        Assert.Throws<ArgumentOutOfRangeException>(() => RngKey.FromSeed(0).Split(0));
+        Assert.Throws<ModelUsageException>(() => RngKey.FromSeed(0).Split(0));
     }
 
     [Fact]

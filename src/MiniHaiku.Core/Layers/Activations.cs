@@ -13,7 +13,7 @@ public static class Activations
     /// <summary>max(x, 0).</summary>
     /// <param name="x">The input.</param>
     /// <returns>The activation.</returns>
-    public static Tensor Relu(Tensor x) => nn.functional.relu(x);
+    public static Tensor Relu(Tensor x) => nn.functional.relu(Alive(x, nameof(Relu)));
 
     /// <summary>
     /// The Gaussian error linear unit with the tanh approximation, like <c>jax.nn.gelu</c>'s default:
@@ -28,44 +28,44 @@ public static class Activations
     /// <param name="approximate">True for the tanh approximation, false for <c>x·Φ(x)</c> exactly.</param>
     /// <returns>The activation.</returns>
     public static Tensor Gelu(Tensor x, bool approximate) =>
-        nn.functional.gelu(x, approximate ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
+        nn.functional.gelu(Floating(x, nameof(Gelu)), approximate ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
 
     /// <summary>x·sigmoid(x) (also called swish).</summary>
     /// <param name="x">The input.</param>
     /// <returns>The activation.</returns>
-    public static Tensor Silu(Tensor x) => nn.functional.silu(x);
+    public static Tensor Silu(Tensor x) => nn.functional.silu(Floating(x, nameof(Silu)));
 
     /// <summary>1 / (1 + exp(-x)).</summary>
     /// <param name="x">The input.</param>
     /// <returns>The activation.</returns>
-    public static Tensor Sigmoid(Tensor x) => torch.sigmoid(x);
+    public static Tensor Sigmoid(Tensor x) => torch.sigmoid(Alive(x, nameof(Sigmoid)));
 
     /// <summary>The hyperbolic tangent.</summary>
     /// <param name="x">The input.</param>
     /// <returns>The activation.</returns>
-    public static Tensor Tanh(Tensor x) => torch.tanh(x);
+    public static Tensor Tanh(Tensor x) => torch.tanh(Alive(x, nameof(Tanh)));
 
     /// <summary>exp(x) / Σ exp(x) along the last axis.</summary>
     /// <param name="x">The input.</param>
     /// <returns>Probabilities summing to one along the last axis.</returns>
-    public static Tensor Softmax(Tensor x) => x.softmax(-1);
+    public static Tensor Softmax(Tensor x) => Floating(x, nameof(Softmax)).softmax(-1);
 
     /// <summary>exp(x) / Σ exp(x) along <paramref name="dim"/>.</summary>
     /// <param name="x">The input.</param>
     /// <param name="dim">The axis to normalise over.</param>
     /// <returns>Probabilities summing to one along <paramref name="dim"/>.</returns>
-    public static Tensor Softmax(Tensor x, long dim) => x.softmax(dim);
+    public static Tensor Softmax(Tensor x, long dim) => Floating(x, nameof(Softmax)).softmax(dim);
 
     /// <summary>x − logΣexp(x) along the last axis, computed stably.</summary>
     /// <param name="x">The input.</param>
     /// <returns>Log-probabilities.</returns>
-    public static Tensor LogSoftmax(Tensor x) => x.log_softmax(-1);
+    public static Tensor LogSoftmax(Tensor x) => Floating(x, nameof(LogSoftmax)).log_softmax(-1);
 
     /// <summary>x − logΣexp(x) along <paramref name="dim"/>, computed stably.</summary>
     /// <param name="x">The input.</param>
     /// <param name="dim">The axis.</param>
     /// <returns>Log-probabilities.</returns>
-    public static Tensor LogSoftmax(Tensor x, long dim) => x.log_softmax(dim);
+    public static Tensor LogSoftmax(Tensor x, long dim) => Floating(x, nameof(LogSoftmax)).log_softmax(dim);
 
     /// <summary>
     /// One-hot encodes integer labels: the result has one more (last) axis of size
@@ -79,10 +79,28 @@ public static class Activations
     public static Tensor OneHot(Tensor labels, long numClasses, ScalarType dtype = ScalarType.Float32)
     {
         ArgumentNullException.ThrowIfNull(labels);
+        TensorChecks.RequireAlive(labels, "the labels of OneHot");
         CheckLabels(labels, numClasses, nameof(OneHot));
         using var asLong = labels.to_type(ScalarType.Int64);
         using var hot = nn.functional.one_hot(asLong, numClasses);
         return hot.to_type(dtype);
+    }
+
+    private static Tensor Alive(Tensor x, string function)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        TensorChecks.RequireAlive(x, $"the input of {function}");
+        return x;
+    }
+
+    internal static Tensor Floating(Tensor x, string function, string what = "input")
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        TensorChecks.RequireAlive(x, $"the {what} of {function}");
+        if (!x.is_floating_point())
+            throw new LayerInputException(function,
+                $"needs {(what.EndsWith('s') ? "" : "a ")}floating-point {what}, got dtype {x.dtype}. Convert it first, e.g. x.to_type(ScalarType.Float32).");
+        return x;
     }
 
     internal static void CheckLabels(Tensor labels, long numClasses, string function)

@@ -63,6 +63,7 @@ public sealed partial record BatchNorm(ModuleName Name, bool CreateScale, bool C
     public Model<Tensor> Call(Tensor x, bool isTraining)
     {
         ArgumentNullException.ThrowIfNull(x);
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(BatchNorm), x);
         if (Axis is not null) return CallOverAxes(x, isTraining);
         var rank = x.dim();
         if (rank < 2) throw new LayerInputException(Name.Path, $"BatchNorm needs an input with a batch and a channel axis, got shape {ShapeText.Format(x.shape)}.");

@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -77,6 +78,7 @@ public sealed record Conv2DTranspose(
     public Model<Tensor> Call(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(Conv2DTranspose), x);
         return Method(ConvTransposeBody.Build(Name.Path, nameof(Conv2DTranspose), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(),
             OutputShape?.ToArray(), Padding, WithBias, WInit, BInit, DataFormat, Mask));
     }

@@ -135,6 +135,7 @@ internal static class ConvBody
         Tensor? mask = null, int channelMultiplier = 0)
     {
         var n = kernel.Length;
+        LayerChecks.RequireFloatingInput(path, layer, x);
         var (input, unbatched) = ConvOps.ToBatchedChannelsFirst(x, n, format, path, layer);
         var shape = input.shape;
         var inChannels = shape[1];

@@ -59,6 +59,7 @@ public sealed record Embed(ModuleName Name, long VocabSize, long EmbedDim, Initi
     public Model<Tensor> Call(Tensor ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        TensorChecks.RequireAlive(ids, $"the ids given to '{Name.Path}' (Embed)");
         if (ids.is_floating_point() || ids.is_complex() || ids.dtype == ScalarType.Bool)
             throw new LayerInputException(Name.Path, $"Embed needs integer ids, got dtype {ids.dtype}. Convert with .to_type(ScalarType.Int64).");
         if (ids.numel() > 0)

@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,11 +45,11 @@ public sealed record GRU(ModuleName Name, int HiddenSize, Initializer? WIInit, I
             from b in Hk.GetParam("b", [3 * h], BInit ?? Initializers.Zeros(), dtype)
             let gx = x.matmul(wI)
             let gh = state.matmul(wH)
-            let zr = torch.sigmoid(gx.narrow(-1, 0, 2 * h) + gh.narrow(-1, 0, 2 * h) + b.narrow(0, 0, 2 * h))
+            let zr = torch.sigmoid(gx.narrow(-1, 0, 2 * h).Plus(gh.narrow(-1, 0, 2 * h)).PlusInPlace(b.narrow(0, 0, 2 * h)))
             let z = zr.narrow(-1, 0, h)
             let r = zr.narrow(-1, h, h)
-            let a = torch.tanh(gx.narrow(-1, 2 * h, h) + r * gh.narrow(-1, 2 * h, h) + b.narrow(0, 2 * h, h))
-            let next = (1 - z) * state + z * a
+            let a = torch.tanh(gx.narrow(-1, 2 * h, h).Plus(r * gh.narrow(-1, 2 * h, h)).PlusInPlace(b.narrow(0, 2 * h, h)))
+            let next = (z.SubtractedFrom(1.0) * state).PlusInPlace(z * a)
             select new CoreOutput<Tensor>(next, next));
     }
 

@@ -45,6 +45,7 @@ public sealed record GroupNorm(ModuleName Name, int Groups, bool CreateScale, bo
     public Model<Tensor> Call(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(GroupNorm), x);
         var rank = x.dim();
         if (rank < 2) throw new LayerInputException(Name.Path, $"GroupNorm needs a batched input [N, ..., C] or [N, C, ...], got shape {ShapeText.Format(x.shape)}.");
         var channelAxis = DataFormat == DataFormat.ChannelsLast ? rank - 1 : 1;

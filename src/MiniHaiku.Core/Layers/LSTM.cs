@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,7 +39,7 @@ public sealed record LSTM(ModuleName Name, int HiddenSize) : Module(Name), IRecu
         return Method(
             from gated in Linear.Create(4 * HiddenSize, name: "linear").Call(torch.cat([x, state.Hidden], -1))
             let gates = gated.chunk(4, -1)
-            let c = torch.sigmoid(gates[2] + 1) * state.Cell + torch.sigmoid(gates[0]) * torch.tanh(gates[1])
+            let c = (torch.sigmoid(gates[2].Plus(1.0)) * state.Cell).PlusInPlace(torch.sigmoid(gates[0]) * torch.tanh(gates[1]))
             let h = torch.sigmoid(gates[3]) * torch.tanh(c)
             select new CoreOutput<LSTMState>(h, new LSTMState(h, c)));
     }

@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -66,6 +67,7 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
     public Model<Tensor> Call(Tensor x, Tensor? scale, Tensor? offset)
     {
         ArgumentNullException.ThrowIfNull(x);
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(LayerNorm), x);
         var axes = Normalization.Axes(Name.Path, nameof(LayerNorm), x, Axes);
         if (x.dim() == 0) throw new LayerInputException(Name.Path, "LayerNorm needs an input with at least one axis.");
         var shape = NormalizationParams.Shape(Name.Path, nameof(LayerNorm), x, ParamAxis ?? [-1]);
@@ -78,9 +80,9 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
     internal static Tensor Normalize(Tensor x, long[] axes, double eps)
     {
         var mean = x.mean(axes, keepdim: true);
-        var centered = x - mean;
-        var variance = centered.square().mean(axes, keepdim: true);
-        return centered * torch.rsqrt(variance + eps);
+        var centered = x.Minus(mean);
+        var variance = centered.Squared().mean(axes, keepdim: true);
+        return centered * torch.rsqrt(variance.Plus(eps));
     }
 }
 

@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,6 +38,7 @@ public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Init
     public Model<Tensor> Call(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(Linear), x);
         var shape = x.shape;
         if (shape.Length == 0) throw new LayerInputException(Name.Path, "Linear needs an input with at least one axis, got a scalar.");
         var inSize = shape[^1];
@@ -46,7 +48,7 @@ public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Init
         return Method(
             from wv in w
             from b in Hk.GetParam("b", [OutputSize], BInit ?? Initializers.Zeros(), dtype)
-            select x.matmul(wv).add_(b));
+            select x.matmul(wv).PlusInPlace(b));
     }
 }
 

@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,6 +27,8 @@ public static partial class Losses
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(labels);
         const string name = nameof(SoftmaxCrossEntropy);
+        Activations.Floating(logits, name, "logits");
+        TensorChecks.RequireAlive(labels, $"the labels of {name}");
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new LayerInputException(name, $"label smoothing must be in [0, 1], got {labelSmoothing}.");
         long[] ls = logits.shape, ys = labels.shape;
@@ -39,7 +42,7 @@ public static partial class Losses
         var nll = -logp.gather(-1, labels.to_type(ScalarType.Int64).unsqueeze(-1)).squeeze(-1);
         var loss = labelSmoothing == 0
             ? nll
-            : nll * (1 - labelSmoothing) - logp.mean([-1L]) * labelSmoothing;
+            : nll.Times(1 - labelSmoothing).Minus(logp.mean([-1L]).Times(labelSmoothing));
         return loss.mean().MoveToOuterDisposeScope();
     }
 
@@ -52,6 +55,8 @@ public static partial class Losses
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(targets);
+        Activations.Floating(logits, nameof(SoftmaxCrossEntropyWithProbabilities), "logits");
+        TensorChecks.RequireAlive(targets, $"the targets of {nameof(SoftmaxCrossEntropyWithProbabilities)}");
         if (!ShapeText.SameShape(logits.shape, targets.shape))
             throw new LayerInputException(nameof(SoftmaxCrossEntropyWithProbabilities),
                 $"logits {ShapeText.Format(logits.shape)} and targets {ShapeText.Format(targets.shape)} must have the same shape.");
@@ -68,10 +73,15 @@ public static partial class Losses
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(targets);
+        TensorChecks.RequireAlive(predictions, "the predictions of Mse");
+        TensorChecks.RequireAlive(targets, "the targets of Mse");
+        if (!predictions.is_floating_point() && !targets.is_floating_point())
+            throw new LayerInputException(nameof(Mse),
+                $"needs floating-point predictions or targets, got {predictions.dtype} and {targets.dtype}. Convert them first, e.g. .to_type(ScalarType.Float32).");
         if (!ShapeText.SameShape(predictions.shape, targets.shape))
             throw new LayerInputException(nameof(Mse),
                 $"predictions {ShapeText.Format(predictions.shape)} and targets {ShapeText.Format(targets.shape)} must have the same shape.");
         using var scope = torch.NewDisposeScope();
-        return (predictions - targets).square().mean().MoveToOuterDisposeScope();
+        return predictions.Minus(targets).Squared().mean().MoveToOuterDisposeScope();
     }
 }

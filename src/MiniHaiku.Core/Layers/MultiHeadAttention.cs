@@ -60,13 +60,32 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
         ArgumentNullException.ThrowIfNull(query);
         key ??= query;
         value ??= key;
+        const string layer = nameof(MultiHeadAttention);
+        LayerChecks.RequireFloatingInput(Name.Path, layer, query, "query");
+        const string castFix = "Cast query, key and value to one dtype, e.g. key.to_type(query.dtype).";
+        LayerChecks.RequireSameDType(Name.Path, layer, "key", key, query.dtype, castFix);
+        LayerChecks.RequireSameDType(Name.Path, layer, "value", value, query.dtype, castFix);
         long[] qs = query.shape, ks = key.shape, vs = value.shape;
         if (qs.Length < 2 || ks.Length != qs.Length || vs.Length != qs.Length)
             throw new LayerInputException(Name.Path, $"MultiHeadAttention needs query, key and value of the same rank (at least 2, [..., T, D]); got {ShapeText.Format(qs)}, {ShapeText.Format(ks)}, {ShapeText.Format(vs)}.");
         if (ks[^2] != vs[^2])
             throw new LayerInputException(Name.Path, $"key {ShapeText.Format(ks)} and value {ShapeText.Format(vs)} must have the same sequence length.");
-        if (mask is not null && mask.dtype != ScalarType.Bool)
-            throw new LayerInputException(Name.Path, $"the attention mask must be boolean (true = may attend), got dtype {mask.dtype}.");
+        if (!LayerChecks.Broadcastable(qs.AsSpan(0, qs.Length - 2), ks.AsSpan(0, ks.Length - 2)) ||
+            !LayerChecks.Broadcastable(qs.AsSpan(0, qs.Length - 2), vs.AsSpan(0, vs.Length - 2)))
+            throw new LayerInputException(Name.Path,
+                $"query {ShapeText.Format(qs)}, key {ShapeText.Format(ks)} and value {ShapeText.Format(vs)} must have the same batch axes (all but the last two, or 1 to broadcast).");
+        if (mask is not null)
+        {
+            TensorChecks.RequireAlive(mask, $"the mask of '{Name.Path}' ({layer})");
+            if (mask.dtype != ScalarType.Bool)
+                throw new LayerInputException(Name.Path, $"the attention mask must be boolean (true = may attend), got dtype {mask.dtype}.");
+            // The scores are [batch..., heads, Tq, Tk]; the mask must broadcast to them.
+            long[] ms = mask.shape;
+            long[] scores = [.. qs[..^2], NumHeads, qs[^2], ks[^2]];
+            if (ms.Length > scores.Length || !LayerChecks.Broadcastable(ms, scores) || !MaskFits(ms, scores))
+                throw new LayerInputException(Name.Path,
+                    $"the attention mask {ShapeText.Format(ms)} must broadcast to the attention scores {ShapeText.Format(scores)} ([batch..., heads, query length, key length]); e.g. [{qs[^2]}, {ks[^2]}] for one mask for every example and head.");
+        }
         return Method(
             from q in Project(query, KeySize, "query")
             from k in Project(key, KeySize, "key")
@@ -80,6 +99,14 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
     private Model<Tensor> Project(Tensor x, int size, string name) =>
         Linear.Create(NumHeads * size, WithBias, WInit, BInit, name).Call(x)
             .Select(y => y.reshape([.. y.shape[..^1], NumHeads, size]).transpose(-3, -2));
+
+    // Broadcasting must not grow the scores: each mask axis is 1 or the scores' size.
+    private static bool MaskFits(long[] mask, long[] scores)
+    {
+        for (int i = mask.Length - 1, j = scores.Length - 1; i >= 0; i--, j--)
+            if (mask[i] != 1 && mask[i] != scores[j]) return false;
+        return true;
+    }
 
     private static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask)
     {

@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,7 +49,7 @@ internal static class Normalization
     {
         var y = normalized;
         if (scale is not null) y = y * AlongAxis(scale, channelAxis, rank);
-        if (offset is not null) y = y + AlongAxis(offset, channelAxis, rank);
+        if (offset is not null) y = y.Plus(AlongAxis(offset, channelAxis, rank));
         return y;
     }
 }

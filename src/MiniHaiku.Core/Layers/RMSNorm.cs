@@ -51,12 +51,13 @@ public sealed record RMSNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Crea
     public Model<Tensor> Call(Tensor x, Tensor? scale)
     {
         ArgumentNullException.ThrowIfNull(x);
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(RMSNorm), x);
         var axes = Normalization.Axes(Name.Path, nameof(RMSNorm), x, Axes);
         if (x.dim() == 0) throw new LayerInputException(Name.Path, "RMSNorm needs an input with at least one axis.");
         var shape = NormalizationParams.Shape(Name.Path, nameof(RMSNorm), x, ParamAxis ?? [-1]);
         return Method(
             from s in NormalizationParams.LearnedOrGiven(Name.Path, nameof(RMSNorm), "scale", CreateScale, scale, shape, ScaleInit ?? Initializers.Ones(), x)
-            select NormalizationParams.Affine(x.mul(torch.rsqrt(x.square().mean(axes, keepdim: true).Plus(Eps))), s, null));
+            select NormalizationParams.Affine(x.mul(torch.rsqrt(x.Squared().mean(axes, keepdim: true).Plus(Eps))), s, null));
     }
 }
 

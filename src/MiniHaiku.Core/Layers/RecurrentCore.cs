@@ -35,6 +35,9 @@ internal static class RecurrentChecks
     /// <exception cref="LayerInputException">The state does not fit the input or the hidden size.</exception>
     public static void RequireState(string path, string layer, Tensor x, Tensor state, int hiddenSize, string what = "state")
     {
+        LayerChecks.RequireFloatingInput(path, layer, x);
+        LayerChecks.RequireSameDType(path, layer, what, state, x.dtype,
+            $"Create the state with core.InitialState(batchSize, ScalarType.{x.dtype}), or cast the input or the state.");
         long[] xs = x.shape, ss = state.shape;
         if (xs.Length == 0)
             throw new LayerInputException(path, $"{layer} needs an input with a feature axis ([batch, features] or [features]), got a scalar.");

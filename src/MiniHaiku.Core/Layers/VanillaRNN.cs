@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,7 +37,7 @@ public sealed record VanillaRNN(ModuleName Name, int HiddenSize, bool DoubleBias
         return Method(
             from a in Linear.Create(HiddenSize, name: "input_to_hidden").Call(x)
             from b in Linear.Create(HiddenSize, DoubleBias, name: "hidden_to_hidden").Call(state)
-            let h = Activation(a + b)
+            let h = Activation(a.Plus(b))
             select new CoreOutput<Tensor>(h, h));
     }
 

@@ -18,6 +18,7 @@ public sealed partial record GradientTransformation(
     public OptState Init(Params parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        foreach (var (path, p) in parameters) TensorChecks.RequireAlive(p, $"parameter '{path}' (given to the optimizer's Init)");
         return InitFunction(parameters);
     }
 
@@ -26,10 +27,13 @@ public sealed partial record GradientTransformation(
     /// <param name="state">The state from <see cref="Init"/> or the previous <see cref="Update(Params, OptState, Params?)"/>.</param>
     /// <param name="parameters">The current parameters; needed by weight decay (<c>AdamW</c>), else may be null.</param>
     /// <returns>The updates and the new state.</returns>
+    /// <exception cref="OptimizerStateException">The gradients' keys or shapes differ from the state's or the parameters', or the state was made by another optimizer.</exception>
+    /// <exception cref="DisposedTensorException">A gradient, parameter or state tensor was disposed.</exception>
     public (Params Updates, OptState State) Update(Params grads, OptState state, Params? parameters = null)
     {
         ArgumentNullException.ThrowIfNull(grads);
         ArgumentNullException.ThrowIfNull(state);
+        UpdateChecks.Validate(grads, state, parameters);
         using var noGrad = TorchSharp.torch.no_grad();
         return UpdateFunction(grads, state, parameters);
     }

@@ -78,7 +78,7 @@ public sealed record OptState(long Count, ImmutableSortedDictionary<string, Para
     /// <param name="name">The slot name, e.g. <c>mu</c>.</param>
     /// <returns>Its per-parameter tensors.</returns>
     public Params Slot(string name) => Slots.TryGetValue(name, out var p) ? p
-        : throw new MiniHaikuException($"This optimizer state has no slot '{name}' (it has: {string.Join(", ", Slots.Keys)}). Was it made by a different optimizer?");
+        : throw new OptimizerStateException($"This optimizer state has no slot '{name}' (it has: {string.Join(", ", Slots.Keys)}). Was it made by a different optimizer?");
 
     /// <summary>Every tensor this state holds (slots of this and inner states), e.g. to dispose them.</summary>
     /// <returns>The tensors.</returns>
@@ -121,15 +121,17 @@ public sealed record OptState(long Count, ImmutableSortedDictionary<string, Para
     /// <param name="template">A state of the same optimizer for the same parameters.</param>
     /// <param name="prefix">The prefix used when flattening.</param>
     /// <returns>The state holding <paramref name="flat"/>'s tensors.</returns>
-    /// <exception cref="MiniHaikuException">An entry is missing or has a different shape or dtype.</exception>
+    /// <exception cref="OptimizerStateException">The count entry is missing or malformed, or an entry has another dtype.</exception>
+    /// <exception cref="MissingParameterException">A slot entry is missing.</exception>
+    /// <exception cref="ShapeMismatchException">A slot entry has another shape.</exception>
     public static OptState FromParams(Params flat, OptState template, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(flat);
         ArgumentNullException.ThrowIfNull(template);
         if (!flat.TryGetValue(prefix + CountKey, out var countTensor))
-            throw new MiniHaikuException($"Optimizer state entry '{prefix + CountKey}' is missing.");
+            throw new OptimizerStateException($"Optimizer state entry '{prefix + CountKey}' is missing.", prefix + CountKey);
         if (countTensor.numel() != 1 || countTensor.dtype != ScalarType.Int64)
-            throw new MiniHaikuException($"Optimizer state entry '{prefix + CountKey}' must be a one-element int64 tensor, got {ShapeText.Format(countTensor.shape)} {countTensor.dtype}.");
+            throw new OptimizerStateException($"Optimizer state entry '{prefix + CountKey}' must be a one-element int64 tensor, got {ShapeText.Format(countTensor.shape)} {countTensor.dtype}.", prefix + CountKey);
         var slots = template.Slots.ToImmutableSortedDictionary(
             kv => kv.Key,
             kv => kv.Value.Map((path, t) =>
@@ -137,7 +139,7 @@ public sealed record OptState(long Count, ImmutableSortedDictionary<string, Para
                 var key = prefix + kv.Key + "/" + path;
                 if (!flat.TryGetValue(key, out var v)) throw new MissingParameterException(key, flat.Nearest(key), "optimizer state");
                 if (!ShapeText.SameShape(v.shape, t.shape)) throw new ShapeMismatchException(key, t.shape, v.shape, "The optimizer state was saved for different parameters.");
-                if (v.dtype != t.dtype) throw new MiniHaikuException($"Optimizer state entry '{key}' has dtype {v.dtype} but {t.dtype} is expected.");
+                if (v.dtype != t.dtype) throw new OptimizerStateException($"Optimizer state entry '{key}' has dtype {v.dtype} but {t.dtype} is expected.", key);
                 return v;
             }),
             StringComparer.Ordinal);

@@ -27,7 +27,7 @@ public static partial class Optimizers
             (grads, state, p, extra) =>
             {
                 if (state.Inner.Count != ts.Length)
-                    throw new MiniHaikuException($"Chain of {ts.Length} transformations got a state with {state.Inner.Count} inner states: the state was made by a different optimizer.");
+                    throw new OptimizerStateException($"Chain of {ts.Length} transformations got a state with {state.Inner.Count} inner states: the state was made by a different optimizer.");
                 var updates = grads;
                 var states = new OptState[ts.Length];
                 for (var i = 0; i < ts.Length; i++) (updates, states[i]) = ts[i].UpdateWithExtraArgs(updates, state.Inner[i], p, extra);
@@ -37,12 +37,16 @@ public static partial class Optimizers
 
     /// <summary>Maps each gradient with its per-parameter slot tensors; a missing slot entry is a clear error.</summary>
     internal static Params MapWithSlots(Params grads, Params slot, string slotName, Func<Tensor, Tensor, Tensor> f) =>
-        grads.Map((path, g) => f(g, SlotEntry(slot, slotName, path)));
+        grads.Map((path, g) => f(g, SlotEntry(slot, slotName, path, g)));
 
-    internal static Tensor SlotEntry(Params slot, string slotName, string path) =>
-        slot.TryGetValue(path, out var s) ? s
-            : throw new MiniHaikuException($"The optimizer state has no '{slotName}' entry for '{path}': it was made (Init) for different parameters.");
+    internal static Tensor SlotEntry(Params slot, string slotName, string path, Tensor? grad = null)
+    {
+        if (!slot.TryGetValue(path, out var s))
+            throw new OptimizerStateException($"The optimizer state has no '{slotName}' entry for '{path}': it was made (Init) for different parameters.", path);
+        if (grad is not null) UpdateChecks.RequireSameShape(path, grad, s, slotName);
+        return s;
+    }
 
     internal static Params RequireParams(Params? parameters, string who) =>
-        parameters ?? throw new MiniHaikuException($"{who} needs the current parameters: call Update(grads, state, params).");
+        parameters ?? throw new OptimizerStateException($"{who} needs the current parameters: call Update(grads, state, params).");
 }

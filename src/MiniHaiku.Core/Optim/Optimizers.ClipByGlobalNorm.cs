@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,14 +15,14 @@ public static partial class Optimizers
     /// <returns>The transformation.</returns>
     public static GradientTransformation ClipByGlobalNorm(double maxNorm)
     {
-        if (!(maxNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "must be positive.");
+        if (!(maxNorm > 0)) throw new OptimizerConfigurationException(nameof(ClipByGlobalNorm), $"maxNorm must be positive, got {maxNorm}.");
         return new(_ => OptState.Empty, (grads, s, _) =>
         {
             using var normTensor = grads.GlobalNorm();
             var norm = normTensor.item<double>();
             if (norm <= maxNorm) return (grads, s);
             var factor = maxNorm / norm;
-            return (grads.Map(g => g * factor), s);
+            return (grads.Map(g => g.Times(factor)), s);
         });
     }
 }

@@ -21,7 +21,7 @@ public static partial class Optimizers
             p => OptState.Of([inner.InitFunction(p.Where(mask))]),
             (grads, s, p, extra) =>
             {
-                if (s.Inner.Count != 1) throw new MiniHaikuException("Masked got a state made by a different optimizer.");
+                if (s.Inner.Count != 1) throw new OptimizerStateException("Masked got a state made by a different optimizer.");
                 var (updates, innerState) = inner.UpdateWithExtraArgs(grads.Where(mask), s.Inner[0], p?.Where(mask), extra);
                 return (grads.Merge(updates), OptState.Of([innerState]));
             });

@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +10,7 @@ public static partial class Optimizers
     /// <param name="factor">The factor.</param>
     /// <returns>The transformation.</returns>
     public static GradientTransformation Scale(double factor) =>
-        new(_ => OptState.Empty, (g, s, _) => (g.Map(t => t * factor), s));
+        new(_ => OptState.Empty, (g, s, _) => (g.Map(t => t.Times(factor)), s));
 
     /// <summary>
     /// Multiplies every update by <c>-learningRate(count)</c> (<c>optax.scale_by_learning_rate</c>):
@@ -22,8 +23,8 @@ public static partial class Optimizers
         ArgumentNullException.ThrowIfNull(learningRate);
         return new(_ => OptState.Empty, (g, s, _) =>
         {
-            using var factor = (-learningRate.ValueAt(s.Count)).ToScalar();
-            return (g.Map(t => t.mul(factor)), s with { Count = s.Count + 1 });
+            var factor = -learningRate.ValueAt(s.Count);
+            return (g.Map(t => t.Times(factor)), s with { Count = s.Count + 1 });
         });
     }
 
@@ -35,7 +36,7 @@ public static partial class Optimizers
         {
             if (weightDecay == 0) return (g, s);
             var ps = RequireParams(p, nameof(AddDecayedWeights));
-            return (g.Map((path, t) => t + ps[path] * weightDecay), s);
+            return (g.Map((path, t) => t.PlusScaled(ps[path], weightDecay)), s);
         });
 
     /// <summary>Replaces every update by zeros (<c>optax.set_to_zero</c>): combine with <see cref="Masked"/> to freeze parameters.</summary>

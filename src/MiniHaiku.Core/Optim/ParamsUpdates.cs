@@ -11,11 +11,24 @@ public static class ParamsUpdates
     /// <param name="parameters">The parameters.</param>
     /// <param name="updates">Updates with the same keys (from <see cref="GradientTransformation.Update(Params, OptState, Params?)"/>).</param>
     /// <returns>The updated parameters, each in its original dtype.</returns>
-    /// <exception cref="MiniHaikuException">The key sets differ.</exception>
+    /// <exception cref="ParamsKeyException">The key sets differ.</exception>
+    /// <exception cref="OptimizerStateException">An update's shape differs from its parameter's.</exception>
+    /// <exception cref="DisposedTensorException">A parameter or update was disposed.</exception>
     public static Params ApplyUpdates(this Params parameters, Params updates)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(updates);
+        parameters.RequireSameKeys(updates, nameof(ApplyUpdates));
+        foreach (var (path, p) in parameters)
+        {
+            var u = updates[path];
+            TensorChecks.RequireAlive(p, $"parameter '{path}' (given to ApplyUpdates)");
+            TensorChecks.RequireAlive(u, $"the update of '{path}' (given to ApplyUpdates)");
+            long[] ps = p.shape, us = u.shape;
+            if (!ShapeText.SameShape(ps, us))
+                throw new OptimizerStateException(
+                    $"ApplyUpdates: the update of '{path}' has shape {ShapeText.Format(us)} but the parameter has {ShapeText.Format(ps)}: the updates were computed for other parameters.", path);
+        }
         using var noGrad = torch.no_grad();
         return parameters.Zip(updates, (p, u) => u.dtype == p.dtype ? p.Plus(u) : p.Plus(u).to_type(p.dtype));
     }
@@ -27,8 +40,9 @@ public static class ParamsUpdates
     {
         ArgumentNullException.ThrowIfNull(tree);
         using var noGrad = torch.no_grad();
+        foreach (var (path, t) in tree) TensorChecks.RequireAlive(t, $"'{path}' (given to GlobalNorm)");
         var total = torch.zeros([], ScalarType.Float64);
-        foreach (var t in tree.Values) total = total + t.to_type(ScalarType.Float64).square().sum();
+        foreach (var t in tree.Values) total = total.Plus(t.to_type(ScalarType.Float64).Squared().sum());
         return total.sqrt();
     }
 
@@ -48,6 +62,6 @@ public static class ParamsUpdates
     public static Params FullLike(this Params tree, double value)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        return tree.Map(t => SafeOps.WithScalar(value, v => torch.full_like(t, v, requires_grad: false)));
+        return tree.Map(t => SafeOps.FullLike(t, value));
     }
 }

@@ -31,9 +31,9 @@ public sealed partial record Schedule(Func<long, double> ValueAt)
     public static Schedule ExponentialDecay(double initValue, long transitionSteps, double decayRate,
         long transitionBegin = 0, bool staircase = false, double? endValue = null)
     {
-        if (transitionSteps <= 0) throw new ArgumentOutOfRangeException(nameof(transitionSteps), transitionSteps, "must be positive.");
-        if (decayRate <= 0) throw new ArgumentOutOfRangeException(nameof(decayRate), decayRate, "must be positive.");
-        if (transitionBegin < 0) throw new ArgumentOutOfRangeException(nameof(transitionBegin), transitionBegin, "must not be negative.");
+        if (transitionSteps <= 0) throw new OptimizerConfigurationException(nameof(ExponentialDecay), $"transitionSteps must be positive, got {transitionSteps}.");
+        if (decayRate <= 0) throw new OptimizerConfigurationException(nameof(ExponentialDecay), $"decayRate must be positive, got {decayRate}.");
+        if (transitionBegin < 0) throw new OptimizerConfigurationException(nameof(ExponentialDecay), $"transitionBegin must not be negative, got {transitionBegin}.");
         return new(count =>
         {
             var t = Math.Max(0, count - transitionBegin);
@@ -56,7 +56,7 @@ public sealed partial record Schedule(Func<long, double> ValueAt)
     /// <returns>The schedule.</returns>
     public static Schedule CosineDecay(double initValue, long decaySteps, double alpha = 0)
     {
-        if (decaySteps <= 0) throw new ArgumentOutOfRangeException(nameof(decaySteps), decaySteps, "must be positive.");
+        if (decaySteps <= 0) throw new OptimizerConfigurationException(nameof(CosineDecay), $"decaySteps must be positive, got {decaySteps}.");
         return new(count =>
         {
             var t = (double)Math.Clamp(count, 0, decaySteps) / decaySteps;
@@ -78,8 +78,8 @@ public sealed partial record Schedule(Func<long, double> ValueAt)
     /// <returns>The schedule.</returns>
     public static Schedule WarmupCosineDecay(double initValue, double peakValue, long warmupSteps, long decaySteps, double endValue = 0)
     {
-        if (warmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "must not be negative.");
-        if (decaySteps <= warmupSteps) throw new ArgumentOutOfRangeException(nameof(decaySteps), decaySteps, "must exceed warmupSteps.");
+        if (warmupSteps < 0) throw new OptimizerConfigurationException(nameof(WarmupCosineDecay), $"warmupSteps must not be negative, got {warmupSteps}.");
+        if (decaySteps <= warmupSteps) throw new OptimizerConfigurationException(nameof(WarmupCosineDecay), $"decaySteps must exceed warmupSteps, got decaySteps = {decaySteps}, warmupSteps = {warmupSteps}.");
         return new(count =>
         {
             if (count < warmupSteps) return initValue + (peakValue - initValue) * count / warmupSteps;

@@ -20,10 +20,10 @@ public sealed class LabeledImages : IDisposable
         ArgumentNullException.ThrowIfNull(labels);
         var shape = images.shape;
         if (shape.Length != 4 || shape[1] != 1)
-            throw new ArgumentException($"Images must be [N, 1, H, W], got [{string.Join(", ", shape)}].", nameof(images));
+            throw new DataFormatException(source, $"Images must be [N, 1, H, W], got [{string.Join(", ", shape)}].");
         var labelShape = labels.shape;
         if (labelShape.Length != 1 || labelShape[0] != shape[0])
-            throw new ArgumentException($"Labels must be [{shape[0]}], got [{string.Join(", ", labelShape)}].", nameof(labels));
+            throw new DataFormatException(source, $"Labels must be [{shape[0]}], got [{string.Join(", ", labelShape)}].");
         Images = images;
         Labels = labels;
         Count = shape[0];

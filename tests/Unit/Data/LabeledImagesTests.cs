@@ -45,6 +45,6 @@ public class LabeledImagesTests
     {
         using var images = zeros(3, 1, 2, 2);
         using var labels = zeros(4, dtype: int64);
-        Assert.Throws<ArgumentException>(() => new LabeledImages(images, labels, "x"));
+        Assert.Throws<DataFormatException>(() => new LabeledImages(images, labels, "x"));
     }
 }

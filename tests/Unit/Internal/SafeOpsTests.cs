@@ -43,4 +43,31 @@ public class SafeOpsTests
         Assert.Equal(new double[] { 6.5, 11 }, Values(a));
         Assert.Equal(new double[] { 3, 3 }, Values(a.FillInPlace(3)));
     }
+
+    [Fact]
+    public void TheNewHelpersMatchTorchBitwise()
+    {
+        using var g = new torch.Generator(5);
+        var a = torch.randn([7], ScalarType.Float32, generator: g);
+        Assert.True(a.Squared().Equals(a.square()));
+        Assert.True(a.clone().DivideInPlace(0.3).Equals(a.div(0.3)));
+        Assert.True(a.clone().ClampInPlace(-0.5, 0.5).Equals(a.clamp(-0.5, 0.5)));
+        Assert.True(SafeOps.FullLike(a, 2.5).Equals(torch.full_like(a, 2.5)));
+        Assert.True(a.clone().GreaterOrEqualInPlace(0.1).Equals(a.ge(0.1).to_type(ScalarType.Float32)));
+        Assert.True(a.Plus(1.5).Equals(a + 1.5));
+        Assert.True(a.SubtractedFrom(1.5).Equals(1.5 - a));
+    }
+
+    // The hidden alpha of a + b is the integer 1 in TorchSharp; a floating alpha would be rejected for integer tensors
+    // ("For integral input tensors, argument alpha must not be a floating point number"), so SafeOps uses integers too.
+    [Fact]
+    public void PlusAndMinusWorkOnIntegerTensors()
+    {
+        var a = tensor(new long[] { 5, 7 });
+        var b = tensor(new long[] { 2, 3 });
+        Assert.Equal(new long[] { 7, 10 }, a.Plus(b).data<long>().ToArray());
+        Assert.Equal(new long[] { 3, 4 }, a.Minus(b).data<long>().ToArray());
+        Assert.Equal(new long[] { 7, 10 }, a.clone().PlusInPlace(b).data<long>().ToArray());
+        Assert.Equal(ScalarType.Int64, a.Minus(b).dtype);
+    }
 }

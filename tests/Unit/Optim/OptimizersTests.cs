@@ -175,7 +175,7 @@ public class OptimizersTests
     {
         var p = Initial();
         var opt = Optimizers.AdamW(0.1);
-        var e = Assert.Throws<MiniHaikuException>(() => opt.Update(p, opt.Init(p)));
+        var e = Assert.Throws<OptimizerStateException>(() => opt.Update(p, opt.Init(p)));
         Assert.Contains("parameters", e.Message);
     }
 
@@ -185,7 +185,7 @@ public class OptimizersTests
         var p = Initial();
         var opt = Optimizers.Adam(0.1);
         var other = opt.Init(p.Without("~/lin/b"));
-        var e = Assert.Throws<MiniHaikuException>(() => opt.Update(p, other, p));
+        var e = Assert.Throws<OptimizerStateException>(() => opt.Update(p, other, p));
         Assert.Contains("~/lin/b", e.Message);
     }
 

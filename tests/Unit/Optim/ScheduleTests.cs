@@ -59,8 +59,8 @@ public class ScheduleTests
     [Fact]
     public void InvalidArgumentsAreRejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Schedule.ExponentialDecay(1, 0, 0.5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Schedule.CosineDecay(1, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Schedule.WarmupCosineDecay(0, 1, 10, 10));
+        Assert.Throws<OptimizerConfigurationException>(() => Schedule.ExponentialDecay(1, 0, 0.5));
+        Assert.Throws<OptimizerConfigurationException>(() => Schedule.CosineDecay(1, 0));
+        Assert.Throws<OptimizerConfigurationException>(() => Schedule.WarmupCosineDecay(0, 1, 10, 10));
     }
 }

@@ -1,6 +1,6 @@
 namespace MiniHaiku.Tests.Support;
 
-/// <summary>The notebook's Linear, adding its bias with <see cref="SafeOps.Plus"/> (for stress tests under GC pressure).</summary>
+/// <summary>The notebook's Linear, adding its bias with <c>SafeOps.Plus</c> (MiniHaiku.Internal) (for stress tests under GC pressure).</summary>
 public sealed record SafeLinear(ModuleName Name, int Width) : Module(Name)
 {
     public static Model<SafeLinear> Create(int width, string? name = null) => Hk.Module(n => new SafeLinear(n, width), name);
