@@ -122,7 +122,7 @@ public static class ParamsTree
         condition.RequireSameKeys(x, nameof(Where));
         condition.RequireSameKeys(y, nameof(Where));
         return condition.Map((k, c) => c.dtype == ScalarType.Bool ? torch.where(c, x[k], y[k])
-            : throw new MiniHaikuException($"ParamsTree.Where: the condition for '{k}' has dtype {c.dtype}; it must be Bool."));
+            : throw new ModelUsageException($"ParamsTree.Where: the condition for '{k}' has dtype {c.dtype}; it must be Bool."));
     }
 
     /// <summary>

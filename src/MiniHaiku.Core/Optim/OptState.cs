@@ -37,7 +37,7 @@ public sealed record OptState(long Count, ImmutableSortedDictionary<string, Para
     /// <returns>Its value.</returns>
     /// <exception cref="MiniHaikuException">The state has no such number.</exception>
     public double Number(string name) => Numbers.TryGetValue(name, out var v) ? v
-        : throw new MiniHaikuException($"This optimizer state has no number '{name}' (it has: {string.Join(", ", Numbers.Keys)}). Was it made by a different optimizer?");
+        : throw new OptimizerStateException($"This optimizer state has no number '{name}' (it has: {string.Join(", ", Numbers.Keys)}). Was it made by a different optimizer?");
 
     /// <summary>A copy of this state with the number <paramref name="name"/> set to <paramref name="value"/>.</summary>
     /// <param name="name">The name.</param>
@@ -57,7 +57,7 @@ public sealed record OptState(long Count, ImmutableSortedDictionary<string, Para
     {
         var i = InnerNames.IndexOf(name, StringComparer.Ordinal);
         return i >= 0 && i < Inner.Count ? Inner[i]
-            : throw new MiniHaikuException($"This optimizer state has no inner state named '{name}' (it has: [{string.Join(", ", InnerNames)}]).");
+            : throw new OptimizerStateException($"This optimizer state has no inner state named '{name}' (it has: [{string.Join(", ", InnerNames)}]).");
     }
 
     /// <summary>The state of a stateless transformation.</summary>
@@ -150,7 +150,7 @@ public sealed record OptState(long Count, ImmutableSortedDictionary<string, Para
                 var key = prefix + NumberPrefix + kv.Key;
                 if (!flat.TryGetValue(key, out var v)) throw new MissingParameterException(key, flat.Nearest(key), "optimizer state");
                 if (v.numel() != 1 || v.dtype != ScalarType.Float64)
-                    throw new MiniHaikuException($"Optimizer state entry '{key}' must be a one-element float64 tensor, got {ShapeText.Format(v.shape)} {v.dtype}.");
+                    throw new OptimizerStateException($"Optimizer state entry '{key}' must be a one-element float64 tensor, got {ShapeText.Format(v.shape)} {v.dtype}.");
                 return v.item<double>();
             },
             StringComparer.Ordinal);

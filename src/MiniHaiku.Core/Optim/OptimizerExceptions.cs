@@ -14,7 +14,7 @@ public sealed class OptimizerConfigurationException(string who, string message)
 }
 
 /// <summary>
-/// <see cref="GradientTransformation.Update"/> was given gradients, a state or parameters that do not fit
+/// <see cref="GradientTransformation.Update(Params, OptState, Params?)"/> was given gradients, a state or parameters that do not fit
 /// together: a state made by another optimizer or for other parameters, gradients whose keys or shapes
 /// differ from the state's, a missing <c>params</c> argument, or a malformed flattened state.
 /// </summary>

@@ -36,7 +36,7 @@ public static partial class Optimizers
         double Value(Params q)
         {
             using var v = valueFunction(q);
-            if (v.numel() != 1) throw new MiniHaikuException($"The line search's objective must return one value, got shape {ShapeText.Format(v.shape)}.");
+            if (v.numel() != 1) throw new OptimizerConfigurationException("ScaleByBacktrackingLinesearch", $"the objective must return one value, got shape {ShapeText.Format(v.shape)}.");
             return v.to_type(ScalarType.Float64).item<double>();
         }
         return new(_ => OptState.WithSlots(("learning_rate", Params.Create([new(LearningRateKey, torch.tensor(1.0, ScalarType.Float64))]))), (updates, s, p) =>

@@ -71,7 +71,7 @@ public static partial class Optimizers
             2 or 3 => [0],
             4 => [0, 1, 2],
             5 => [0, 1, 2, 3],
-            _ => throw new MiniHaikuException($"AdaptiveGradClip: '{path}' has shape {ShapeText.Format(x.shape)}; without an explicit axis only 1- to 5-axis tensors are supported."),
+            _ => throw new OptimizerConfigurationException("AdaptiveGradClip", $"'{path}' has shape {ShapeText.Format(x.shape)}; without an explicit axis only 1- to 5-axis tensors are supported."),
         };
         var squared = dims.Length == 0 ? x.square() : x.square().sum(dims, keepdim: true);
         return squared.sqrt().expand(x.shape);

@@ -36,7 +36,7 @@ public static partial class Optimizers
 
         ImmutableSortedDictionary<string, double> ValuesAt(long count, IReadOnlyDictionary<string, double> numbers) =>
             numeric.Keys.Select(k => KeyValuePair.Create(k, numbers.TryGetValue(k, out var v) ? v
-                    : throw new MiniHaikuException($"InjectHyperparams: the state has no hyper-parameter '{k}'; it was made by a different optimizer.")))
+                    : throw new OptimizerStateException($"InjectHyperparams: the state has no hyper-parameter '{k}'; it was made by a different optimizer.")))
                 .Concat(scheduled.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.ValueAt(count))))
                 .ToImmutableSortedDictionary(StringComparer.Ordinal);
 

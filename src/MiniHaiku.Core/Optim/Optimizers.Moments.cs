@@ -53,11 +53,11 @@ public static partial class Optimizers
         foreach (var (path, t) in mask)
         {
             if (t.dtype != ScalarType.Bool || t.numel() != 1)
-                throw new MiniHaikuException($"Mask entry '{path}' must be a one-element Bool tensor, got {ShapeText.Format(t.shape)} {t.dtype}.");
+                throw new OptimizerConfigurationException("PathMask", $"mask entry '{path}' must be a one-element Bool tensor, got {ShapeText.Format(t.shape)} {t.dtype}.");
             values[path] = t.item<bool>();
         }
         return path => values.TryGetValue(path, out var v) ? v
-            : throw new MiniHaikuException($"The mask has no entry for parameter '{path}' (it has: {string.Join(", ", values.Keys)}).");
+            : throw new OptimizerConfigurationException("PathMask", $"the mask has no entry for parameter '{path}' (it has: {string.Join(", ", values.Keys)}).");
     }
 
     /// <summary><c>chain(first, add_decayed_weights(weightDecay, mask), scale_by_learning_rate)</c>: always three links, so the state's shape does not depend on the values.</summary>

@@ -58,7 +58,7 @@ public static partial class Optimizers
                 var miniStep = (long)s.Number("mini_step");
                 var gradientStep = (long)s.Number("gradient_step");
                 var k = everyKSchedule(gradientStep);
-                if (k < 1) throw new MiniHaikuException($"MultiSteps: everyKSchedule({gradientStep}) returned {k}; it must be at least 1.");
+                if (k < 1) throw new OptimizerConfigurationException("MultiSteps", $"everyKSchedule({gradientStep}) returned {k}; it must be at least 1.");
                 if (shouldSkipUpdateFn is not null && shouldSkipUpdateFn(grads, gradientStep, p)) return (grads.ZerosLike(), s);
                 var n = miniStep;
                 var acc = MapWithSlots(grads, s.Slot("acc_grads"), "acc_grads", (g, a) =>
@@ -121,6 +121,6 @@ public static partial class Optimizers
     internal static void RequireInner(OptState s, int count, string who)
     {
         if (s.Inner.Count != count)
-            throw new MiniHaikuException($"{who} got a state with {s.Inner.Count} inner states instead of {count}: the state was made by a different optimizer.");
+            throw new OptimizerStateException($"{who} got a state with {s.Inner.Count} inner states instead of {count}: the state was made by a different optimizer.");
     }
 }

@@ -34,7 +34,7 @@ public static partial class Optimizers
             {
                 var l = paramLabels(path);
                 if (l is null || !ts.ContainsKey(l))
-                    throw new MiniHaikuException($"MultiTransform: parameter '{path}' has label '{l}', which has no transformation (labels: [{string.Join(", ", labels)}]).");
+                    throw new OptimizerConfigurationException("MultiTransform", $"parameter '{path}' has label '{l}', which has no transformation (labels: [{string.Join(", ", labels)}]).");
             }
             return path => paramLabels(path) == label;
         }

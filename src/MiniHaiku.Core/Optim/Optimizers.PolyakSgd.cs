@@ -32,7 +32,7 @@ public static partial class Optimizers
             double f;
             using (var v = value(ps))
             {
-                if (v.numel() != 1) throw new MiniHaikuException($"The Polyak objective must return one value, got shape {ShapeText.Format(v.shape)}.");
+                if (v.numel() != 1) throw new OptimizerConfigurationException("PolyakSgd", $"the objective must return one value, got shape {ShapeText.Format(v.shape)}.");
                 f = v.to_type(ScalarType.Float64).item<double>();
             }
             var squaredNorm = updates.Values.Sum(u => { using var n = u.to_type(ScalarType.Float64).square().sum(); return n.item<double>(); });

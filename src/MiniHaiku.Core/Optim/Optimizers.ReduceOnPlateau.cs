@@ -36,8 +36,8 @@ public static partial class Optimizers
                 .WithNumber("cooldown_count", 0).WithNumber("count", 0).WithNumber("avg_value", 0),
             (grads, s, _, extra) =>
             {
-                var value = extra.Value ?? throw new MiniHaikuException(
-                    "ReduceOnPlateau needs the loss at every update: call Update(grads, state, params, value: loss).");
+                var value = extra.Value ?? throw new OptimizerConfigurationException("ReduceOnPlateau",
+                    "it needs the loss at every update: call Update(grads, state, params, value: loss).");
                 var count = s.Number("count");
                 var newCount = count + 1;
                 var avg = (count * s.Number("avg_value") + value) / newCount;

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace MiniHaiku.Optim;
 
 /// <summary>
-/// What <see cref="GradientTransformation.Update"/> checks before any tensor arithmetic, so that gradients,
+/// What <see cref="GradientTransformation.Update(Params, OptState, Params?)"/> checks before any tensor arithmetic, so that gradients,
 /// state and parameters that do not fit together give an <see cref="OptimizerStateException"/> naming the
 /// path and the shapes (TorchSharp would raise an opaque native error without them), and a disposed tensor a
 /// <see cref="DisposedTensorException"/>.
