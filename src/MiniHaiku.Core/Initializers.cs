@@ -226,7 +226,7 @@ public static class Initializers
             var axes = fanInAxes.Select(a => a < 0 ? a + shape.Count : a).ToArray();
             var bad = Array.FindIndex(axes, a => a < 0 || a >= shape.Count);
             if (bad >= 0)
-                throw new ArgumentOutOfRangeException(nameof(fanInAxes), fanInAxes[bad], $"fan-in axis {fanInAxes[bad]} is outside the shape {ShapeText.Format(shape)}.");
+                throw new InitializerConfigurationException("VarianceScaling", $"fanInAxes: fan-in axis {fanInAxes[bad]} is outside the shape {ShapeText.Format(shape)}. (got {fanInAxes[bad]})");
             double fanIn = 1, fanOut = 1;
             for (var i = 0; i < shape.Count; i++)
                 if (axes.Contains(i)) fanIn *= shape[i];

@@ -77,7 +77,7 @@ public static class ParamsTree
     public static Tensor Norm(this Params tree, double ord = 2, bool squared = false)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        if (ord is not (1 or 2 or double.PositiveInfinity)) throw new ArgumentOutOfRangeException(nameof(ord), ord, "must be 1, 2 or infinity.");
+        if (ord is not (1 or 2 or double.PositiveInfinity)) throw new ModelUsageException($"ord: must be 1, 2 or infinity. (got {ord})");
         using var scope = torch.NewDisposeScope();
         var total = torch.zeros([], ScalarType.Float64);
         foreach (var t in tree.Values)
@@ -87,11 +87,11 @@ public static class ParamsTree
             total = ord switch
             {
                 1 => total.Plus(d.abs().sum()),
-                2 => total.Plus(d.square().sum()),
+                2 => total.Plus(d.Squared().sum()),
                 _ => torch.maximum(total, d.abs().max()),
             };
         }
-        var result = ord == 2 && !squared ? total.sqrt() : squared && ord != 2 ? total.square() : total;
+        var result = ord == 2 && !squared ? total.sqrt() : squared && ord != 2 ? total.Squared() : total;
         return result.MoveToOuterDisposeScope();
     }
 

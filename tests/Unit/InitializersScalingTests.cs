@@ -16,7 +16,7 @@ public class InitializersScalingTests
         Assert.True(w.abs().max().item<double>() <= 1.0);
         Assert.True(w.abs().max().item<double>() > 0.99);
         Assert.InRange(w.var().item<double>(), 0.32, 0.35);                    // bound² / 3
-        Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.UniformScaling(0));
+        Assert.Throws<InitializerConfigurationException>(() => Initializers.UniformScaling(0));
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public class InitializersScalingTests
         Assert.Equal((10.0, 12.0), Initializers.ComputeFans([3, 4, 5, 2], [-2, -1]));
         Assert.Equal((4.0, 5.0), Initializers.ComputeFans([4, 5], [1]));     // rank 2 ignores the axes, as Haiku
         Assert.Equal((60.0, 24.0), Initializers.ComputeFans([3, 4, 5, 2], null));  // receptive field 12: in 5·12, out 2·12
-        Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.ComputeFans([3, 4, 5], [3]));
+        Assert.Throws<InitializerConfigurationException>(() => Initializers.ComputeFans([3, 4, 5], [3]));
         // Uniform: variance = scale / fan_in with fan_in = 2·3 = 6 (axes 0, 1) rather than the default 2·3·50.
         var w = Draw(Initializers.VarianceScaling(1.0, FanMode.FanIn, Distribution.Uniform, fanInAxes: [0, 1]), 2, 3, 50, 40);
         Assert.InRange(w.var().item<double>(), 1 / 6.0 * 0.95, 1 / 6.0 * 1.05);

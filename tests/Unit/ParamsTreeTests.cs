@@ -28,15 +28,15 @@ public class ParamsTreeTests
         Assert.Equal(6, X.Norm(1).item<double>(), 12);
         Assert.Equal(3, X.Norm(double.PositiveInfinity).item<double>(), 12);
         Assert.Equal(0, Params.Empty.Norm().item<double>());
-        Assert.Throws<ArgumentOutOfRangeException>(() => X.Norm(3));
+        Assert.Throws<ModelUsageException>(() => X.Norm(3));
     }
 
     [Fact]
     public void BinaryOperationsNeedTheSameKeys()
     {
         var other = P(("~/a", [1.0, 1.0]));
-        Assert.Throws<MiniHaikuException>(() => X.Add(other));
-        Assert.Throws<MiniHaikuException>(() => X.Vdot(other));
+        Assert.ThrowsAny<MiniHaikuException>(() => X.Add(other));
+        Assert.ThrowsAny<MiniHaikuException>(() => X.Vdot(other));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public class ParamsTreeTests
         var w = ParamsTree.Where(cond, X, Y);
         Assert.Equal([1.0, 4.0], V(w["~/a"]));
         Assert.Equal([-1.0], V(w["~/b"]));
-        Assert.Throws<MiniHaikuException>(() => ParamsTree.Where(X, X, Y));
+        Assert.ThrowsAny<MiniHaikuException>(() => ParamsTree.Where(X, X, Y));
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public class ParamsTreeTests
         Assert.Equal(["~/a"], selected.Keys);
         Assert.Equal(["~/b"], others.Keys);
         Assert.True(ParamsTree.Merge(selected, others).BitwiseEquals(X));
-        Assert.Throws<MiniHaikuException>(() => ParamsTree.Merge(X, selected));
+        Assert.ThrowsAny<MiniHaikuException>(() => ParamsTree.Merge(X, selected));
     }
 
     [Fact]

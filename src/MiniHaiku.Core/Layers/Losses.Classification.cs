@@ -57,7 +57,7 @@ public static partial class Losses
         var xPrime = torch.where(positive, logits.neg(), logits);
         var logYPrime = yPrime.log();
         var logOneMinusPt = torch.nn.functional.logsigmoid(xPrime).Plus(logYPrime)
-            .Plus(torch.nn.functional.softplus(xPrime.neg().Plus(yPrime.neg().log1p()).Minus(logYPrime)));
+            .Plus(Softplus(xPrime.neg().Plus(yPrime.neg().log1p()).Minus(logYPrime)));
         var loss = ce.mul(logOneMinusPt.Times(gamma).exp());
         if (alpha is { } a) loss = y.Times(a).Plus(y.SubtractedFrom(1.0).Times(1 - a)).mul(loss);
         return loss.MoveToOuterDisposeScope();
@@ -210,4 +210,7 @@ public static partial class Losses
         scope = torch.NewDisposeScope();
         return torch.nn.functional.one_hot(labels.to_type(ScalarType.Int64), ss[^1]).to_type(scores.dtype);
     }
+
+    /// <summary>softplus(z) = max(z, 0) + log1p(exp(−|z|)), stable, without TorchSharp's double-argument overload.</summary>
+    private static Tensor Softplus(Tensor z) => z.ClampMin(0).Plus(z.abs().neg().exp().log1p());
 }

@@ -14,7 +14,7 @@ public static partial class Losses
     public static Tensor SquaredError(Tensor predictions, Tensor? targets = null)
     {
         using var scope = torch.NewDisposeScope();
-        return Errors(predictions, targets, nameof(SquaredError)).square().MoveToOuterDisposeScope();
+        return Errors(predictions, targets, nameof(SquaredError)).Squared().MoveToOuterDisposeScope();
     }
 
     /// <summary>Elementwise <c>½(predictions − targets)²</c> (<c>optax.losses.l2_loss</c>; no mean).</summary>
@@ -25,7 +25,7 @@ public static partial class Losses
     public static Tensor L2Loss(Tensor predictions, Tensor? targets = null)
     {
         using var scope = torch.NewDisposeScope();
-        return Errors(predictions, targets, nameof(L2Loss)).square().Times(0.5).MoveToOuterDisposeScope();
+        return Errors(predictions, targets, nameof(L2Loss)).Squared().Times(0.5).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -43,7 +43,7 @@ public static partial class Losses
         var abs = Errors(predictions, targets, nameof(HuberLoss)).abs();
         var quadratic = abs.ClampMax(delta);
         var linear = abs.Minus(quadratic);
-        return quadratic.square().Times(0.5).PlusScaled(linear, delta).MoveToOuterDisposeScope();
+        return quadratic.Squared().Times(0.5).PlusScaled(linear, delta).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -84,8 +84,8 @@ public static partial class Losses
     private static Tensor CosineSimilarityUnchecked(Tensor a, Tensor b, double epsilon)
     {
         using var scope = torch.NewDisposeScope();
-        var aNorm = a.square().sum([-1L], keepdim: true).ClampMin(epsilon).sqrt();
-        var bNorm = b.square().sum([-1L], keepdim: true).ClampMin(epsilon).sqrt();
+        var aNorm = a.Squared().sum([-1L], keepdim: true).ClampMin(epsilon).sqrt();
+        var bNorm = b.Squared().sum([-1L], keepdim: true).ClampMin(epsilon).sqrt();
         return a.div(aNorm).mul(b.div(bNorm)).sum([-1L]).MoveToOuterDisposeScope();
     }
 

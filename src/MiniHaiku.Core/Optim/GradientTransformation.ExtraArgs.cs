@@ -47,13 +47,23 @@ public sealed partial record GradientTransformation
     /// <param name="parameters">The current parameters, or null.</param>
     /// <param name="extraArgs">The extra arguments, e.g. the loss.</param>
     /// <returns>The updates and the new state.</returns>
+    /// <exception cref="OptimizerStateException">The gradients' keys or shapes do not fit the state or the parameters.</exception>
+    /// <exception cref="DisposedTensorException">A gradient, parameter or state tensor was disposed.</exception>
     public (Params Updates, OptState State) Update(Params grads, OptState state, Params? parameters, UpdateExtraArgs extraArgs)
     {
         ArgumentNullException.ThrowIfNull(grads);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(extraArgs);
+        UpdateChecks.Validate(grads, state, parameters);
         using var noGrad = TorchSharp.torch.no_grad();
-        return UpdateWithExtraArgs(grads, state, parameters, extraArgs);
+        try
+        {
+            return UpdateWithExtraArgs(grads, state, parameters, extraArgs);
+        }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            throw UpdateChecks.Explain(grads, state, e);
+        }
     }
 
     /// <summary>

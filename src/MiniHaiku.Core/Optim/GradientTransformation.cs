@@ -35,6 +35,13 @@ public sealed partial record GradientTransformation(
         ArgumentNullException.ThrowIfNull(state);
         UpdateChecks.Validate(grads, state, parameters);
         using var noGrad = TorchSharp.torch.no_grad();
-        return UpdateFunction(grads, state, parameters);
+        try
+        {
+            return UpdateFunction(grads, state, parameters);
+        }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            throw UpdateChecks.Explain(grads, state, e);
+        }
     }
 }

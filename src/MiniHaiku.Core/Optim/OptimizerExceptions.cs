@@ -20,7 +20,8 @@ public sealed class OptimizerConfigurationException(string who, string message)
 /// </summary>
 /// <param name="message">What does not fit, naming the paths and shapes.</param>
 /// <param name="path">The parameter or state entry concerned, if one.</param>
-public sealed class OptimizerStateException(string message, string? path = null) : MiniHaikuException(message)
+/// <param name="inner">The underlying error, if any.</param>
+public sealed class OptimizerStateException(string message, string? path = null, Exception? inner = null) : MiniHaikuException(message, inner)
 {
     /// <summary>The parameter path or flattened state key concerned, or null when the whole state is.</summary>
     public string? Path { get; } = path;

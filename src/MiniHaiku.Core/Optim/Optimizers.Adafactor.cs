@@ -32,7 +32,7 @@ public static partial class Optimizers
             var decay = 1 - Math.Pow(s.Count - stepOffset + 1, -decayRate);
             var (updates, state) = MapSlots(grads, s, ["v_row", "v_col", "v"], (_, g, slots) =>
             {
-                using var gradSquared = g.square().PlusInPlace(epsilon);
+                using var gradSquared = g.Squared().PlusInPlace(epsilon);
                 if (FactoredDims(g.shape, factored, minDimSizeToFactor) is var (d1, d0))
                 {
                     using var rowMean = gradSquared.mean([d0]);
@@ -76,7 +76,7 @@ public static partial class Optimizers
             var ps = RequireParams(p, nameof(ScaleByParamBlockRms));
             return (grads.Map((path, u) =>
             {
-                using var rmsTensor = ps[path].to_type(ScalarType.Float64).square().mean().sqrt();
+                using var rmsTensor = ps[path].to_type(ScalarType.Float64).Squared().mean().sqrt();
                 var rms = rmsTensor.item<double>();
                 return u.Times(rms <= minScale ? minScale : rms);
             }), s);
@@ -86,7 +86,7 @@ public static partial class Optimizers
     internal static GradientTransformation BlockRmsClip(double threshold) =>
         new(_ => OptState.Empty, (grads, s, _) => (grads.Map(u =>
         {
-            using var rmsTensor = u.to_type(ScalarType.Float64).square().mean().sqrt();
+            using var rmsTensor = u.to_type(ScalarType.Float64).Squared().mean().sqrt();
             return u.DividedBy(Math.Max(1.0, rmsTensor.item<double>() / threshold));
         }), s));
 

@@ -39,7 +39,7 @@ public static partial class Optimizers
                 // m̂ / (sqrt(v̂) + eps) = m / (c1 / sqrt(c2) · sqrt(v) + c1 · eps)
                 using var sqrtFactor = (c1 / Math.Sqrt(c2)).ToScalar();
                 using var epsTerm = (c1 * eps).ToScalar();
-                updates = mu.Map((path, m) => m.div(nu[path].sqrt().mul_(sqrtFactor).add_(epsTerm)));
+                updates = mu.Map((path, m) => m.div(nu[path].sqrt().mul_(sqrtFactor).add_(epsTerm, SafeOps.One)));
             }
             else
             {

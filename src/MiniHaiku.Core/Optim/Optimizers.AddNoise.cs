@@ -18,7 +18,7 @@ public static partial class Optimizers
     /// <returns>The transformation.</returns>
     public static GradientTransformation AddNoise(double eta, double gamma, RngKey key)
     {
-        if (!(eta >= 0)) throw new ArgumentOutOfRangeException(nameof(eta), eta, "must not be negative.");
+        if (!(eta >= 0)) throw new OptimizerConfigurationException("AddNoise", $"eta: must not be negative. (got {eta})");
         return new(_ => OptState.Empty, (g, s, _) =>
         {
             var count = s.Count + 1;

@@ -15,7 +15,7 @@ public static partial class Optimizers
     /// <returns>The transformation.</returns>
     public static GradientTransformation ApplyEvery(int k = 1)
     {
-        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "must be at least 1.");
+        if (k < 1) throw new OptimizerConfigurationException("ApplyEvery", $"k: must be at least 1. (got {k})");
         return new(p => OptState.WithSlots(("grad_acc", p.ZerosLike())).WithNumber("count", 0), (grads, s, _) =>
         {
             var c = (long)s.Number("count") % k;

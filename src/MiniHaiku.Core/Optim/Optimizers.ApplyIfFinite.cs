@@ -15,7 +15,7 @@ public static partial class Optimizers
     public static GradientTransformation ApplyIfFinite(GradientTransformation inner, int maxConsecutiveErrors)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        if (maxConsecutiveErrors < 0) throw new ArgumentOutOfRangeException(nameof(maxConsecutiveErrors), maxConsecutiveErrors, "must not be negative.");
+        if (maxConsecutiveErrors < 0) throw new OptimizerConfigurationException("ApplyIfFinite", $"maxConsecutiveErrors: must not be negative. (got {maxConsecutiveErrors})");
         return GradientTransformation.WithExtraArgs(
             p => OptState.Of([inner.InitFunction(p)]).WithNumber("notfinite_count", 0).WithNumber("last_finite", 1).WithNumber("total_notfinite", 0),
             (grads, s, p, extra) =>

@@ -31,7 +31,7 @@ public static partial class Optimizers
         double decreaseFactor = 0.8, double increaseFactor = 1.5, double maxLearningRate = 1.0, double atol = 0, double rtol = 0)
     {
         ArgumentNullException.ThrowIfNull(valueFunction);
-        if (maxBacktrackingSteps < 0) throw new ArgumentOutOfRangeException(nameof(maxBacktrackingSteps), maxBacktrackingSteps, "must not be negative.");
+        if (maxBacktrackingSteps < 0) throw new OptimizerConfigurationException("BacktrackingLinesearch", $"maxBacktrackingSteps: must not be negative. (got {maxBacktrackingSteps})");
         var valueAndGrad = Grad.ValueAndGrad(valueFunction);
         double Value(Params q)
         {

@@ -11,7 +11,7 @@ public static partial class Optimizers
     /// <returns>The transformation.</returns>
     public static GradientTransformation Clip(double maxDelta)
     {
-        if (!(maxDelta >= 0)) throw new ArgumentOutOfRangeException(nameof(maxDelta), maxDelta, "must not be negative.");
+        if (!(maxDelta >= 0)) throw new OptimizerConfigurationException("Clip", $"maxDelta: must not be negative. (got {maxDelta})");
         return new(_ => OptState.Empty, (g, s, _) => (g.Map(t => t.ClampTo(-maxDelta, maxDelta)), s));
     }
 
@@ -23,11 +23,11 @@ public static partial class Optimizers
     /// <returns>The transformation.</returns>
     public static GradientTransformation ClipByBlockRms(double threshold)
     {
-        if (!(threshold > 0)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "must be positive.");
+        if (!(threshold > 0)) throw new OptimizerConfigurationException("ClipByBlockRms", $"threshold: must be positive. (got {threshold})");
         return new(_ => OptState.Empty, (g, s, _) => (g.Map(t =>
         {
             using var scope = torch.NewDisposeScope();
-            var denominator = t.square().mean().sqrt().DividedBy(threshold).ClampMin(1.0);
+            var denominator = t.Squared().mean().sqrt().DividedBy(threshold).ClampMin(1.0);
             return t.div(denominator).MoveToOuterDisposeScope();
         }), s));
     }
@@ -73,7 +73,7 @@ public static partial class Optimizers
             5 => [0, 1, 2, 3],
             _ => throw new OptimizerConfigurationException("AdaptiveGradClip", $"'{path}' has shape {ShapeText.Format(x.shape)}; without an explicit axis only 1- to 5-axis tensors are supported."),
         };
-        var squared = dims.Length == 0 ? x.square() : x.square().sum(dims, keepdim: true);
+        var squared = dims.Length == 0 ? x.Squared() : x.Squared().sum(dims, keepdim: true);
         return squared.sqrt().expand(x.shape);
     }
 }

@@ -57,7 +57,7 @@ public static partial class Optimizers
     {
         ArgumentNullException.ThrowIfNull(newTensors);
         ArgumentNullException.ThrowIfNull(oldTensors);
-        if (updatePeriod < 1) throw new ArgumentOutOfRangeException(nameof(updatePeriod), updatePeriod, "must be at least 1.");
+        if (updatePeriod < 1) throw new OptimizerConfigurationException("Ema", $"updatePeriod: must be at least 1. (got {updatePeriod})");
         return steps % updatePeriod == 0 ? newTensors : oldTensors;
     }
 }

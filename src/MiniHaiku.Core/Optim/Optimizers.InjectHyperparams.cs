@@ -32,7 +32,7 @@ public static partial class Optimizers
         var numeric = hyperparams.ToImmutableSortedDictionary(StringComparer.Ordinal);
         var scheduled = (schedules ?? new Dictionary<string, Schedule>()).ToImmutableSortedDictionary(StringComparer.Ordinal);
         foreach (var name in numeric.Keys.Where(scheduled.ContainsKey))
-            throw new ArgumentException($"Hyper-parameter '{name}' is given both as a number and as a schedule.", nameof(schedules));
+            throw new OptimizerConfigurationException("InjectHyperparams", $"Hyper-parameter '{name}' is given both as a number and as a schedule.");
 
         ImmutableSortedDictionary<string, double> ValuesAt(long count, IReadOnlyDictionary<string, double> numbers) =>
             numeric.Keys.Select(k => KeyValuePair.Create(k, numbers.TryGetValue(k, out var v) ? v

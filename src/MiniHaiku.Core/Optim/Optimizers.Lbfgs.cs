@@ -22,7 +22,7 @@ public static partial class Optimizers
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="memorySize"/> is below 1.</exception>
     public static GradientTransformation ScaleByLbfgs(int memorySize = 10, bool scaleInitPrecond = true)
     {
-        if (memorySize < 1) throw new ArgumentOutOfRangeException(nameof(memorySize), memorySize, "must be at least 1.");
+        if (memorySize < 1) throw new OptimizerConfigurationException("Lbfgs", $"memorySize: must be at least 1. (got {memorySize})");
         return new(p => OptState.WithSlots(
                 ("params", p.ZerosLike()),
                 ("updates", p.ZerosLike()),

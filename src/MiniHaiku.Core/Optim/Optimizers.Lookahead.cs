@@ -22,7 +22,7 @@ public static partial class Optimizers
     public static GradientTransformation Lookahead(GradientTransformation fastOptimizer, int syncPeriod, double slowStepSize, bool resetState = false)
     {
         ArgumentNullException.ThrowIfNull(fastOptimizer);
-        if (syncPeriod < 1) throw new ArgumentOutOfRangeException(nameof(syncPeriod), syncPeriod, "Synchronization period must be >= 1.");
+        if (syncPeriod < 1) throw new OptimizerConfigurationException("Lookahead", $"syncPeriod: Synchronization period must be >= 1. (got {syncPeriod})");
         return GradientTransformation.WithExtraArgs(
             p => OptState.Of([fastOptimizer.InitFunction(p)]) with
             {

@@ -32,7 +32,7 @@ public static partial class Optimizers
     /// <example><code>var opt = Optimizers.MultiSteps(Optimizers.Adam(1e-3), everyKSchedule: 4);</code></example>
     public static GradientTransformation MultiSteps(GradientTransformation opt, int everyKSchedule, bool useGradMean = true, SkipUpdatePredicate? shouldSkipUpdateFn = null)
     {
-        if (everyKSchedule < 1) throw new ArgumentOutOfRangeException(nameof(everyKSchedule), everyKSchedule, "must be at least 1.");
+        if (everyKSchedule < 1) throw new OptimizerConfigurationException("MultiSteps", $"everyKSchedule: must be at least 1. (got {everyKSchedule})");
         return MultiSteps(opt, _ => everyKSchedule, useGradMean, shouldSkipUpdateFn);
     }
 

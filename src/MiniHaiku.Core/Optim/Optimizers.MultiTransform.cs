@@ -76,7 +76,7 @@ public static partial class Optimizers
         ArgumentNullException.ThrowIfNull(transformations);
         var names = transformations.Select(t => t.Name ?? throw new ArgumentNullException(nameof(transformations), "A name is null.")).ToImmutableList();
         var duplicate = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) throw new ArgumentException($"NamedChain: the name '{duplicate.Key}' is used twice; names must be unique.", nameof(transformations));
+        if (duplicate is not null) throw new OptimizerConfigurationException("MultiTransform", $"NamedChain: the name '{duplicate.Key}' is used twice; names must be unique.");
         var chain = Chain(transformations.Select(t => t.Transformation).ToArray());
         return GradientTransformation.WithExtraArgs(
             p => chain.InitFunction(p) with { InnerNames = names },

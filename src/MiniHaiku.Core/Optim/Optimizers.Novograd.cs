@@ -24,7 +24,7 @@ public static partial class Optimizers
             var first = s.Count == 0;
             var (updates, state) = MapSlots(grads, s, ["mu", "nu"], (path, g, slots) =>
             {
-                using var squaredNorm = g.square().sum();
+                using var squaredNorm = g.Squared().sum();
                 var nu = first ? squaredNorm.to_type(slots[1].dtype) : Ema(slots[1], squaredNorm, b2);
                 using var denominator = nu.Plus(epsRoot).sqrt_().PlusInPlace(eps);
                 var addition = g.div(denominator);

@@ -25,7 +25,7 @@ public static partial class Optimizers
     public static GradientTransformation ScaleByPolyak(Func<Params, Tensor> value, double fMin = 0, double maxLearningRate = 1, double eps = 0, string variant = "sps")
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (variant is not ("sps" or "sps+")) throw new ArgumentException($"Polyak variant must be \"sps\" or \"sps+\", got \"{variant}\".", nameof(variant));
+        if (variant is not ("sps" or "sps+")) throw new OptimizerConfigurationException("PolyakSgd", $"Polyak variant must be \"sps\" or \"sps+\", got \"{variant}\".");
         return new(_ => OptState.Empty, (updates, s, p) =>
         {
             var ps = RequireParams(p, nameof(ScaleByPolyak));
@@ -35,7 +35,7 @@ public static partial class Optimizers
                 if (v.numel() != 1) throw new OptimizerConfigurationException("PolyakSgd", $"the objective must return one value, got shape {ShapeText.Format(v.shape)}.");
                 f = v.to_type(ScalarType.Float64).item<double>();
             }
-            var squaredNorm = updates.Values.Sum(u => { using var n = u.to_type(ScalarType.Float64).square().sum(); return n.item<double>(); });
+            var squaredNorm = updates.Values.Sum(u => { using var n = u.to_type(ScalarType.Float64).Squared().sum(); return n.item<double>(); });
             var gap = f - fMin;
             if (variant == "sps+") gap = Math.Max(gap, 0);
             var step = squaredNorm + eps <= MachineEpsilon ? 0.0 : Math.Min(gap / (squaredNorm + eps), maxLearningRate);

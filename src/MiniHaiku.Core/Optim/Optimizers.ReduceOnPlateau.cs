@@ -26,11 +26,11 @@ public static partial class Optimizers
     public static GradientTransformation ReduceOnPlateau(double factor = 0.1, int patience = 10, double rtol = 1e-4, double atol = 0.0,
         int cooldown = 0, int accumulationSize = 1, double minScale = 0.0)
     {
-        if (!(factor > 0 && factor < 1)) throw new ArgumentOutOfRangeException(nameof(factor), factor, "Factor must be in the range (0, 1).");
-        if (!(rtol >= 0) || !(atol >= 0)) throw new ArgumentOutOfRangeException(nameof(rtol), $"Both rtol and atol must be non-negative, got rtol = {rtol} and atol = {atol}.");
-        if (rtol == 0 && atol == 0) throw new ArgumentOutOfRangeException(nameof(rtol), "At least one of rtol or atol must be positive.");
-        if (rtol > 1) throw new ArgumentOutOfRangeException(nameof(rtol), rtol, "rtol must be less than or equal to 1.0.");
-        if (accumulationSize < 1) throw new ArgumentOutOfRangeException(nameof(accumulationSize), accumulationSize, "must be at least 1.");
+        if (!(factor > 0 && factor < 1)) throw new OptimizerConfigurationException("ReduceOnPlateau", $"factor: Factor must be in the range (0, 1). (got {factor})");
+        if (!(rtol >= 0) || !(atol >= 0)) throw new OptimizerConfigurationException("ReduceOnPlateau", $"rtol: Both rtol and atol must be non-negative, got rtol = {rtol} and atol = {atol}.");
+        if (rtol == 0 && atol == 0) throw new OptimizerConfigurationException("ReduceOnPlateau", $"rtol: At least one of rtol or atol must be positive.");
+        if (rtol > 1) throw new OptimizerConfigurationException("ReduceOnPlateau", $"rtol: rtol must be less than or equal to 1.0. (got {rtol})");
+        if (accumulationSize < 1) throw new OptimizerConfigurationException("ReduceOnPlateau", $"accumulationSize: must be at least 1. (got {accumulationSize})");
         return GradientTransformation.WithExtraArgs(
             _ => OptState.Empty.WithNumber("scale", 1).WithNumber("best_value", double.PositiveInfinity).WithNumber("plateau_count", 0)
                 .WithNumber("cooldown_count", 0).WithNumber("count", 0).WithNumber("avg_value", 0),

@@ -24,7 +24,7 @@ public static partial class Optimizers
                     var nu = EmaSquare(slots[0], g, decay);
                     Tensor? mu = centered ? Ema(slots[1], g, decay) : null;
                     using var nuHat = correction == 1.0 ? nu.alias() : nu.DividedBy(correction);
-                    using var variance = mu is null ? nuHat.alias() : nuHat.Minus(mu.DividedBy(correction).square());
+                    using var variance = mu is null ? nuHat.alias() : nuHat.Minus(mu.DividedBy(correction).Squared());
                     using var denominator = epsInSqrt ? variance.Plus(eps).sqrt_() : variance.sqrt().PlusInPlace(eps);
                     return (g.div(denominator), mu is null ? [nu] : [nu, mu]);
                 });
@@ -50,7 +50,7 @@ public static partial class Optimizers
     public static GradientTransformation RmsProp(Schedule learningRate, double decay = 0.9, double eps = 1e-8, double initialScale = 0,
         bool epsInSqrt = true, bool centered = false, double? momentum = null, bool nesterov = false, bool biasCorrection = false)
     {
-        if (nesterov && (momentum ?? 0) == 0) throw new ArgumentException("Nesterov momentum needs momentum > 0.", nameof(nesterov));
+        if (nesterov && (momentum ?? 0) == 0) throw new OptimizerConfigurationException("RmsProp", "Nesterov momentum needs momentum > 0.");
         var rms = RmsCore(decay, eps, initialScale, epsInSqrt, centered, biasCorrection);
         return momentum is null or 0
             ? Chain(rms, ScaleByLearningRate(learningRate))

@@ -30,7 +30,7 @@ public static partial class Optimizers
             {
                 using var scope = torch.NewDisposeScope();
                 var m = mu[path].DividedBy(correction);
-                var variance = nu[path].DividedBy(correction).Minus(m.square());
+                var variance = nu[path].DividedBy(correction).Minus(m.Squared());
                 var denominator = epsInSqrt ? variance.PlusInPlace(eps).sqrt_() : variance.sqrt_().PlusInPlace(eps);
                 return g.div(denominator).MoveToOuterDisposeScope();
             });

@@ -14,8 +14,8 @@ public static partial class Optimizers
     /// <exception cref="ArgumentException">A negative momentum, or <paramref name="nesterov"/> without momentum.</exception>
     public static GradientTransformation Sgd(Schedule learningRate, double? momentum = null, bool nesterov = false)
     {
-        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "must not be negative.");
-        if (nesterov && (momentum ?? 0) == 0) throw new ArgumentException("Nesterov momentum needs momentum > 0.", nameof(nesterov));
+        if (momentum < 0) throw new OptimizerConfigurationException("Sgd", $"momentum: must not be negative. (got {momentum})");
+        if (nesterov && (momentum ?? 0) == 0) throw new OptimizerConfigurationException("Sgd", "Nesterov momentum needs momentum > 0.");
         return momentum is null or 0
             ? Chain(ScaleByLearningRate(learningRate))
             : Chain(Trace(momentum.Value, nesterov), ScaleByLearningRate(learningRate));

@@ -38,7 +38,7 @@ public static partial class Optimizers
             {
                 var rank = (int)g.dim();
                 Tensor accumulator;
-                using var square = g.square();
+                using var square = g.Squared();
                 var gCoefficient = b2 != 1.0 ? 1.0 - b2 : 1.0;
                 if (rank < 2)
                 {

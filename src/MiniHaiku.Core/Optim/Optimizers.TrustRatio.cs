@@ -31,7 +31,7 @@ public static partial class Optimizers
     /// <summary>The L2 norm of <paramref name="t"/>, or <paramref name="minNorm"/> when it is not larger (Optax's <c>safe_norm</c>).</summary>
     internal static double SafeNorm(Tensor t, double minNorm)
     {
-        using var n = t.to_type(ScalarType.Float64).square().sum().sqrt();
+        using var n = t.to_type(ScalarType.Float64).Squared().sum().sqrt();
         var norm = n.item<double>();
         return norm <= minNorm ? minNorm : norm;
     }

@@ -26,7 +26,7 @@ public static partial class Optimizers
             var (updates, state) = MapSlots(grads, s, ["mu", "nu"], (_, g, slots) =>
             {
                 var mu = Ema(slots[0], g, b1);
-                using var square = g.square();
+                using var square = g.Squared();
                 using var sign = slots[1].Minus(square).sign_();
                 using var step = sign.mul_(square);
                 var nu = slots[1].PlusScaled(step, -(1 - b2));

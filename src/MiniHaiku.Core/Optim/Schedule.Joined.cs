@@ -22,9 +22,9 @@ public sealed partial record Schedule
     {
         ArgumentNullException.ThrowIfNull(schedules);
         ArgumentNullException.ThrowIfNull(boundaries);
-        if (schedules.Count == 0) throw new ArgumentException("JoinSchedules needs at least one schedule.", nameof(schedules));
+        if (schedules.Count == 0) throw new OptimizerConfigurationException("Schedule", "JoinSchedules needs at least one schedule.");
         if (boundaries.Count != schedules.Count - 1)
-            throw new ArgumentException($"JoinSchedules needs one boundary fewer than schedules: got {schedules.Count} schedules and {boundaries.Count} boundaries.", nameof(boundaries));
+            throw new OptimizerConfigurationException("Schedule", $"JoinSchedules needs one boundary fewer than schedules: got {schedules.Count} schedules and {boundaries.Count} boundaries.");
         var ss = schedules.ToArray();
         foreach (var s in ss) ArgumentNullException.ThrowIfNull(s, nameof(schedules));
         var bs = boundaries.ToArray();
@@ -49,7 +49,7 @@ public sealed partial record Schedule
     {
         var pairs = (boundariesAndScales ?? new Dictionary<long, double>()).OrderBy(kv => kv.Key).ToArray();
         if (pairs.Any(kv => !(kv.Value >= 0)))
-            throw new ArgumentException("PiecewiseConstant expects non-negative scale factors.", nameof(boundariesAndScales));
+            throw new OptimizerConfigurationException("Schedule", "PiecewiseConstant expects non-negative scale factors.");
         return new(count =>
         {
             var v = initValue;
@@ -76,11 +76,11 @@ public sealed partial record Schedule
         {
             "linear" => (start, end, pct) => (end - start) * pct + start,
             "cosine" => (start, end, pct) => end + (start - end) / 2.0 * (Math.Cos(Math.PI * pct) + 1),
-            _ => throw new ArgumentException($"interpolateType must be either 'cosine' or 'linear', got '{interpolateType}'.", nameof(interpolateType)),
+            _ => throw new OptimizerConfigurationException("Schedule", $"interpolateType must be either 'cosine' or 'linear', got '{interpolateType}'."),
         };
         var pairs = (boundariesAndScales ?? new Dictionary<long, double>()).OrderBy(kv => kv.Key).ToArray();
         if (pairs.Any(kv => !(kv.Value >= 0)))
-            throw new ArgumentException("PiecewiseInterpolate expects non-negative scale factors.", nameof(boundariesAndScales));
+            throw new OptimizerConfigurationException("Schedule", "PiecewiseInterpolate expects non-negative scale factors.");
         var bounds = new long[pairs.Length + 1];
         var values = new double[pairs.Length + 1];
         values[0] = initValue;
@@ -131,7 +131,7 @@ public sealed partial record Schedule
     /// <returns>The schedule.</returns>
     public static Schedule CosineOnecycle(long transitionSteps, double peakValue, double pctStart = 0.3, double divFactor = 25.0, double finalDivFactor = 1e4)
     {
-        if (transitionSteps <= 0) throw new ArgumentOutOfRangeException(nameof(transitionSteps), transitionSteps, "A cosine onecycle schedule needs positive transitionSteps.");
+        if (transitionSteps <= 0) throw new OptimizerConfigurationException("Schedule", $"transitionSteps: A cosine onecycle schedule needs positive transitionSteps. (got {transitionSteps})");
         var scales = new Dictionary<long, double>
         {
             [(long)(pctStart * transitionSteps)] = divFactor,
@@ -155,7 +155,7 @@ public sealed partial record Schedule
     /// <returns>The schedule.</returns>
     public static Schedule LinearOnecycle(long transitionSteps, double peakValue, double pctStart = 0.3, double pctFinal = 0.85, double divFactor = 25.0, double finalDivFactor = 1e4)
     {
-        if (transitionSteps <= 0) throw new ArgumentOutOfRangeException(nameof(transitionSteps), transitionSteps, "A linear onecycle schedule needs positive transitionSteps.");
+        if (transitionSteps <= 0) throw new OptimizerConfigurationException("Schedule", $"transitionSteps: A linear onecycle schedule needs positive transitionSteps. (got {transitionSteps})");
         var scales = new Dictionary<long, double>
         {
             [(long)(pctStart * transitionSteps)] = divFactor,
@@ -185,7 +185,7 @@ public sealed partial record Schedule
             step += c.DecaySteps;
             boundaries.Add(step);
         }
-        if (schedules.Count == 0) throw new ArgumentException("Sgdr needs at least one cycle.", nameof(cosineKwargs));
+        if (schedules.Count == 0) throw new OptimizerConfigurationException("Schedule", "Sgdr needs at least one cycle.");
         return JoinSchedules(schedules, boundaries.Take(boundaries.Count - 1).ToList());
     }
 }

@@ -416,6 +416,11 @@ public static class Checkpoint
     /// <c>…count</c> entry is an int64 scalar, any other names a parameter (<c>{inner}/{slot}/{path}</c>) and has its
     /// shape and dtype.
     /// </summary>
+    // Optimizer-state entries: a count ("count", "…/count") is an Int64 scalar, a named number ("…#name") a Float64
+    // scalar, and a per-parameter entry ("…/~/path") must name a parameter of the model. Shapes are not compared:
+    // many slots are legitimately not parameter-shaped (Adafactor's factored moments, SM3's accumulators, L-BFGS's
+    // memories, per-tensor norms); GradientTransformation.Update names a slot that does not fit its gradient.
+    // Other keys are a transformation's own (Flatten's "flat", a line search's "learning_rate").
     private static void RequireOptStateFits(string path, Params expectedParams, Params optState)
     {
         var problems = new List<string>();
@@ -424,17 +429,18 @@ public static class Checkpoint
             var tilde = key.IndexOf('~', StringComparison.Ordinal);
             if (tilde < 0)
             {
-                if (!(key == "count" || key.EndsWith("/count", StringComparison.Ordinal)))
-                    problems.Add($"'{key}' is neither a count nor a per-parameter slot");
-                else if (t.dtype != ScalarType.Int64 || t.Dimensions != 0)
-                    problems.Add($"'{key}' is {t.dtype} {ShapeText.Format(t.shape)} but a count is an Int64 scalar");
+                if (key == "count" || key.EndsWith("/count", StringComparison.Ordinal))
+                {
+                    if (t.dtype != ScalarType.Int64 || t.Dimensions != 0)
+                        problems.Add($"'{key}' is {t.dtype} {ShapeText.Format(t.shape)} but a count is an Int64 scalar");
+                }
+                else if (key.Contains('#', StringComparison.Ordinal) && (t.dtype != ScalarType.Float64 || t.numel() != 1))
+                    problems.Add($"'{key}' is {t.dtype} {ShapeText.Format(t.shape)} but a named number is a one-element Float64 tensor");
                 continue;
             }
             var parameter = key[tilde..];
-            if (!expectedParams.TryGetValue(parameter, out var p))
+            if (!expectedParams.ContainsKey(parameter))
                 problems.Add($"'{key}' is a slot of '{parameter}', which the model does not have");
-            else if (p.dtype != t.dtype || !ShapeText.SameShape(p.shape, t.shape))
-                problems.Add($"'{key}' is {t.dtype} {ShapeText.Format(t.shape)} but '{parameter}' is {p.dtype} {ShapeText.Format(p.shape)}");
         }
         if (problems.Count > 0)
             throw new CheckpointException(path, $"was saved from a different model: its optimizer state does not fit these parameters ({problems.Count} entries: {string.Join("; ", problems.Take(5))}).");

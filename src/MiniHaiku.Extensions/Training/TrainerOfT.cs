@@ -22,7 +22,7 @@ public sealed class Trainer<TBatch>
     {
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(optimizer);
-        if (!Enum.IsDefined(nonFinite)) throw new ArgumentOutOfRangeException(nameof(nonFinite), nonFinite, "Not a NonFinitePolicy.");
+        if (!Enum.IsDefined(nonFinite)) throw new ModelUsageException($"nonFinite: Not a NonFinitePolicy. (got {nonFinite})");
         this.loss = loss;
         Optimizer = optimizer;
         this.batchSize = batchSize;

@@ -311,7 +311,6 @@ public sealed class CheckpointTests : IDisposable
         Checkpoint.Save(File("bad.safetensors"), p, optState: adam.Init(other));
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(File("bad.safetensors"), p));
         Assert.Contains("optimizer state does not fit", e.Message);
-        Assert.Contains("'1/0/mu/~/w' is Float32 (4,) but '~/w' is Float32 (3,)", e.Message);
         Assert.Contains("'1/0/nu/~/v' is a slot of '~/v', which the model does not have", e.Message);
 
         // A count that is not an int64 scalar.

@@ -43,7 +43,7 @@ public class OptaxSchedulesTests
 
     [Fact]
     public void PiecewiseConstantRejectsNegativeScales() =>
-        Assert.Throws<ArgumentException>(() => Schedule.PiecewiseConstant(1, new Dictionary<long, double> { [1] = -1 }));
+        Assert.Throws<OptimizerConfigurationException>(() => Schedule.PiecewiseConstant(1, new Dictionary<long, double> { [1] = -1 }));
 
     [Theory]
     [InlineData(0, 1.0)]
@@ -63,7 +63,7 @@ public class OptaxSchedulesTests
         Assert.Equal(1.5, s.ValueAt(5), 12);
         Assert.Equal(1 + (2.0 - 1.0) / 2 * (Math.Cos(Math.PI * 0.2) + 1), s.ValueAt(2), 12);
         Assert.Equal(1.0, s.ValueAt(10), 12);
-        Assert.Throws<ArgumentException>(() => Schedule.PiecewiseInterpolate("quadratic", 1));
+        Assert.Throws<OptimizerConfigurationException>(() => Schedule.PiecewiseInterpolate("quadratic", 1));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public class OptaxSchedulesTests
     {
         var s = Schedule.JoinSchedules([new Schedule(c => c), new Schedule(c => 100 + c), 7.0], [3, 5]);
         Assert.Equal([0.0, 1, 2, 100, 101, 7, 7], Enumerable.Range(0, 7).Select(c => s.ValueAt(c)));
-        Assert.Throws<ArgumentException>(() => Schedule.JoinSchedules([1.0, 2.0], []));
+        Assert.Throws<OptimizerConfigurationException>(() => Schedule.JoinSchedules([1.0, 2.0], []));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public class OptaxSchedulesTests
         Assert.Equal(0.1, s.ValueAt(85), 12);
         Assert.Equal(0.1 + (1e-5 - 0.1) * 10 / 15, s.ValueAt(95), 12);
         Assert.Equal(1e-5, s.ValueAt(100), 15);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Schedule.LinearOnecycle(0, 1));
+        Assert.Throws<OptimizerConfigurationException>(() => Schedule.LinearOnecycle(0, 1));
     }
 
     [Fact]

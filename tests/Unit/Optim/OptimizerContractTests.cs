@@ -106,13 +106,13 @@ public class OptimizerContractTests
     [Fact]
     public void BadArgumentsAreClearErrors()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.Lbfgs(memorySize: 0));
-        Assert.Contains("sps", Assert.Throws<ArgumentException>(() => Optimizers.PolyakSgd(Loss, variant: "spz")).Message);
-        Assert.Throws<ArgumentException>(() => Optimizers.RmsProp(0.1, nesterov: true));
-        Assert.Throws<ArgumentException>(() => Optimizers.Sgd(0.1, nesterov: true));
+        Assert.Throws<OptimizerConfigurationException>(() => Optimizers.Lbfgs(memorySize: 0));
+        Assert.Contains("sps", Assert.Throws<OptimizerConfigurationException>(() => Optimizers.PolyakSgd(Loss, variant: "spz")).Message);
+        Assert.Throws<OptimizerConfigurationException>(() => Optimizers.RmsProp(0.1, nesterov: true));
+        Assert.Throws<OptimizerConfigurationException>(() => Optimizers.Sgd(0.1, nesterov: true));
         var p = Initial();
         foreach (var opt in new[] { Optimizers.Lamb(0.1), Optimizers.Lbfgs(), Optimizers.Fromage(0.1), Optimizers.Adafactor(), Optimizers.Lion(0.1) })
-            Assert.Contains("parameters", Assert.Throws<MiniHaikuException>(() => opt.Update(p, opt.Init(p))).Message);
+            Assert.Contains("parameters", Assert.ThrowsAny<MiniHaikuException>(() => opt.Update(p, opt.Init(p))).Message);
     }
 
     [Fact]
@@ -121,8 +121,8 @@ public class OptimizerContractTests
         var mask = Optimizers.PathMask(Params.Create([new("~/lin/w", torch.tensor(true)), new("~/lin/b", torch.tensor(false))]));
         Assert.True(mask("~/lin/w"));
         Assert.False(mask("~/lin/b"));
-        Assert.Contains("~/other", Assert.Throws<MiniHaikuException>(() => mask("~/other")).Message);
-        var e = Assert.Throws<MiniHaikuException>(() => Optimizers.PathMask(Params.Create([new("~/lin/w", torch.ones(2))])));
+        Assert.Contains("~/other", Assert.ThrowsAny<MiniHaikuException>(() => mask("~/other")).Message);
+        var e = Assert.ThrowsAny<MiniHaikuException>(() => Optimizers.PathMask(Params.Create([new("~/lin/w", torch.ones(2))])));
         Assert.Contains("~/lin/w", e.Message);
     }
 

@@ -133,7 +133,7 @@ public class TransformBlocksTests
         var t = Optimizers.Clip(1.5);
         var g = P(("~/w", [-3.0, -1.0, 0.5, 2.0]));
         Close([-1.5, -1.0, 0.5, 1.5], t.Update(g, t.Init(g)).Updates["~/w"]);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Optimizers.Clip(-1));
+        Assert.Throws<OptimizerConfigurationException>(() => Optimizers.Clip(-1));
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public class TransformBlocksTests
         // A unit below its bound is unchanged.
         var (u2, _) = Optimizers.AdaptiveGradClip(10).Update(P("~/b", torch.tensor(new[] { 1.0, 1.0 }, float64)), OptState.Empty, P("~/b", torch.tensor(new[] { 1.0, 0.0 }, float64)));
         Close([1.0, 1.0], u2["~/b"]);
-        Assert.Throws<MiniHaikuException>(() => t.Update(g, OptState.Empty));
+        Assert.ThrowsAny<MiniHaikuException>(() => t.Update(g, OptState.Empty));
     }
 
     [Fact]
