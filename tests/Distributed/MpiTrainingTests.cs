@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace MiniHaiku.Tests.Distributed;
+
+/// <summary>
+/// Runs this assembly's <see cref="Program"/> under <c>mpiexec -n 2</c> (MPICH) and checks what each rank
+/// printed. One class, so the MPI jobs run one after another on a small machine.
+/// </summary>
+public sealed partial class MpiTrainingTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
+
+    private sealed record Job(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed)
+    {
+        public string All => Stdout + Stderr;
+
+        public string Value(int rank, string key)
+        {
+            var m = Regex.Match(Stdout, $@"^rank {rank}: .*\b{key}=(\S+)", RegexOptions.Multiline);
+            Assert.True(m.Success, $"rank {rank} printed no {key}=…\n{All}");
+            return m.Groups[1].Value;
+        }
+    }
+
+    private static Job RunMpi(string scenario, int ranks = 2)
+    {
+        var mpiexec = FindMpiexec();
+        var dll = typeof(Program).Assembly.Location;
+        var info = new ProcessStartInfo(mpiexec) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", dll, scenario }) info.ArgumentList.Add(a);
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(Timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Assert.Fail($"mpiexec -n {ranks} … {scenario} still running after {Timeout.TotalSeconds} s (a hang); killed.\n{stdout.Result}{stderr.Result}");
+        }
+        process.WaitForExit();
+        return new Job(process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed);
+    }
+
+    private static string FindMpiexec()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+        {
+            var path = Path.Combine(dir, "mpiexec");
+            if (File.Exists(path)) return path;
+        }
+        throw new InvalidOperationException("mpiexec not found on PATH: these tests need MPICH (Debian/Ubuntu: apt-get install mpich; .ci/run installs it).");
+    }
+
+    [Fact]
+    public void AfterKStepsBothRanksHoldIdenticalParametersEqualToASingleProcessOnWholeBatches()
+    {
+        var job = RunMpi("parity");
+        Assert.True(job.ExitCode == 0, $"exit code {job.ExitCode}\n{job.All}");
+        for (var rank = 0; rank < 2; rank++)
+        {
+            Assert.Equal("2", job.Value(rank, "size"));
+            Assert.Equal("6", job.Value(rank, "steps"));
+            Assert.Equal("True", job.Value(rank, "identical"));
+            Assert.Equal("True", job.Value(rank, "state_identical"));
+            Assert.True(double.Parse(job.Value(rank, "max_param_diff"), CultureInfo.InvariantCulture) < 1e-5, job.All);
+            Assert.True(double.Parse(job.Value(rank, "max_state_diff"), CultureInfo.InvariantCulture) < 1e-6, job.All);
+            Assert.True(double.Parse(job.Value(rank, "moved_from_init"), CultureInfo.InvariantCulture) > 1e-2, "training did not move the parameters\n" + job.All);
+        }
+        // Shards of a batch of 15 are 7 and 8 examples: the averaging is weighted by shard size.
+        Assert.Equal("7,7,7,7,7,7", job.Value(0, "shards"));
+        Assert.Equal("8,8,8,8,8,8", job.Value(1, "shards"));
+        Assert.Equal(job.Value(0, "digest"), job.Value(1, "digest"));
+    }
+
+    [Fact]
+    public void AnExceptionInOneRanksStepEndsBothRanksWithItsMessage()
+    {
+        var job = RunMpi("fail-in-step");
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Contains("rank 1 of 2: DistributedException: Rank 1 of 2 failed at step 3; this rank's error: InvalidOperationException: boom: a deliberate failure in rank 1's loss", job.Stderr);
+        Assert.Contains("rank 0 of 2: DistributedException: Rank 1 of 2 failed at step 3 (its error is printed by that rank); rank 0 stops too.", job.Stderr);
+        Assert.DoesNotContain("should not happen", job.Stdout);
+    }
+
+    [Fact]
+    public void AnExceptionOutsideAnyStepAbortsTheWholeJob()
+    {
+        var job = RunMpi("fail-outside-step");
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Contains("rank 1 of 2: InvalidOperationException: boom: rank 1 failed before training", job.Stderr);
+        Assert.Contains("rank 1 of 2: ending all 2 ranks (MPI_Abort)", job.Stderr);
+        Assert.DoesNotContain("should not happen", job.Stdout);
+    }
+
+    [Fact]
+    public void RanksWithDifferentNumbersOfBatchesStopTogetherInsteadOfWaiting()
+    {
+        var job = RunMpi("uneven-batches");
+        Assert.NotEqual(0, job.ExitCode);
+        for (var rank = 0; rank < 2; rank++)
+            Assert.Contains($"rank {rank} of 2: DistributedException: Rank(s) 1 of 2 ran out of batches at step 3 while others had one", job.Stderr);
+        Assert.DoesNotContain("should not happen", job.Stdout);
+    }
+}

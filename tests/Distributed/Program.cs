@@ -1,0 +1,107 @@
+using MiniHaiku.Distributed;
+using MiniHaiku.Training;
+
+namespace MiniHaiku.Tests.Distributed;
+
+/// <summary>
+/// The per-rank side of the MPI tests: <c>mpiexec -n 2 dotnet MiniHaiku.Tests.Distributed.dll SCENARIO</c>.
+/// Each rank prints <c>rank R: key=value</c> lines that <see cref="MpiTrainingTests"/> checks.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length != 1) { Console.Error.WriteLine("usage: MiniHaiku.Tests.Distributed SCENARIO (run by MpiTrainingTests under mpiexec)"); return 2; }
+        return MpiSession.Run(mpi => args[0] switch
+        {
+            "parity" => Parity(mpi),
+            "fail-in-step" => FailInStep(mpi),
+            "fail-outside-step" => FailOutsideStep(mpi),
+            "uneven-batches" => UnevenBatches(mpi),
+            _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
+        });
+    }
+
+    /// <summary>
+    /// k steps of data-parallel training (rank 1 initializes from another seed, so only the broadcast makes
+    /// them start equal), then: digests across ranks, and the distance to the single-process reference
+    /// trained on whole batches from rank 0's initial parameters.
+    /// </summary>
+    private static int Parity(MpiSession mpi)
+    {
+        var (x, y) = TinyProblem.Data();
+        var (p, s) = TinyProblem.Init(seed: 100 + mpi.Rank);
+        var trainer = DataParallel.Create<TinyProblem.Batch>(mpi, TinyProblem.Loss, TinyProblem.Optimizer(), b => b.X.shape[0]);
+        var state = trainer.Init(p, 0, s);
+        var sampler = ShardSampler.For(mpi);
+        var shardSizes = new List<long>();
+        for (var pass = 0; pass < TinyProblem.Steps / (TinyProblem.Examples / TinyProblem.BatchSize); pass++)
+            state = trainer.Fit(state, TinyProblem.Pass(sampler, x, y, pass).Select(b => { shardSizes.Add(b.X.shape[0]); return b; }));
+        var paramsAgreement = mpi.CompareAcrossRanks(state.Params);
+        var stateAgreement = mpi.CompareAcrossRanks(state.State);
+
+        var (p0, s0) = TinyProblem.Init(seed: 100); // rank 0's initial values
+        var reference = TinyProblem.Reference(p0, s0, x, y);
+        var paramDiff = MaxAbsDiff(state.Params, reference.Params);
+        var stateDiff = MaxAbsDiff(state.State, reference.State);
+        var differsFromInit = MaxAbsDiff(state.Params, p0);
+        Console.WriteLine($"rank {mpi.Rank}: size={mpi.Size} steps={state.Step} shards={string.Join(",", shardSizes)}");
+        Console.WriteLine($"rank {mpi.Rank}: digest={paramsAgreement.Digest} identical={paramsAgreement.Identical} state_identical={stateAgreement.Identical}");
+        Console.WriteLine($"rank {mpi.Rank}: max_param_diff={paramDiff:R} max_state_diff={stateDiff:R} moved_from_init={differsFromInit:R}");
+        return 0;
+    }
+
+    /// <summary>Rank 1's loss throws at step 3; both ranks must end with a clear message.</summary>
+    private static int FailInStep(MpiSession mpi)
+    {
+        var (x, y) = TinyProblem.Data();
+        var (p, s) = TinyProblem.Init(seed: 100);
+        var steps = 0;
+        var trainer = DataParallel.Create<TinyProblem.Batch>(mpi, (pp, ss, b, k) =>
+        {
+            if (mpi.Rank == 1 && ++steps == 3) throw new InvalidOperationException("boom: a deliberate failure in rank 1's loss");
+            return TinyProblem.Loss(pp, ss, b, k);
+        }, TinyProblem.Optimizer(), b => b.X.shape[0]);
+        var state = trainer.Init(p, 0, s);
+        state = trainer.Fit(state, TinyProblem.Pass(ShardSampler.For(mpi), x, y, 0));
+        Console.WriteLine($"rank {mpi.Rank}: finished (should not happen) at step {state.Step}");
+        return 0;
+    }
+
+    /// <summary>Rank 1 throws outside any collective while rank 0 waits in one: MpiSession.Run must abort the job.</summary>
+    private static int FailOutsideStep(MpiSession mpi)
+    {
+        if (mpi.Rank == 1) throw new InvalidOperationException("boom: rank 1 failed before training");
+        var (p, s) = TinyProblem.Init(seed: 100);
+        var trainer = DataParallel.Create<TinyProblem.Batch>(mpi, TinyProblem.Loss, TinyProblem.Optimizer());
+        trainer.Init(p, 0, s); // waits for rank 1, which never comes
+        Console.WriteLine($"rank {mpi.Rank}: finished (should not happen)");
+        return 0;
+    }
+
+    /// <summary>Rank 1 gets one batch fewer: every rank must stop with an error instead of waiting.</summary>
+    private static int UnevenBatches(MpiSession mpi)
+    {
+        var (x, y) = TinyProblem.Data();
+        var (p, s) = TinyProblem.Init(seed: 100);
+        var trainer = DataParallel.Create<TinyProblem.Batch>(mpi, TinyProblem.Loss, TinyProblem.Optimizer(), b => b.X.shape[0]);
+        var state = trainer.Init(p, 0, s);
+        var shards = TinyProblem.Pass(ShardSampler.For(mpi), x, y, 0);
+        state = trainer.Fit(state, mpi.Rank == 1 ? shards.Take(2) : shards);
+        Console.WriteLine($"rank {mpi.Rank}: finished (should not happen) at step {state.Step}");
+        return 0;
+    }
+
+    private static double MaxAbsDiff(Params a, Params b)
+    {
+        a.RequireSameKeys(b, "compare");
+        var max = 0.0;
+        foreach (var (k, t) in a)
+        {
+            using var minusOne = (-1.0).ToScalar();
+            using var d = t.to_type(ScalarType.Float64).add(b[k].to_type(ScalarType.Float64), minusOne).abs().max();
+            max = Math.Max(max, d.item<double>());
+        }
+        return max;
+    }
+}
