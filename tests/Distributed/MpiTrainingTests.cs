@@ -44,13 +44,16 @@ public sealed partial class MpiTrainingTests
         return new Job(process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed);
     }
 
+    /// <summary>MPICH's launcher: <c>mpiexec.mpich</c> (Debian's name, even when Open MPI owns <c>mpiexec</c>), else <c>mpiexec</c>.</summary>
     private static string FindMpiexec()
     {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-        {
-            var path = Path.Combine(dir, "mpiexec");
-            if (File.Exists(path)) return path;
-        }
+        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator);
+        foreach (var name in new[] { "mpiexec.mpich", "mpiexec" })
+            foreach (var dir in dirs)
+            {
+                var path = Path.Combine(dir, name);
+                if (File.Exists(path)) return path;
+            }
         throw new InvalidOperationException("mpiexec not found on PATH: these tests need MPICH (Debian/Ubuntu: apt-get install mpich; .ci/run installs it).");
     }
 
