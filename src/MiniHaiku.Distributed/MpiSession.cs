@@ -160,16 +160,24 @@ public sealed class MpiSession : IDisposable
             AllreduceSumInPlace((IntPtr)p, values.Length, MPI.Unsafe.MPI_DOUBLE, sizeof(double));
     }
 
-    /// <summary>Sums a contiguous CPU float32 or float64 tensor over all ranks, in place.</summary>
-    internal unsafe void AllreduceSumInPlace(Tensor flat)
+    /// <summary>
+    /// Sums a tensor over all ranks, in place (one <c>MPI_Allreduce</c> with <c>MPI_IN_PLACE</c> on its
+    /// memory, no copy): afterwards every rank holds the same sum. Every rank must call it with a tensor
+    /// of the same dtype and element count. For metrics, or to time communication.
+    /// </summary>
+    /// <param name="values">A contiguous CPU float32 or float64 tensor.</param>
+    /// <exception cref="ArgumentException">Another dtype, a non-contiguous or a non-CPU tensor.</exception>
+    public unsafe void AllreduceSumInPlace(Tensor values)
     {
+        ArgumentNullException.ThrowIfNull(values);
+        var flat = values;
         if (!flat.is_contiguous() || flat.device_type != DeviceType.CPU)
-            throw new InvalidOperationException("AllreduceSumInPlace needs a contiguous CPU tensor.");
+            throw new ArgumentException($"AllreduceSumInPlace needs a contiguous CPU tensor, got a {(flat.is_contiguous() ? "" : "non-contiguous ")}{flat.device_type} one.", nameof(values));
         var (datatype, size) = flat.dtype switch
         {
             ScalarType.Float32 => (MPI.Unsafe.MPI_FLOAT, 4),
             ScalarType.Float64 => (MPI.Unsafe.MPI_DOUBLE, 8),
-            _ => throw new InvalidOperationException($"AllreduceSumInPlace takes float32 or float64, not {flat.dtype}."),
+            _ => throw new ArgumentException($"AllreduceSumInPlace takes float32 or float64, not {flat.dtype}.", nameof(values)),
         };
         if (flat.numel() == 0) return;
         var bytes = flat.bytes;
