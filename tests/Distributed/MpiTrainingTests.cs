@@ -79,6 +79,14 @@ public sealed partial class MpiTrainingTests
     }
 
     [Fact]
+    public void TheReadmeSampleTrainsOnTwoRanksAndEndsWithIdenticalParameters()
+    {
+        var job = RunMpi("readme");
+        Assert.True(job.ExitCode == 0, $"exit code {job.ExitCode}\n{job.All}");
+        Assert.Equal("2 ranks, 4 steps, identical parameters: True", job.Stdout.Trim());
+    }
+
+    [Fact]
     public void AnExceptionInOneRanksStepEndsBothRanksWithItsMessage()
     {
         var job = RunMpi("fail-in-step");

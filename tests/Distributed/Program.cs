@@ -1,4 +1,6 @@
 using MiniHaiku.Distributed;
+using MiniHaiku.Layers;
+using MiniHaiku.Optim;
 using MiniHaiku.Training;
 
 namespace MiniHaiku.Tests.Distributed;
@@ -18,6 +20,7 @@ public static class Program
             "fail-in-step" => FailInStep(mpi),
             "fail-outside-step" => FailOutsideStep(mpi),
             "uneven-batches" => UnevenBatches(mpi),
+            "readme" => Readme(mpi),
             _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
         });
     }
@@ -90,6 +93,23 @@ public static class Program
         state = trainer.Fit(state, mpi.Rank == 1 ? shards.Take(2) : shards);
         Console.WriteLine($"rank {mpi.Rank}: finished (should not happen) at step {state.Step}");
         return 0;
+    }
+
+    /// <summary>The README's "Data-parallel training on MPI" sample: the body of its MpiSession.Run lambda, as written there.</summary>
+    private static int Readme(MpiSession mpi)
+    {
+        using var g = new torch.Generator(0);                            // the same data on every rank
+        var images = torch.rand([256, 784], generator: g);
+        var labels = torch.randint(10, [256], generator: g);
+        var mlp = Hk.Transform((Tensor x) => from m in MLP.Create([64, 10]) from y in m.Call(x) select y);
+        var trainer = DataParallel.ForModel(mpi, mlp, ((Tensor X, Tensor Y) b, bool _) => b.X,
+            (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]);
+        var state = trainer.Init(mlp.Init(0, images), seed: 0);          // rank 0's parameters, broadcast
+        var shards = ShardSampler.For(mpi).Batches(256, 64, i => (images.index_select(0, i), labels.index_select(0, i)), RngKey.FromSeed(1));
+        state = trainer.Fit(state, shards);                              // each rank: its half of every batch of 64
+        var check = mpi.CompareAcrossRanks(state.Params);
+        if (mpi.IsRoot) Console.WriteLine($"{mpi.Size} ranks, {state.Step} steps, identical parameters: {check.Identical}");
+        return check.Identical ? 0 : 1;
     }
 
     private static double MaxAbsDiff(Params a, Params b)
