@@ -11,16 +11,17 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Data-parallel train-step benchmark. Without arguments it is the driver: it starts this program under
-// `mpiexec -n 1` and `mpiexec -n 2`, alternating, for a few rounds, and prints one table. With --worker it is
-// one rank of such a job. Options: --rounds R (default 3), --steps S (default 20), --warmup W (default 5).
+// `mpiexec -n 1` (1 torch thread), `mpiexec -n 1` (2 torch threads: the other way to use a second core, the
+// peer) and `mpiexec -n 2` (1 thread per rank), in turn, for a few rounds, and prints one table. With --worker
+// it is one rank of such a job. Options: --rounds R (default 3), --steps S (default 20), --warmup W (default 5).
 var options = Options.Parse(args);
 return options.Worker ? Worker.Run(options) : Driver.Run(options);
 
-internal sealed record Options(bool Worker, int Rounds, int Steps, int Warmup)
+internal sealed record Options(bool Worker, int Rounds, int Steps, int Warmup, int Threads)
 {
     public static Options Parse(string[] args)
     {
-        var worker = false; int rounds = 3, steps = 20, warmup = 5;
+        var worker = false; int rounds = 3, steps = 20, warmup = 5, threads = 1;
         for (var i = 0; i < args.Length; i++)
             switch (args[i])
             {
@@ -28,12 +29,13 @@ internal sealed record Options(bool Worker, int Rounds, int Steps, int Warmup)
                 case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--warmup": warmup = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}' (use --rounds R, --steps S, --warmup W)");
             }
-        return new Options(worker, rounds, steps, warmup);
+        return new Options(worker, rounds, steps, warmup, threads);
     }
 
-    public string WorkerArgs => $"--worker --steps {Steps} --warmup {Warmup}";
+    public string WorkerArgs(int threads) => $"--worker --steps {Steps} --warmup {Warmup} --threads {threads}";
 }
 
 internal static class Driver
@@ -42,13 +44,13 @@ internal static class Driver
     {
         var mpiexec = File.Exists("/usr/bin/mpiexec.mpich") ? "/usr/bin/mpiexec.mpich" : "mpiexec";
         var self = typeof(Driver).Assembly.Location;
-        Console.WriteLine($"load average at start: {LoadAverage()}; {Environment.ProcessorCount} cores; {o.Rounds} rounds × (n=1, n=2), {o.Steps} measured steps after {o.Warmup} warm-up, 1 torch thread per rank");
+        Console.WriteLine($"load average at start: {LoadAverage()}; {Environment.ProcessorCount} cores; {o.Rounds} rounds × (n=1 × 1 thread, n=1 × 2 threads, n=2 × 1 thread), {o.Steps} measured steps after {o.Warmup} warm-up");
         var results = new List<Dictionary<string, string>>();
         for (var round = 1; round <= o.Rounds; round++)
-            foreach (var ranks in new[] { 1, 2 })
+            foreach (var (ranks, threads) in Configs)
             {
                 var info = new ProcessStartInfo(mpiexec) { RedirectStandardOutput = true, UseShellExecute = false };
-                foreach (var a in $"-n {ranks} dotnet {self} {o.WorkerArgs}".Split(' ')) info.ArgumentList.Add(a);
+                foreach (var a in $"-n {ranks} dotnet {self} {o.WorkerArgs(threads)}".Split(' ')) info.ArgumentList.Add(a);
                 using var p = Process.Start(info)!;
                 var output = p.StandardOutput.ReadToEnd();
                 p.WaitForExit();
@@ -66,24 +68,32 @@ internal static class Driver
         Console.WriteLine("in MPI = time inside the step's Allreduce calls, waiting for the other rank included; allreduce alone = the same");
         Console.WriteLine("buffer all-reduced right after a barrier (the transfer itself); Trainer.Step = the single-process trainer on the whole batch.");
         Console.WriteLine();
-        Console.WriteLine("| model | global batch | ranks | step ms | samples/s | speed-up vs 1 rank | in MPI ms | allreduce alone ms | Trainer.Step ms |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| model | global batch | ranks × threads | step ms | samples/s | speed-up vs 1 × 1 | in MPI ms | allreduce alone ms | Trainer.Step ms |");
+        Console.WriteLine("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var model in results.Select(r => r["model"]).Distinct())
         {
-            double Median(int ranks, string key) => MedianOf(results.Where(r => r["model"] == model && r["ranks"] == ranks.ToString(CultureInfo.InvariantCulture) && r.ContainsKey(key))
+            double Median(int ranks, int threads, string key) => MedianOf(results.Where(r => r["model"] == model && r["ranks"] == ranks.ToString(CultureInfo.InvariantCulture)
+                    && r["threads"] == threads.ToString(CultureInfo.InvariantCulture) && r.ContainsKey(key))
                 .Select(r => double.Parse(r[key], CultureInfo.InvariantCulture)));
             var batch = results.First(r => r["model"] == model)["batch"];
-            var one = Median(1, "step_ms");
-            foreach (var ranks in new[] { 1, 2 })
+            var one = Median(1, 1, "step_ms");
+            foreach (var (ranks, threads) in Configs)
             {
-                var step = Median(ranks, "step_ms");
-                var baseline = ranks == 1 ? Median(1, "trainer_ms").ToString("F2", CultureInfo.InvariantCulture) : "";
+                var step = Median(ranks, threads, "step_ms");
+                var trainer = Median(ranks, threads, "trainer_ms");
+                var baseline = double.IsNaN(trainer) ? "" : trainer.ToString("F2", CultureInfo.InvariantCulture);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {model} | {batch} | {ranks} | {step:F2} | {double.Parse(batch, CultureInfo.InvariantCulture) / step * 1000:F0} | {one / step:F2}× | {Median(ranks, "comm_ms"):F2} | {Median(ranks, "allreduce_ms"):F2} | {baseline} |"));
+                    $"| {model} | {batch} | {ranks} × {threads} | {step:F2} | {double.Parse(batch, CultureInfo.InvariantCulture) / step * 1000:F0} | {one / step:F2}× | {Median(ranks, threads, "comm_ms"):F2} | {Median(ranks, threads, "allreduce_ms"):F2} | {baseline} |"));
             }
         }
+        Console.WriteLine();
+        Console.WriteLine("Each run (median over its steps, ms): model ranks round: step / in MPI / allreduce alone");
+        foreach (var r in results)
+            Console.WriteLine($"  {r["model"]} {r["ranks"]} × {r["threads"]} round {r["round"]}: {r["step_ms"]} / {r["comm_ms"]} / {r["allreduce_ms"]}");
         return 0;
     }
+
+    private static readonly (int Ranks, int Threads)[] Configs = [(1, 1), (1, 2), (2, 1)];
 
     private static double MedianOf(IEnumerable<double> values)
     {
@@ -97,7 +107,7 @@ internal static class Driver
 
 internal static class Worker
 {
-    public static int Run(Options o) => MpiSession.Run(mpi =>
+    public static int Run(Options o) => MpiSession.Run(torchThreads: o.Threads, body: mpi =>
     {
         using (var g = new Generator(1))
         {
@@ -163,7 +173,7 @@ internal static class Worker
         }
 
         var trainerMs = double.NaN;
-        if (mpi.Size == 1)
+        if (mpi.Size == 1 && o.Threads == 1)
         {
             var single = makeSingle();
             var (p1, s1) = init();
@@ -181,7 +191,7 @@ internal static class Worker
         }
         if (mpi.IsRoot)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"RESULT model={name} batch={x.shape[0]} ranks={mpi.Size} params={state.Params.ElementCount} step_ms={Median(slowest):F3} comm_ms={Median(commAll):F3} allreduce_ms={Median(alone):F3}{(double.IsNaN(trainerMs) ? "" : $" trainer_ms={trainerMs:F3}")}"));
+                $"RESULT model={name} batch={x.shape[0]} ranks={mpi.Size} threads={torch.get_num_threads()} params={state.Params.ElementCount} step_ms={Median(slowest):F3} comm_ms={Median(commAll):F3} allreduce_ms={Median(alone):F3}{(double.IsNaN(trainerMs) ? "" : $" trainer_ms={trainerMs:F3}")}"));
         state.DisposeTensors();
     }
 

@@ -107,6 +107,29 @@ public sealed partial class MpiTrainingTests
     }
 
     [Fact]
+    public void RankZeroOnlyWorkRunsOnRankZeroAndItsFailureStopsEveryRank()
+    {
+        var job = RunMpi("fail-on-root");
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Equal("True", job.Value(0, "first_on_root_ran_here"));
+        Assert.Equal("False", job.Value(1, "first_on_root_ran_here"));
+        Assert.Contains("rank 0 of 2: DistributedException: Rank 0 of 2 failed in its rank-0-only work: disk full (simulated) while writing model.safetensors. Every rank stops.", job.Stderr);
+        Assert.Contains("rank 1 of 2: DistributedException: Rank 0 of 2 failed in its rank-0-only work (its error is printed by rank 0); rank 1 stops too.", job.Stderr);
+        Assert.DoesNotContain("should not happen", job.Stdout);
+    }
+
+    [Fact]
+    public void RanksWithDifferentSeedsRefuseToStart()
+    {
+        var job = RunMpi("seed-mismatch");
+        Assert.NotEqual(0, job.ExitCode);
+        for (var rank = 0; rank < 2; rank++)
+            Assert.Contains($"rank {rank} of 2: DistributedException: Rank(s) 1 of 2 start with parameters, model state or a seed that differ in structure from rank 0's", job.Stderr);
+        Assert.Contains("this is rank 1: 4 parameters, 1 state entries, seed 1", job.Stderr);
+        Assert.DoesNotContain("should not happen", job.Stdout);
+    }
+
+    [Fact]
     public void RanksWithDifferentNumbersOfBatchesStopTogetherInsteadOfWaiting()
     {
         var job = RunMpi("uneven-batches");

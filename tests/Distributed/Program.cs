@@ -21,6 +21,8 @@ public static class Program
             "fail-outside-step" => FailOutsideStep(mpi),
             "uneven-batches" => UnevenBatches(mpi),
             "readme" => Readme(mpi),
+            "fail-on-root" => FailOnRoot(mpi),
+            "seed-mismatch" => SeedMismatch(mpi),
             _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
         });
     }
@@ -92,6 +94,27 @@ public static class Program
         var shards = TinyProblem.Pass(ShardSampler.For(mpi), x, y, 0);
         state = trainer.Fit(state, mpi.Rank == 1 ? shards.Take(2) : shards);
         Console.WriteLine($"rank {mpi.Rank}: finished (should not happen) at step {state.Step}");
+        return 0;
+    }
+
+    /// <summary>Rank 0's checkpoint write (simulated) fails inside OnRoot: both ranks must stop.</summary>
+    private static int FailOnRoot(MpiSession mpi)
+    {
+        var ranOn = new List<int>();
+        mpi.OnRoot(() => ranOn.Add(mpi.Rank));
+        Console.WriteLine($"rank {mpi.Rank}: first_on_root_ran_here={ranOn.Count == 1}");
+        mpi.OnRoot(() => throw new IOException("disk full (simulated) while writing model.safetensors"));
+        Console.WriteLine($"rank {mpi.Rank}: finished (should not happen)");
+        return 0;
+    }
+
+    /// <summary>The ranks pass different seeds to Init: every rank must refuse to start.</summary>
+    private static int SeedMismatch(MpiSession mpi)
+    {
+        var (p, s) = TinyProblem.Init(seed: 100);
+        var trainer = DataParallel.Create<TinyProblem.Batch>(mpi, TinyProblem.Loss, TinyProblem.Optimizer());
+        trainer.Init(p, seed: mpi.Rank, s);
+        Console.WriteLine($"rank {mpi.Rank}: finished (should not happen)");
         return 0;
     }
 
