@@ -118,7 +118,7 @@ internal static class Worker
             var y = randint(10, [128], generator: g);
             var mlp = Hk.Transform<Tensor, Tensor>(Models.Mlp);
             Measure(mpi, o, "mlp", x, y,
-                shard => DataParallel.ForModel(mpi, mlp, ((Tensor X, Tensor Y) b, bool _) => b.X, (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]),
+                () => DataParallel.ForModel(mpi, mlp, ((Tensor X, Tensor Y) b, bool _) => b.X, (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]),
                 () => Trainer.ForModel(mlp, ((Tensor X, Tensor Y) b, bool _) => b.X, (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]),
                 () => (mlp.Init(0, x), Params.Empty));
         }
@@ -128,7 +128,7 @@ internal static class Worker
             var y = randint(10, [64], generator: g);
             var cnn = Hk.TransformWithState<(Tensor X, bool Training), Tensor>(Models.Cnn);
             Measure(mpi, o, "cnn", x, y,
-                shard => DataParallel.ForModel(mpi, cnn, ((Tensor X, Tensor Y) b, bool t) => (b.X, t), (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]),
+                () => DataParallel.ForModel(mpi, cnn, ((Tensor X, Tensor Y) b, bool t) => (b.X, t), (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]),
                 () => Trainer.ForModel(cnn, ((Tensor X, Tensor Y) b, bool t) => (b.X, t), (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]),
                 () => cnn.Init(0, (x, true)));
         }
@@ -136,12 +136,12 @@ internal static class Worker
     });
 
     private static void Measure(MpiSession mpi, Options o, string name, Tensor x, Tensor y,
-        Func<(Tensor, Tensor), DataParallelTrainer<(Tensor X, Tensor Y)>> makeParallel,
+        Func<DataParallelTrainer<(Tensor X, Tensor Y)>> makeParallel,
         Func<Trainer<(Tensor X, Tensor Y)>> makeSingle, Func<(Params, Params)> init)
     {
         var (start, count) = ShardSampler.For(mpi).Range(x.shape[0]);
         var shard = (x.narrow(0, start, count).contiguous(), y.narrow(0, start, count).contiguous());
-        var trainer = makeParallel(shard);
+        var trainer = makeParallel();
         var (p0, s0) = init();
         var state = trainer.Init(p0, 0, s0);
         var steps = new double[o.Steps * mpi.Size];

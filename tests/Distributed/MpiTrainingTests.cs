@@ -1,61 +1,15 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace MiniHaiku.Tests.Distributed;
 
 /// <summary>
 /// Runs this assembly's <see cref="Program"/> under <c>mpiexec -n 2</c> (MPICH) and checks what each rank
-/// printed. One class, so the MPI jobs run one after another on a small machine.
+/// printed. The MPI tests share a collection, so their jobs run one after another on a small machine.
 /// </summary>
-public sealed partial class MpiTrainingTests
+[Collection(MpiJobs.Name)]
+public sealed class MpiTrainingTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
-
-    private sealed record Job(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed)
-    {
-        public string All => Stdout + Stderr;
-
-        public string Value(int rank, string key)
-        {
-            var m = Regex.Match(Stdout, $@"^rank {rank}: .*\b{key}=(\S+)", RegexOptions.Multiline);
-            Assert.True(m.Success, $"rank {rank} printed no {key}=…\n{All}");
-            return m.Groups[1].Value;
-        }
-    }
-
-    private static Job RunMpi(string scenario, int ranks = 2)
-    {
-        var mpiexec = FindMpiexec();
-        var dll = typeof(Program).Assembly.Location;
-        var info = new ProcessStartInfo(mpiexec) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", dll, scenario }) info.ArgumentList.Add(a);
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            Assert.Fail($"mpiexec -n {ranks} … {scenario} still running after {Timeout.TotalSeconds} s (a hang); killed.\n{stdout.Result}{stderr.Result}");
-        }
-        process.WaitForExit();
-        return new Job(process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed);
-    }
-
-    /// <summary>MPICH's launcher: <c>mpiexec.mpich</c> (Debian's name, even when Open MPI owns <c>mpiexec</c>), else <c>mpiexec</c>.</summary>
-    private static string FindMpiexec()
-    {
-        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator);
-        foreach (var name in new[] { "mpiexec.mpich", "mpiexec" })
-            foreach (var dir in dirs)
-            {
-                var path = Path.Combine(dir, name);
-                if (File.Exists(path)) return path;
-            }
-        throw new InvalidOperationException("mpiexec not found on PATH: these tests need MPICH (Debian/Ubuntu: apt-get install mpich; .ci/run installs it).");
-    }
+    private static MpiJob RunMpi(string scenario) => MpiJobs.Run(2, "dotnet", typeof(Program).Assembly.Location, scenario);
 
     [Fact]
     public void AfterKStepsBothRanksHoldIdenticalParametersEqualToASingleProcessOnWholeBatches()
