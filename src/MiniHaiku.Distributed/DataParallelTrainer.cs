@@ -19,6 +19,15 @@ namespace MiniHaiku.Distributed;
 /// (BatchNorm statistics) is averaged the same way. Every rank then applies the same optimizer update,
 /// so parameters stay bitwise identical. Build one with <see cref="DataParallel"/>.
 /// </summary>
+/// <remarks>
+/// <para>Each rank's step key is the single-process key folded with its rank (when there is more than one
+/// rank), so dropout masks differ between shards. Model state that is not floating point (counters) is
+/// not averaged: each rank keeps its own, which stays equal as long as every rank gets a non-empty shard
+/// of every batch (a batch shorter than the number of ranks leaves some shards empty).</para>
+/// <para>The batch loss returned and reported is the shard losses averaged over ranks in float32 (it travels
+/// in the float32 buffer); it is the same on every rank, so loss-driven optimizers (ReduceOnPlateau) stay in
+/// step. The buffers are exchanged from host memory (tensors on another device are copied to the CPU and back).</para>
+/// </remarks>
 /// <typeparam name="TBatch">The batch (shard) type.</typeparam>
 public sealed class DataParallelTrainer<TBatch>
 {
