@@ -19,6 +19,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     /// <inheritdoc />
     public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
     {
+        if (settings.Distributed) return DistributedTraining.Run(settings, cancellationToken);
         if (settings.Threads is { } threads) torch.set_num_threads(threads);
         var kind = settings.Kind;
         var outDir = settings.Out ?? Path.Combine("runs", kind.Name());

@@ -58,6 +58,11 @@ public sealed class TrainSettings : CommandSettings
     [Description("Torch intra-op threads (default: torch's choice).")]
     public int? Threads { get; init; }
 
+    /// <summary>Data-parallel training over the ranks of an MPI job (see <see cref="DistributedTraining"/>).</summary>
+    [CommandOption("--distributed")]
+    [Description("Data-parallel training over MPI ranks: start with mpiexec -n N (MPICH). Each rank trains on its share of every batch; rank 0 evaluates and writes the outputs. --threads is per rank (default 1).")]
+    public bool Distributed { get; init; }
+
     /// <summary>The parsed model kind (valid after <see cref="Validate"/>).</summary>
     public ModelKind Kind => ModelKinds.Parse(Model) ?? ModelKind.Mlp;
 
