@@ -51,7 +51,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
-        return new(new Step.Prim(frame =>
+        return SetStateIntercepted(name, value, (frame, value) =>
         {
             var path = StatePath(frame, name);
             if (frame.State.TryGetValue(path, out var old))
@@ -64,7 +64,7 @@ public static partial class Hk
             if (frame.IsInitializing && !frame.InitialState.ContainsKey(path))
                 next = next with { InitialState = frame.InitialState.With(path, value) };
             return (value, next);
-        }));
+        });
     }
 
     private static string StatePath(Frame frame, string name)
@@ -73,6 +73,10 @@ public static partial class Hk
         ValidateLeafName(name, scope, "state");
         var path = scope + "/" + name;
         if (!frame.StateAllowed) throw new StatefulTransformRequiredException(path);
+        if (frame.Extras.StatelessLift is { } lift)
+            throw new ModelUsageException(
+                $"State '{path}' was used inside Hk.Lift(inner, …) at '{lift}', but the inner model was made with Hk.Transform, which has no state. " +
+                "Make the inner model with Hk.TransformWithState and lift it with Hk.LiftWithState (or Hk.Lift of the TransformedWithState).");
         return path;
     }
 }

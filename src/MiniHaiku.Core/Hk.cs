@@ -42,7 +42,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(name);
         var shapeCopy = shape?.ToArray();
-        return new(new Step.Prim(frame => GetParamStep(frame, name, shapeCopy, init, dtype)));
+        return GetParamIntercepted(name, shapeCopy, init, dtype);
     }
 
     /// <summary>Gets an existing parameter without stating its shape (it must already exist).</summary>
@@ -93,6 +93,8 @@ public static partial class Hk
         {
             throw new InitializerException(path, $"failed for shape {ShapeText.Format(shape)} and dtype {dtype}: {e.Message}");
         }
+        if (value.dtype != dtype)
+            throw new InitializerException(path, $"returned dtype {value.dtype} but {dtype} was requested (shape {ShapeText.Format(shape)}). Make the initializer honour its dtype argument.");
         var got = value.shape;
         if (!ShapeText.SameShape(got, shape))
             throw new InitializerException(path, $"returned shape {ShapeText.Format(got)} but {ShapeText.Format(shape)} was requested.");

@@ -184,7 +184,10 @@ public static class Initializers
             throw new ArgumentException($"Identity needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.", nameof(shape));
         using var eye = torch.eye(shape[^2], shape[^1], dtype: dtype);
         using var g = gain.ToScalar();
-        return eye.mul(g).expand(shape).contiguous();
+        using var scaled = eye.mul(g);
+        // mul by a double Scalar promotes an integer eye to Float32; give back the dtype asked for.
+        using var typed = scaled.to_type(dtype);
+        return typed.expand(shape).contiguous();
     };
 
     /// <summary>Haiku's fan computation: (fan_in, fan_out) of a weight shape.</summary>

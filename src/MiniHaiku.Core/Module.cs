@@ -23,7 +23,7 @@ public abstract record Module(ModuleName Name)
     protected Model<T> Method<T>(Model<T> body, [CallerMemberName] string method = "")
     {
         ArgumentNullException.ThrowIfNull(body);
-        return new(Hk.MethodScoped(Name.Path, method == "Call" ? "__call__" : method, null, body.Node));
+        return new(Hk.ModuleMethod(this, method == "Call" ? "__call__" : method, null, body.Node));
     }
 
     /// <summary>
@@ -38,6 +38,6 @@ public abstract record Module(ModuleName Name)
     protected Model<T> Method<T>(Model<T> body, Tensor input, [CallerMemberName] string method = "")
     {
         ArgumentNullException.ThrowIfNull(body);
-        return new(Hk.MethodScoped(Name.Path, method == "Call" ? "__call__" : method, input, body.Node));
+        return new(Hk.ModuleMethod(this, method == "Call" ? "__call__" : method, input, body.Node));
     }
 }

@@ -44,6 +44,7 @@ public sealed record BatchNorm(ModuleName Name, bool CreateScale, bool CreateOff
     {
         if (!(decayRate >= 0 && decayRate <= 1)) throw new LayerConfigurationException(nameof(BatchNorm), $"decayRate must be in [0, 1], got {decayRate}.");
         Normalization.RequirePositive(nameof(BatchNorm), eps);
+        NormalizationInitChecks.Require(nameof(BatchNorm), createScale, scaleInit, createOffset, offsetInit);
         return Hk.Module(n => new BatchNorm(n, createScale, createOffset, decayRate, eps, scaleInit, offsetInit, dataFormat), name);
     }
 

@@ -32,6 +32,7 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
     {
         Normalization.RequireAxes(nameof(LayerNorm), axes);
         Normalization.RequirePositive(nameof(LayerNorm), eps);
+        NormalizationInitChecks.Require(nameof(LayerNorm), createScale, scaleInit, createOffset, offsetInit);
         var a = axes?.ToArray() ?? [-1];
         return Hk.Module(n => new LayerNorm(n, a, createScale, createOffset, eps, scaleInit, offsetInit), name);
     }

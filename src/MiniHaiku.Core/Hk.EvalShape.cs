@@ -1,0 +1,48 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku;
+
+/// <summary>What <see cref="Hk.EvalShape{TIn, TOut}(Transformed{TIn, TOut}, TIn)"/> finds: parameter shapes and dtypes, and the output on the meta device.</summary>
+/// <typeparam name="TOut">The output type.</typeparam>
+/// <param name="Params">Every parameter, as a tensor on the meta device (shape and dtype, no memory).</param>
+/// <param name="Output">The output, computed on the meta device (read its <c>shape</c> and <c>dtype</c>).</param>
+public sealed record ShapeResult<TOut>(Params Params, TOut Output)
+{
+    /// <summary>The parameter shapes, as <c>Init(…).Shapes()</c> would give.</summary>
+    public ShapeMap Shapes => Params.Shapes();
+}
+
+public static partial class Hk
+{
+    /// <summary>
+    /// The shapes <c>Init</c> would give and the output shape, without allocating or initialising anything
+    /// (Haiku's <c>eval_shape</c>): the model runs on PyTorch's meta device. <paramref name="input"/> should be
+    /// on the meta device too (<c>torch.empty(shape, device: torch.META)</c>, or use the overload taking a shape).
+    /// Models that read tensor values (<c>.item()</c>, data-dependent control flow) or use state cannot run on meta.
+    /// </summary>
+    /// <typeparam name="TIn">The input type.</typeparam>
+    /// <typeparam name="TOut">The output type.</typeparam>
+    /// <param name="transformed">The transformed model.</param>
+    /// <param name="input">An input on the meta device.</param>
+    /// <returns>The parameters and output, as meta tensors.</returns>
+    public static ShapeResult<TOut> EvalShape<TIn, TOut>(Transformed<TIn, TOut> transformed, TIn input)
+    {
+        ArgumentNullException.ThrowIfNull(transformed);
+        var model = new Model<TOut>(WithExtras(x => x with { Meta = true }, transformed.Function(input).Node));
+        var (output, frame) = model.Run(Frame.ForInit(0));
+        return new(frame.Params, output);
+    }
+
+    /// <summary>Like <see cref="EvalShape{TIn, TOut}(Transformed{TIn, TOut}, TIn)"/> for a tensor input given by its shape and dtype.</summary>
+    /// <typeparam name="TOut">The output type.</typeparam>
+    /// <param name="transformed">The transformed model.</param>
+    /// <param name="inputShape">The input's shape.</param>
+    /// <param name="dtype">The input's dtype; default Float32.</param>
+    /// <returns>The parameters and output, as meta tensors.</returns>
+    public static ShapeResult<TOut> EvalShape<TOut>(Transformed<Tensor, TOut> transformed, long[] inputShape, ScalarType dtype = ScalarType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        return EvalShape(transformed, torch.empty(inputShape, dtype, device: torch.META));
+    }
+}
