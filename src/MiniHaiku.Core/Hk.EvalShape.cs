@@ -30,8 +30,18 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(transformed);
         var model = new Model<TOut>(WithExtras(x => x with { Meta = true }, transformed.Function(input).Node));
-        var (output, frame) = model.Run(Frame.ForInit(0));
-        return new(frame.Params, output);
+        try
+        {
+            var (output, frame) = model.Run(Frame.ForInit(0));
+            return new(frame.Params, output);
+        }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            var first = e.Message.Split('\n')[0];
+            throw new ModelUsageException(
+                $"Hk.EvalShape could not run the model on the meta device: {first} " +
+                "Some operators have no meta implementation in this libtorch (e.g. relu: use Init on a batch of one instead), and models that read tensor values cannot run without data.");
+        }
     }
 
     /// <summary>Like <see cref="EvalShape{TIn, TOut}(Transformed{TIn, TOut}, TIn)"/> for a tensor input given by its shape and dtype.</summary>

@@ -101,7 +101,8 @@ public static partial class Hk
             var inputs = new List<Tensor>();
             if (x.requires_grad) inputs.Add(x);
             inputs.AddRange(leaves);
-            var result = new List<Tensor>(1 + leaves.Length);
+            // One entry per argument of apply, the RematCall included (null: not a tensor).
+            var result = new List<Tensor>(2 + leaves.Length) { null! };
             if (inputs.Count == 0 || !output.requires_grad)
             {
                 result.Add(torch.zeros_like(input).MoveToOuterDisposeScope());
