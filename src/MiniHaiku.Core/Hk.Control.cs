@@ -264,7 +264,7 @@ public static partial class Hk
                 return (reserved.Path, next);
             }),
             p => stateless
-                ? WithExtras(x => x with { StatelessLift = (string)p! }, Scoped((string)p!, f(input).Node))
-                : WithExtras(x => x with { StatelessLift = null }, Scoped((string)p!, f(input).Node))));
+                ? WithExtras(x => x with { StatelessLift = (string)p! }, (now, old) => now with { StatelessLift = old.StatelessLift }, Scoped((string)p!, f(input).Node))
+                : WithExtras(x => x with { StatelessLift = null }, (now, old) => now with { StatelessLift = old.StatelessLift }, Scoped((string)p!, f(input).Node))));
     }
 }

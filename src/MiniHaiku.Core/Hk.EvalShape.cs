@@ -29,7 +29,7 @@ public static partial class Hk
     public static ShapeResult<TOut> EvalShape<TIn, TOut>(Transformed<TIn, TOut> transformed, TIn input)
     {
         ArgumentNullException.ThrowIfNull(transformed);
-        var model = new Model<TOut>(WithExtras(x => x with { Meta = true }, transformed.Function(input).Node));
+        var model = new Model<TOut>(WithExtras(x => x with { Meta = true }, (now, old) => now with { Meta = old.Meta }, transformed.Function(input).Node));
         try
         {
             var (output, frame) = model.Run(Frame.ForInit(0));

@@ -71,7 +71,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(creator);
         ArgumentNullException.ThrowIfNull(body);
-        return new(WithExtras(x => x with { Creators = x.Creators.Add(creator) }, body.Node));
+        return new(WithExtras(x => x with { Creators = x.Creators.Add(creator) }, (now, old) => now with { Creators = old.Creators }, body.Node));
     }
 
     /// <summary>
@@ -91,7 +91,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(getter);
         ArgumentNullException.ThrowIfNull(body);
-        return new(WithExtras(x => x with { Getters = x.Getters.Add(getter) }, body.Node));
+        return new(WithExtras(x => x with { Getters = x.Getters.Add(getter) }, (now, old) => now with { Getters = old.Getters }, body.Node));
     }
 
     /// <summary>
@@ -106,7 +106,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(setter);
         ArgumentNullException.ThrowIfNull(body);
-        return new(WithExtras(x => x with { Setters = x.Setters.Add(setter) }, body.Node));
+        return new(WithExtras(x => x with { Setters = x.Setters.Add(setter) }, (now, old) => now with { Setters = old.Setters }, body.Node));
     }
 
     /// <summary>
@@ -122,14 +122,18 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(interceptor);
         ArgumentNullException.ThrowIfNull(body);
-        return new(WithExtras(x => x with { MethodInterceptors = x.MethodInterceptors.Add(interceptor) }, body.Node));
+        return new(WithExtras(x => x with { MethodInterceptors = x.MethodInterceptors.Add(interceptor) }, (now, old) => now with { MethodInterceptors = old.MethodInterceptors }, body.Node));
     }
 
-    /// <summary>Runs <paramref name="body"/> with the frame's extras changed by <paramref name="change"/>, restoring the previous extras afterwards.</summary>
-    internal static Step WithExtras(Func<FrameExtras, FrameExtras> change, Step body) =>
+    /// <summary>
+    /// Runs <paramref name="body"/> with the frame's extras changed by <paramref name="change"/>; afterwards
+    /// <paramref name="restore"/>(extras after the body, extras before it) puts back the changed part only,
+    /// keeping what the body recorded (e.g. skipped branch scopes).
+    /// </summary>
+    internal static Step WithExtras(Func<FrameExtras, FrameExtras> change, Func<FrameExtras, FrameExtras, FrameExtras> restore, Step body) =>
         new Step.Bind(
             new Step.Prim(f => (f.Extras, f with { Extras = change(f.Extras) })),
-            old => new Step.Bind(body, v => new Step.Prim(f => (v, f with { Extras = (FrameExtras)old! }))));
+            old => new Step.Bind(body, v => new Step.Prim(f => (v, f with { Extras = restore(f.Extras, (FrameExtras)old!) }))));
 
     /// <summary>Like <see cref="WithExtras"/>, but only the named part is restored afterwards (the rest keeps what the body did).</summary>
     private static Step WithInterceptors<TItem>(Func<FrameExtras, ImmutableList<TItem>> get, Func<FrameExtras, ImmutableList<TItem>, FrameExtras> set,
