@@ -142,18 +142,19 @@ public static partial class Hk
             new Step.Prim(f => (get(f.Extras), f with { Extras = set(f.Extras, during) })),
             old => new Step.Bind(body, v => new Step.Prim(f => (v, f with { Extras = set(f.Extras, (ImmutableList<TItem>)old!) }))));
 
-    /// <summary>GetParam through the getter and creator stacks (the plain path when both are empty).</summary>
+    /// <summary>
+    /// GetParam through the getter and creator stacks. Without interceptors this is the plain one-step
+    /// lookup (no extra allocation per call); with them, the chain runs in a nested interpreter.
+    /// </summary>
     internal static Model<Tensor> GetParamIntercepted(string name, long[]? shape, Initializer? init, ScalarType? dtype) =>
-        new(new Step.Bind(new Step.Prim(f => (f, f)), o =>
+        new(new Step.Prim(frame =>
         {
-            var frame = (Frame)o!;
             var x = frame.Extras;
-            if (x.Getters.IsEmpty && x.Creators.IsEmpty && !x.Meta)
-                return new Step.Prim(f => GetParamStep(f, name, shape, init, dtype));
+            if (x.Getters.IsEmpty && x.Creators.IsEmpty && !x.Meta) return GetParamStep(frame, name, shape, init, dtype);
             var scope = frame.CurrentScope.Path;
             ValidateLeafName(name, scope, "parameter");
             var context = new GetterContext(scope + "/" + name, name, scope, x.CurrentModule, shape, dtype ?? ScalarType.Float32, init, false);
-            return RunGetter(x.Getters, 0, context).Node;
+            return RunGetter(x.Getters, 0, context).Run(frame);
         }));
 
     private static Model<Tensor> RunGetter(ImmutableList<ParamInterceptor> getters, int i, GetterContext context)
@@ -216,17 +217,16 @@ public static partial class Hk
             Checked(creator(context, c => RunCreator(creators, i + 1, c ?? throw new ArgumentNullException(nameof(c)))), "custom creator", context).Node));
     }
 
-    /// <summary>SetState through the setter stack.</summary>
+    /// <summary>SetState through the setter stack (the plain one-step update when there is none).</summary>
     internal static Model<Tensor> SetStateIntercepted(string name, Tensor value, Func<Frame, Tensor, (object?, Frame)> store) =>
-        new(new Step.Bind(new Step.Prim(f => (f, f)), o =>
+        new(new Step.Prim(frame =>
         {
-            var frame = (Frame)o!;
             var setters = frame.Extras.Setters;
-            if (setters.IsEmpty) return new Step.Prim(f => store(f, value));
+            if (setters.IsEmpty) return store(frame, value);
             var scope = frame.CurrentScope.Path;
             ValidateLeafName(name, scope, "state");
             var context = new GetterContext(scope + "/" + name, name, scope, frame.Extras.CurrentModule, value.shape, value.dtype, null, true);
-            return RunSetter(setters, 0, context, value, store).Node;
+            return RunSetter(setters, 0, context, value, store).Run(frame);
         }));
 
     private static Model<Tensor> RunSetter(ImmutableList<StateSetter> setters, int i, GetterContext context, Tensor value, Func<Frame, Tensor, (object?, Frame)> store)

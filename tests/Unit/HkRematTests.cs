@@ -4,7 +4,7 @@ using Linear = MiniHaiku.Layers.Linear;
 
 namespace MiniHaiku.Tests;
 
-/// <summary>Hk.Remat: same values and gradients as without it (dropout included), less memory held between forward and backward.</summary>
+/// <summary>Hk.Remat: same values and gradients as without it (dropout included).</summary>
 public class HkRematTests
 {
     private static Model<Tensor> Block(Tensor x) =>
@@ -48,6 +48,18 @@ public class HkRematTests
         var b = remat.Apply(p, x, 3);
         Assert.True(a.Grad.allclose(b.Grad, rtol: 1e-5, atol: 1e-7));
     }
+
+    internal static Model<Tensor> NetFor(Tensor x, int depth, bool remat) => Net(x, depth, remat);
+}
+
+/// <summary>
+/// Hk.Remat's memory: bytes the C heap holds between forward and backward. The heap is process-wide, so this
+/// runs alone (no other test allocating meanwhile).
+/// </summary>
+[Collection(nameof(HkRematMemoryTests))]
+public class HkRematMemoryTests
+{
+    private static Model<Tensor> Net(Tensor x, int depth, bool remat) => HkRematTests.NetFor(x, depth, remat);
 
     [StructLayout(LayoutKind.Sequential)]
     private struct MallInfo2
@@ -99,3 +111,6 @@ public class HkRematTests
         Assert.True(rematBytes * 2 < plainBytes, $"remat held {rematBytes} bytes, plain {plainBytes}");
     }
 }
+
+[CollectionDefinition(nameof(HkRematMemoryTests), DisableParallelization = true)]
+public sealed class HkRematMemoryCollection;
