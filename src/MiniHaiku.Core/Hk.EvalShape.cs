@@ -7,7 +7,8 @@ namespace MiniHaiku;
 /// <typeparam name="TOut">The output type.</typeparam>
 /// <param name="Params">Every parameter, as a tensor on the meta device (shape and dtype, no memory).</param>
 /// <param name="Output">The output, computed on the meta device (read its <c>shape</c> and <c>dtype</c>).</param>
-public sealed record ShapeResult<TOut>(Params Params, TOut Output)
+/// <param name="State">The initial state, on the meta device (empty for a plain <c>Transform</c>).</param>
+public sealed record ShapeResult<TOut>(Params Params, TOut Output, Params State)
 {
     /// <summary>The parameter shapes, as <c>Init(…).Shapes()</c> would give.</summary>
     public ShapeMap Shapes => Params.Shapes();
@@ -19,7 +20,7 @@ public static partial class Hk
     /// The shapes <c>Init</c> would give and the output shape, without allocating or initialising anything
     /// (Haiku's <c>eval_shape</c>): the model runs on PyTorch's meta device. <paramref name="input"/> should be
     /// on the meta device too (<c>torch.empty(shape, device: torch.META)</c>, or use the overload taking a shape).
-    /// Models that read tensor values (<c>.item()</c>, data-dependent control flow) or use state cannot run on meta.
+    /// Models that read tensor values (<c>.item()</c>, data-dependent control flow) cannot run on meta.
     /// </summary>
     /// <typeparam name="TIn">The input type.</typeparam>
     /// <typeparam name="TOut">The output type.</typeparam>
@@ -29,11 +30,28 @@ public static partial class Hk
     public static ShapeResult<TOut> EvalShape<TIn, TOut>(Transformed<TIn, TOut> transformed, TIn input)
     {
         ArgumentNullException.ThrowIfNull(transformed);
-        var model = new Model<TOut>(WithExtras(x => x with { Meta = true }, (now, old) => now with { Meta = old.Meta }, transformed.Function(input).Node));
+        return EvalShapeCore(transformed.Function, input, withState: false);
+    }
+
+    /// <summary>Like <see cref="EvalShape{TIn, TOut}(Transformed{TIn, TOut}, TIn)"/> for a stateful model: also gives the initial state's shapes.</summary>
+    /// <typeparam name="TIn">The input type.</typeparam>
+    /// <typeparam name="TOut">The output type.</typeparam>
+    /// <param name="transformed">The stateful transformed model.</param>
+    /// <param name="input">An input on the meta device.</param>
+    /// <returns>The parameters, initial state and output, as meta tensors.</returns>
+    public static ShapeResult<TOut> EvalShape<TIn, TOut>(TransformedWithState<TIn, TOut> transformed, TIn input)
+    {
+        ArgumentNullException.ThrowIfNull(transformed);
+        return EvalShapeCore(transformed.Function, input, withState: true);
+    }
+
+    private static ShapeResult<TOut> EvalShapeCore<TIn, TOut>(Func<TIn, Model<TOut>> function, TIn input, bool withState)
+    {
+        var model = new Model<TOut>(WithExtras(x => x with { Meta = true }, (now, old) => now with { Meta = old.Meta }, function(input).Node));
         try
         {
-            var (output, frame) = model.Run(Frame.ForInit(0));
-            return new(frame.Params, output);
+            var (output, frame) = model.Run(Frame.ForInit(0, withState));
+            return new(frame.Params, output, frame.InitialState);
         }
         catch (System.Runtime.InteropServices.ExternalException e)
         {

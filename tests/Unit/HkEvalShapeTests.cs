@@ -28,6 +28,23 @@ public class HkEvalShapeTests
     }
 
     [Fact]
+    public void EvalShapeOfAStatefulModelGivesTheStateShapesToo()
+    {
+        var f = Hk.TransformWithState((Tensor x) =>
+            from l in Linear.Create(5)
+            from y in l.Call(x)
+            from total in Hk.GetState("total", [5], Initializers.Zeros())
+            from _ in Hk.SetState("total", total + y.sum(0L, false))
+            select y);
+        var shapes = Hk.EvalShape(f, torch.empty(3, 4, device: torch.META));
+        var (p, s) = f.Init(0, ones(3, 4));
+        Assert.Equal(p.Shapes(), shapes.Shapes);
+        Assert.Equal(s.Shapes(), shapes.State.Shapes());
+        Assert.Equal(DeviceType.META, shapes.State["~/total"].device_type);
+        Assert.Equal([3L, 5L], shapes.Output.shape);
+    }
+
+    [Fact]
     public void AnOperatorWithoutAMetaKernelIsExplained()
     {
         var f = Hk.Transform((Tensor x) => from l in Linear.Create(3) from y in l.Call(x) select Activations.Relu(y));
