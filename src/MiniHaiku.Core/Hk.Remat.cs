@@ -13,6 +13,11 @@ public static partial class Hk
     /// frame, so it draws the same random keys and reproduces dropout masks exactly: gradients equal those
     /// without remat. During <c>Init</c>, or with gradients off, <paramref name="f"/> runs as usual.
     /// </summary>
+    /// <remarks>
+    /// TorchSharp 0.107's custom autograd functions also keep an uninitialised <c>empty_like</c> of their
+    /// output until the backward pass, so the address space held per checkpointed call is twice its output
+    /// (those pages are never written, so resident memory grows by about one output).
+    /// </remarks>
     /// <param name="f">A tensor-to-tensor part of the model (e.g. one block of a deep network).</param>
     /// <returns>The same function, checkpointed.</returns>
     public static Func<Tensor, Model<Tensor>> Remat(Func<Tensor, Model<Tensor>> f)
@@ -93,35 +98,50 @@ public static partial class Hk
             var call = (RematCall)ctx.get_data("call");
             var input = call.Input;
             var parameters = call.Keys.Select(k => call.Start.Params[k]).ToArray();
-            using var scope = torch.NewDisposeScope();
-            using var grad = torch.enable_grad();
-            var x = input.detach().requires_grad_(input.is_floating_point() && input.requires_grad);
-            var leaves = parameters.Select(p => p.detach().requires_grad_(true)).ToArray();
-            var (output, _) = call.Run(x, leaves);
-            var inputs = new List<Tensor>();
-            if (x.requires_grad) inputs.Add(x);
-            inputs.AddRange(leaves);
-            // One entry per argument of apply, the RematCall included (null: not a tensor).
-            var result = new List<Tensor>(2 + leaves.Length) { null! };
-            if (inputs.Count == 0 || !output.requires_grad)
+            // One entry per argument of apply, the RematCall included; null is "no gradient" (an unused
+            // parameter, or an input that needs none), so no zero tensors are made.
+            var result = new List<Tensor>(2 + parameters.Length) { null! };
+            using (var scope = torch.NewDisposeScope())
+            using (torch.enable_grad())
             {
-                result.Add(torch.zeros_like(input).MoveToOuterDisposeScope());
-                foreach (var p in parameters) result.Add(torch.zeros_like(p).MoveToOuterDisposeScope());
-                return result;
+                var x = input.detach().requires_grad_(input.is_floating_point() && input.requires_grad);
+                var leaves = parameters.Select(p => p.detach().requires_grad_(true)).ToArray();
+                var (output, _) = call.Run(x, leaves);
+                var inputs = new List<Tensor>();
+                if (x.requires_grad) inputs.Add(x);
+                inputs.AddRange(leaves);
+                if (inputs.Count == 0 || !output.requires_grad)
+                {
+                    for (var i = 0; i <= parameters.Length; i++) result.Add(null!);
+                }
+                else
+                {
+                    var raw = torch.autograd.grad([output], inputs, [gradOutput], allow_unused: true);
+                    var offset = 0;
+                    if (x.requires_grad)
+                    {
+                        result.Add(Keep(scope, raw[0]));
+                        offset = 1;
+                    }
+                    else result.Add(null!);
+                    for (var i = 0; i < leaves.Length; i++) result.Add(Keep(scope, raw[offset + i]));
+                }
             }
-            var raw = torch.autograd.grad([output], inputs, [gradOutput], allow_unused: true);
-            var offset = 0;
-            if (x.requires_grad)
-            {
-                result.Add(Materialize(raw[0], input));
-                offset = 1;
-            }
-            else result.Add(torch.zeros_like(input).MoveToOuterDisposeScope());
-            for (var i = 0; i < leaves.Length; i++) result.Add(Materialize(raw[offset + i], parameters[i]));
+            // TorchSharp wraps the incoming gradient in a new handle owned by whatever dispose scope is open
+            // around backward(); nothing reads it after this call, so release it now rather than with that scope.
+            gradOutput.Dispose();
             return result;
         }
 
-        private static Tensor Materialize(Tensor? g, Tensor like) =>
-            (g is null || g.IsInvalid ? torch.zeros_like(like) : g).MoveToOuterDisposeScope();
+        /// <summary>
+        /// A gradient to hand back: detached from every dispose scope (libtorch copies it when this call
+        /// returns; the caller's scope must not keep it alive until the whole backward pass ends), or null.
+        /// </summary>
+        private static Tensor Keep(DisposeScope scope, Tensor? g)
+        {
+            if (g is null || g.IsInvalid) return null!;
+            scope.Detach(g);
+            return g;
+        }
     }
 }
