@@ -103,7 +103,8 @@ public static partial class Hk
     /// the scope's reserved names are kept.
     /// </summary>
     internal static Step ForCreationOnly(Step body) =>
-        new Step.Bind(new Step.Prim(f => (f, f)), o => new Step.Bind(body, _ => new Step.Prim(f =>
+        // A body that draws keys must not fail for lack of one in an Apply given none: its draws are discarded.
+        new Step.Bind(new Step.Prim(f => (f, f with { Rng = f.Rng ?? RngKey.FromSeed(0) })), o => new Step.Bind(body, _ => new Step.Prim(f =>
         {
             var before = (Frame)o!;
             var initial = before.InitialState;
@@ -142,7 +143,10 @@ public static partial class Hk
 
     /// <summary>
     /// Applies <paramref name="step"/> <paramref name="count"/> times to a carry. The body's modules get
-    /// the same names at every step, so they share parameters. Stack-safe for millions of steps.
+    /// the same names at every step, so they share parameters. Stack-safe for millions of steps. With a count
+    /// of 0 the body still runs once, for its parameters, state and names only (its result, state updates and
+    /// key draws are discarded), so <c>Init</c> creates its parameters and names after the loop never depend
+    /// on the count.
     /// </summary>
     /// <typeparam name="TCarry">The carry type.</typeparam>
     /// <param name="count">How many steps (0 returns <paramref name="init"/>).</param>

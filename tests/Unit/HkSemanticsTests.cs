@@ -50,6 +50,15 @@ public class HkSemanticsTests
     }
 
     [Fact]
+    public void AZeroStepLoopWhoseBodyDrawsKeysNeedsNoKeyInApply()
+    {
+        var f = Hk.Transform(((Tensor X, int N) i) => Hk.Repeat(i.N, (_, h) => Hk.Dropout(0.5, h), i.X));
+        var p = f.Init(0, (ones(4), 1));
+        Assert.True(f.Apply(p, (ones(4), 0)).Equals(ones(4)));
+        Assert.Throws<MissingRngException>(() => f.Apply(p, (ones(4), 1)));
+    }
+
+    [Fact]
     public void NamesAfterAWhileLoopDoNotDependOnHowManyStepsRan()
     {
         var f = Hk.Transform(((Tensor X, int N) i) =>
