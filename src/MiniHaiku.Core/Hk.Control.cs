@@ -122,7 +122,9 @@ public static partial class Hk
     /// Runs <paramref name="step"/> over <paramref name="xs"/>, threading a carry and collecting each
     /// step's output (Haiku's <c>hk.scan</c>). Every step sees the same module names (the counters are
     /// reset per step), so modules created in the body share one set of parameters across steps.
-    /// Stack-safe for any number of steps.
+    /// Stack-safe for any number of steps. Over an empty sequence the body cannot run (there is no element
+    /// to give it), so <c>Init</c> creates none of its parameters: scan a tensor with
+    /// <see cref="Scan{TCarry, TOut}(Func{TCarry, Tensor, Model{ValueTuple{TCarry, TOut}}}, TCarry, Tensor)"/>, which runs the body once on a zero slice.
     /// </summary>
     /// <typeparam name="TCarry">The carry type.</typeparam>
     /// <typeparam name="TIn">The element type.</typeparam>
