@@ -60,6 +60,9 @@ public sealed record Frame
     /// <summary>The current scope.</summary>
     public Scope CurrentScope => Scopes.Peek();
 
+    /// <summary>Interceptors, skipped branch scopes and lift flags (see <see cref="FrameExtras"/>).</summary>
+    internal FrameExtras Extras { get; init; } = FrameExtras.None;
+
     /// <summary>A frame for <c>Init</c>: parameters are created from <paramref name="seed"/>.</summary>
     /// <param name="seed">The seed for parameter values and random keys.</param>
     /// <param name="withState">Whether state is allowed (<c>TransformWithState</c>).</param>

@@ -78,22 +78,54 @@ public static partial class Hk
             o =>
             {
                 var path = (string)o!;
-                return new Step.Bind(RunningInit().Node, i => (bool)i! ? All(0, null) : Chosen());
+                // Init: the taken branch runs first, exactly as in Apply; then every other branch runs only to
+                // create its parameters (and the initial value of state only it uses): its state updates and
+                // key draws are undone, so the state and the keys come from the taken branch alone.
+                return new Step.Bind(RunningInit().Node, i => (bool)i!
+                    ? new Step.Bind(Scoped(path + "/" + names[index], branches[index]), v => Others(0, v))
+                    : Chosen());
 
                 Step Chosen() => new Step.Bind(
                     Scoped(path + "/" + names[index], branches[index]),
-                    v => new Step.Prim(f => (v, branches.Length > 1 ? f with { SkippedBranches = true } : f)));
+                    v => new Step.Prim(f => (v, branches.Length > 1 ? f with { SkippedBranches = true, Extras = f.Extras with { SkippedScopes = f.Extras.SkippedScopes.Union(Untaken()) } } : f)));
 
-                Step All(int i, object? chosen) => i == branches.Length
+                IEnumerable<string> Untaken() => names.Where((_, j) => j != index).Select(n => path + "/" + n);
+
+                Step Others(int j, object? chosen) => j == branches.Length
                     ? new Step.Pure(chosen)
-                    : new Step.Bind(Scoped(path + "/" + names[i], branches[i]), v => All(i + 1, i == index ? v : chosen));
+                    : j == index ? Others(j + 1, chosen)
+                    : new Step.Bind(ForCreationOnly(Scoped(path + "/" + names[j], branches[j])), _ => Others(j + 1, chosen));
             }));
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for what it creates and names, not for what it computes: afterwards the
+    /// state and the key sequence are as before, except that state first created by the body keeps its
+    /// initial value (so a later <c>Apply</c> that runs the body finds it). Parameters, parameter reads and
+    /// the scope's reserved names are kept.
+    /// </summary>
+    internal static Step ForCreationOnly(Step body) =>
+        // A body that draws keys must not fail for lack of one in an Apply given none: its draws are discarded.
+        new Step.Bind(new Step.Prim(f => (f, f with { Rng = f.Rng ?? RngKey.FromSeed(0) })), o => new Step.Bind(body, _ => new Step.Prim(f =>
+        {
+            var before = (Frame)o!;
+            var initial = before.InitialState;
+            var state = before.State;
+            foreach (var (path, value) in f.InitialState)
+            {
+                if (initial.ContainsKey(path)) continue;
+                initial = initial.With(path, value);
+                if (!state.ContainsKey(path)) state = state.With(path, value);
+            }
+            return (null, f with { State = state, InitialState = initial, Rng = before.Rng });
+        })));
 
     /// <summary>
     /// Runs <paramref name="step"/> over <paramref name="xs"/>, threading a carry and collecting each
     /// step's output (Haiku's <c>hk.scan</c>). Every step sees the same module names (the counters are
     /// reset per step), so modules created in the body share one set of parameters across steps.
-    /// Stack-safe for any number of steps.
+    /// Stack-safe for any number of steps. Over an empty sequence the body cannot run (there is no element
+    /// to give it), so <c>Init</c> creates none of its parameters: scan a tensor with
+    /// <see cref="Scan{TCarry, TOut}(Func{TCarry, Tensor, Model{ValueTuple{TCarry, TOut}}}, TCarry, Tensor)"/>, which runs the body once on a zero slice.
     /// </summary>
     /// <typeparam name="TCarry">The carry type.</typeparam>
     /// <typeparam name="TIn">The element type.</typeparam>
@@ -114,7 +146,10 @@ public static partial class Hk
 
     /// <summary>
     /// Applies <paramref name="step"/> <paramref name="count"/> times to a carry. The body's modules get
-    /// the same names at every step, so they share parameters. Stack-safe for millions of steps.
+    /// the same names at every step, so they share parameters. Stack-safe for millions of steps. With a count
+    /// of 0 the body still runs once, for its parameters, state and names only (its result, state updates and
+    /// key draws are discarded), so <c>Init</c> creates its parameters and names after the loop never depend
+    /// on the count.
     /// </summary>
     /// <typeparam name="TCarry">The carry type.</typeparam>
     /// <param name="count">How many steps (0 returns <paramref name="init"/>).</param>
@@ -125,7 +160,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(step);
         if (count < 0) throw new ModelUsageException($"Hk.Repeat needs a non-negative count, got {count}.");
-        return Loop(count, step, init, resetNames: true);
+        return Loop(count, step, init, resetNames: true, namesOnly: count == 0 ? () => step(0, init).Node : null);
     }
 
     /// <summary>
@@ -178,19 +213,22 @@ public static partial class Hk
         new Model<IReadOnlyList<TItem>>(new Step.Prim(f => (items as IReadOnlyList<TItem> ?? items.ToArray(), f)))
             .SelectMany(list => Loop(list.Count, (i, acc) => step(acc, list[i]), seed, resetNames));
 
-    private static Model<TAcc> Loop<TAcc>(int count, Func<int, TAcc, Model<TAcc>> step, TAcc seed, bool resetNames) =>
+    // namesOnly: for a loop that runs no step, a body to run once for its parameters, state and names only
+    // (ForCreationOnly), so that names after the loop never depend on how many steps ran.
+    private static Model<TAcc> Loop<TAcc>(int count, Func<int, TAcc, Model<TAcc>> step, TAcc seed, bool resetNames, Func<Step>? namesOnly = null) =>
         new(new Step.Bind(new Step.Prim(f => (f.CurrentScope, f)), s =>
         {
             var start = (Scope)s!;
+            Step Reset(Step stepBody) => !resetNames ? stepBody : new Step.Bind(
+                new Step.Prim(f => (null, f.WithScope(f.CurrentScope with { Counters = start.Counters, Names = start.Names }))),
+                _ => stepBody);
             Step Next(int i, object? acc)
             {
                 if (i >= count) return new Step.Pure(acc);
-                var stepBody = step(i, (TAcc)acc!).Node;
-                var body = !resetNames ? stepBody : new Step.Bind(
-                    new Step.Prim(f => (null, f.WithScope(f.CurrentScope with { Counters = start.Counters, Names = start.Names }))),
-                    _ => stepBody);
-                return new Step.Bind(body, v => Next(i + 1, v));
+                return new Step.Bind(Reset(step(i, (TAcc)acc!).Node), v => Next(i + 1, v));
             }
+            if (count == 0 && namesOnly is not null)
+                return new Step.Bind(ForCreationOnly(Reset(namesOnly())), _ => new Step.Pure(seed));
             return Next(0, seed);
         }));
 
@@ -208,7 +246,7 @@ public static partial class Hk
     public static Func<TIn, Model<TOut>> Lift<TIn, TOut>(Transformed<TIn, TOut> inner, string name)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        return LiftCore(inner.Function, name);
+        return LiftCore(inner.Function, name, stateless: true);
     }
 
     /// <summary>Like <see cref="Lift{TIn, TOut}(Transformed{TIn, TOut}, string)"/> for a stateful model; its state is lifted too.</summary>
@@ -223,7 +261,7 @@ public static partial class Hk
         return LiftCore(inner.Function, name);
     }
 
-    private static Func<TIn, Model<TOut>> LiftCore<TIn, TOut>(Func<TIn, Model<TOut>> f, string name)
+    private static Func<TIn, Model<TOut>> LiftCore<TIn, TOut>(Func<TIn, Model<TOut>> f, string name, bool stateless = false)
     {
         ArgumentNullException.ThrowIfNull(name);
         return input => new Model<TOut>(new Step.Bind(
@@ -232,6 +270,8 @@ public static partial class Hk
                 var (reserved, next) = ReserveName(frame, "Lift", name);
                 return (reserved.Path, next);
             }),
-            p => Scoped((string)p!, f(input).Node)));
+            p => stateless
+                ? WithExtras(x => x with { StatelessLift = (string)p! }, (now, old) => now with { StatelessLift = old.StatelessLift }, Scoped((string)p!, f(input).Node))
+                : WithExtras(x => x with { StatelessLift = null }, (now, old) => now with { StatelessLift = old.StatelessLift }, Scoped((string)p!, f(input).Node))));
     }
 }

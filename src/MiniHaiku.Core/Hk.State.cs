@@ -40,7 +40,9 @@ public static partial class Hk
             }
             if (!frame.IsInitializing) throw new MissingParameterException(path, frame.State.Nearest(path), "state");
             if (shapeCopy is null) throw new MissingShapeException(path, "state");
-            var value = CreateInitial(path, shapeCopy, init ?? Initializers.Zeros(), dtype ?? ScalarType.Float32, frame.InitKey);
+            var value = frame.Extras.Meta
+                ? torch.empty(shapeCopy, dtype ?? ScalarType.Float32, device: torch.META)
+                : CreateInitial(path, shapeCopy, init ?? Initializers.Zeros(), dtype ?? ScalarType.Float32, frame.InitKey);
             return (value, frame with { State = frame.State.With(path, value), InitialState = frame.InitialState.With(path, value) });
         }));
     }
@@ -59,7 +61,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
-        return new(new Step.Prim(frame =>
+        return SetStateIntercepted(name, value, (frame, value) =>
         {
             var path = StatePath(frame, name);
             TensorChecks.RequireAlive(value, $"the new value of state '{path}' (SetState)");
@@ -74,7 +76,7 @@ public static partial class Hk
             if (frame.IsInitializing && !frame.InitialState.ContainsKey(path))
                 next = next with { InitialState = frame.InitialState.With(path, value) };
             return (value, next);
-        }));
+        });
     }
 
     private static string StatePath(Frame frame, string name)
@@ -83,6 +85,10 @@ public static partial class Hk
         ValidateLeafName(name, scope, "state");
         var path = scope + "/" + name;
         if (!frame.StateAllowed) throw new StatefulTransformRequiredException(path);
+        if (frame.Extras.StatelessLift is { } lift)
+            throw new ModelUsageException(
+                $"State '{path}' was used inside Hk.Lift(inner, …) at '{lift}', but the inner model was made with Hk.Transform, which has no state. " +
+                "Make the inner model with Hk.TransformWithState and lift it with Hk.LiftWithState (or Hk.Lift of the TransformedWithState).");
         return path;
     }
 }

@@ -44,7 +44,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(name);
         var shapeCopy = shape?.ToArray();
-        return new(new Step.Prim(frame => GetParamStep(frame, name, shapeCopy, init, dtype)));
+        return GetParamIntercepted(name, shapeCopy, init, dtype);
     }
 
     /// <summary>Gets an existing parameter without stating its shape (it must already exist).</summary>
@@ -102,11 +102,11 @@ public static partial class Hk
             throw new InitializerException(path, $"failed for shape {ShapeText.Format(shape)} and dtype {dtype}: {FirstLine(e.Message)}", e);
         }
         if (value.IsInvalid) throw new InitializerException(path, "returned a disposed tensor.");
+        if (value.dtype != dtype)
+            throw new InitializerException(path, $"returned dtype {value.dtype} but {dtype} was requested (shape {ShapeText.Format(shape)}). Make the initializer honour its dtype argument.");
         var got = value.shape;
         if (!ShapeText.SameShape(got, shape))
             throw new InitializerException(path, $"returned shape {ShapeText.Format(got)} but {ShapeText.Format(shape)} was requested.");
-        if (value.dtype != dtype)
-            throw new InitializerException(path, $"returned dtype {value.dtype} but {dtype} was requested. An initializer must create its tensor with the dtype it is given.");
         if (value.is_floating_point() && !torch.isfinite(value).all().item<bool>())
             throw new InitializerException(path, $"produced non-finite values (NaN or infinity) for shape {ShapeText.Format(shape)}. Check its scale and the fan-in/fan-out of this shape.");
         return value.MoveToOuterDisposeScope();

@@ -184,7 +184,10 @@ public static class Initializers
         if (shape.Length < 2)
             throw new InitializerConfigurationException(nameof(Identity), $"Identity needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.");
         using var eye = torch.eye(shape[^2], shape[^1], dtype: dtype);
-        return eye.Times(gain).expand(shape).contiguous();
+        using var scaled = eye.Times(gain);
+        // Times (a double Scalar) promotes an integer eye to Float32; give back the dtype asked for.
+        using var typed = scaled.to_type(dtype);
+        return typed.expand(shape).contiguous();
     };
 
     /// <summary>

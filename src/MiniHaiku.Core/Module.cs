@@ -34,7 +34,7 @@ public record Module
     protected Model<T> Method<T>(Model<T> body, [CallerMemberName] string method = "")
     {
         ArgumentNullException.ThrowIfNull(body);
-        return new(Hk.MethodScoped(Name.Path, method == "Call" ? "__call__" : method, null, body.Node));
+        return new(Hk.ModuleMethod(this, method == "Call" ? "__call__" : method, null, body.Node));
     }
 
     /// <summary>
@@ -49,6 +49,6 @@ public record Module
     protected Model<T> Method<T>(Model<T> body, Tensor input, [CallerMemberName] string method = "")
     {
         ArgumentNullException.ThrowIfNull(body);
-        return new(Hk.MethodScoped(Name.Path, method == "Call" ? "__call__" : method, input, body.Node));
+        return new(Hk.ModuleMethod(this, method == "Call" ? "__call__" : method, input, body.Node));
     }
 }

@@ -157,14 +157,14 @@ public sealed class TransformedWithState<TIn, TOut>
 internal static class ApplyChecks
 {
     /// <summary>
-    /// Every given parameter must have been read, unless allowed, or unless a Cond/Switch skipped a
-    /// branch (the parameters of untaken branches are then legitimately unread and cannot be known
-    /// without running them).
+    /// Every given parameter must have been read, unless allowed, or unless it lives under the scope of a
+    /// Cond/Switch branch that was not taken (legitimately unread).
     /// </summary>
     public static void RequireAllRead(Params given, Frame frame, bool allowed)
     {
-        if (allowed || frame.SkippedBranches || frame.ReadParams.Count == given.Count) return;
-        var unused = given.Keys.Where(k => !frame.ReadParams.Contains(k)).ToList();
-        throw new UnusedParametersException(unused, given.Count);
+        if (allowed || frame.ReadParams.Count == given.Count) return;
+        var skipped = frame.Extras.SkippedScopes;
+        var unused = given.Keys.Where(k => !frame.ReadParams.Contains(k) && !skipped.Any(s => k.StartsWith(s + "/", StringComparison.Ordinal))).ToList();
+        if (unused.Count > 0) throw new UnusedParametersException(unused, given.Count);
     }
 }

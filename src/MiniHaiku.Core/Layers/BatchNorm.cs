@@ -50,6 +50,7 @@ public sealed partial record BatchNorm(ModuleName Name, bool CreateScale, bool C
     {
         if (!(decayRate >= 0 && decayRate <= 1)) throw new LayerConfigurationException(nameof(BatchNorm), $"decayRate must be in [0, 1], got {decayRate}.");
         Normalization.RequirePositive(nameof(BatchNorm), eps);
+        NormalizationInitChecks.Require(nameof(BatchNorm), createScale, scaleInit, createOffset, offsetInit);
         Normalization.RequireAxes(nameof(BatchNorm), axis);
         var a = axis?.ToArray();
         return Hk.Module(n => new BatchNorm(n, createScale, createOffset, decayRate, eps, scaleInit, offsetInit, dataFormat, a), name);

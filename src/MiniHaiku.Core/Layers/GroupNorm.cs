@@ -35,6 +35,7 @@ public sealed record GroupNorm(ModuleName Name, int Groups, bool CreateScale, bo
     {
         if (groups < 1) throw new LayerConfigurationException(nameof(GroupNorm), $"groups must be positive, got {groups}.");
         Normalization.RequirePositive(nameof(GroupNorm), eps);
+        NormalizationInitChecks.Require(nameof(GroupNorm), createScale, scaleInit, createOffset, offsetInit);
         return Hk.Module(n => new GroupNorm(n, groups, createScale, createOffset, eps, scaleInit, offsetInit, dataFormat), name);
     }
 

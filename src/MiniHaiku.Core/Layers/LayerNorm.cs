@@ -48,6 +48,7 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
         Normalization.RequireAxes(nameof(LayerNorm), axes);
         Normalization.RequireAxes(nameof(LayerNorm), paramAxis);
         Normalization.RequirePositive(nameof(LayerNorm), eps);
+        NormalizationInitChecks.Require(nameof(LayerNorm), createScale, scaleInit, createOffset, offsetInit);
         var a = axes?.ToArray() ?? [-1];
         var pa = paramAxis?.ToArray();
         return Hk.Module(n => new LayerNorm(n, a, createScale, createOffset, eps, scaleInit, offsetInit, pa), name);

@@ -13,8 +13,9 @@ namespace MiniHaiku.Layers;
 /// <remarks>
 /// Inputs are <c>[..., T, D]</c>. A mask is a boolean tensor broadcastable to
 /// <c>[..., heads, T_query, T_key]</c> where true means "may attend"; <c>causal</c> additionally forbids
-/// attending to later positions (query i sees keys 0..i). A query row that may attend to nothing yields
-/// NaN. Computed with <c>scaled_dot_product_attention</c>.
+/// attending to later positions (query i sees keys 0..i). A query row that may attend to nothing gets
+/// uniform weights over all keys (Haiku's rule: masked logits are set to -1e30, not -∞), so it averages the
+/// values instead of producing NaN. Computed with <c>scaled_dot_product_attention</c>.
 /// </remarks>
 /// <param name="Name">The module's name.</param>
 /// <param name="NumHeads">The number of heads.</param>
@@ -110,11 +111,23 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
 
     private static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask)
     {
-        var heads = nn.functional.scaled_dot_product_attention(q, k, v, mask);
+        var heads = nn.functional.scaled_dot_product_attention(q, k, v, mask is null ? null : AdditiveMask(mask, q.dtype));
         // [..., heads, T, size] → [..., T, heads · size]
         var merged = heads.transpose(-3, -2);
         var s = merged.shape;
         return merged.reshape([.. s[..^2], s[^2] * s[^1]]);
+    }
+
+    /// <summary>
+    /// A boolean mask as an additive one: 0 where attending is allowed, a large finite negative number
+    /// elsewhere (Haiku's -1e30), so that a row with nothing allowed gets uniform weights rather than NaN.
+    /// </summary>
+    private static Tensor AdditiveMask(Tensor mask, ScalarType dtype)
+    {
+        var blocked = Math.Max(-1e30, torch.finfo(dtype).min / 2);
+        using var allowed = torch.zeros(mask.shape, dtype: dtype);
+        using var notAllowed = mask.logical_not();
+        return Internal.SafeOps.WithScalar(blocked, s => allowed.masked_fill(notAllowed, s));
     }
 
     private static Tensor? CombinedMask(Tensor? mask, bool causal, long tq, long tk)

@@ -33,6 +33,7 @@ public sealed record RMSNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Crea
         Normalization.RequireAxes(nameof(RMSNorm), axes);
         Normalization.RequireAxes(nameof(RMSNorm), paramAxis);
         Normalization.RequirePositive(nameof(RMSNorm), eps);
+        NormalizationInitChecks.Require(nameof(RMSNorm), createScale, scaleInit);
         var a = axes?.ToArray() ?? [-1];
         var pa = paramAxis?.ToArray();
         return Hk.Module(n => new RMSNorm(n, a, createScale, eps, scaleInit, pa), name);

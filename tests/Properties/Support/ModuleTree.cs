@@ -150,6 +150,8 @@ public abstract record TreeModule(ModuleName Name, Node Spec, string Instance) :
             Wrap.CondTrue => Hk.Cond(true, ModuleTree.CreateAndCall(children, input, instance), Hk.Pure(input.X)),
             Wrap.CondFalse => Hk.Cond(false, ModuleTree.CreateAndCall(children, input, instance), Hk.Pure(input.X)),
             Wrap.Repeat => Hk.Repeat(Spec.Steps, (_, x) => ModuleTree.CreateAndCall(children, input with { X = x }, instance), input.X),
+            // A lifted model that uses state must be a stateful one (Hk.Lift of a plain Transform rejects state).
+            Wrap.Lift when input.UseState => Hk.Lift(Hk.TransformWithState((TreeInput i) => ModuleTree.CreateAndCall(children, i, instance)), "lifted")(input),
             Wrap.Lift => Hk.Lift(Hk.Transform((TreeInput i) => ModuleTree.CreateAndCall(children, i, instance)), "lifted")(input),
             _ => ModuleTree.CreateAndCall(children, input, instance),
         };

@@ -1,0 +1,116 @@
+using System.Collections.Immutable;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MiniHaiku;
+
+public static partial class Hk
+{
+    /// <summary>
+    /// Runs <paramref name="body"/> in a named scope without creating a module (Haiku's <c>name_scope</c>):
+    /// its parameters live at <c>{current scope}/{name}/…</c>. A name with <c>/</c> opens nested scopes.
+    /// Unlike a module name, the same scope may be opened several times in one call; it then shares its
+    /// parameters (and its auto-names restart, as for a second call of a module).
+    /// </summary>
+    /// <typeparam name="T">The body's value type.</typeparam>
+    /// <param name="name">One or more valid names joined by <c>/</c>, e.g. <c>encoder/block</c>.</param>
+    /// <param name="body">The computation.</param>
+    /// <returns>The scoped computation.</returns>
+    /// <exception cref="ModuleNameException">A part of <paramref name="name"/> is not a valid name.</exception>
+    public static Model<T> NameScope<T>(string name, Model<T> body)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(body);
+        foreach (var part in name.Split('/'))
+            if (!IsValidModuleName(part))
+                throw new ModuleNameException($"Invalid name scope '{name}': each part between '/' must match ^[A-Za-z_][A-Za-z0-9_]*$, but '{part}' does not.", name, "");
+        return new(new Step.Bind(new Step.Prim(f => (f.CurrentScope.Path, f)), p => Scoped((string)p! + "/" + name, body.Node)));
+    }
+
+    /// <summary>
+    /// Creates a module whose path is exactly <paramref name="path"/> instead of a fresh name in the current
+    /// scope (Haiku's <c>force_name</c>): calling it reuses the parameters of the module that lives there,
+    /// e.g. to share an encoder created elsewhere. No name is reserved in the current scope.
+    /// </summary>
+    /// <typeparam name="M">The module type.</typeparam>
+    /// <param name="create">Builds the module from its name (e.g. <c>n =&gt; new Linear(n, …)</c>).</param>
+    /// <param name="path">A full module path such as <c>~/encoder</c> (from another module's <c>Name.Path</c>).</param>
+    /// <returns>A model producing the module.</returns>
+    /// <exception cref="ModuleNameException">The path does not start at <c>~</c> or its last part is invalid.</exception>
+    public static Model<M> ForceName<M>(Func<ModuleName, M> create, string path) where M : Module
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(path);
+        var slash = path.LastIndexOf('/');
+        var last = slash < 0 ? "" : path[(slash + 1)..];
+        if (!path.StartsWith(Frame.RootScope + "/", StringComparison.Ordinal) || !IsValidModuleName(last))
+            throw new ModuleNameException($"Invalid forced module path '{path}': it must be a full path like '~/encoder' whose last part matches ^[A-Za-z_][A-Za-z0-9_]*$.", path, "");
+        return new(new Step.Prim(f => (create(new ModuleName(last, path)), f)));
+    }
+
+    /// <summary>Like <see cref="Lift{TIn, TOut}(TransformedWithState{TIn, TOut}, string)"/>: the inner model's parameters and state appear under <c>{current scope}/{name}</c> (Haiku's <c>lift_with_state</c>).</summary>
+    /// <typeparam name="TIn">The inner input type.</typeparam>
+    /// <typeparam name="TOut">The inner output type.</typeparam>
+    /// <param name="inner">The stateful transformed model to embed.</param>
+    /// <param name="name">The scope name for it.</param>
+    /// <returns>A function from input to the lifted model.</returns>
+    public static Func<TIn, Model<TOut>> LiftWithState<TIn, TOut>(TransformedWithState<TIn, TOut> inner, string name) => Lift(inner, name);
+
+    /// <summary>
+    /// Runs an independently defined transformed model inside this one without adding a scope (Haiku's
+    /// <c>transparent_lift</c>): its parameter <c>~/X</c> becomes <c>{current scope}/X</c>, so at the top level
+    /// the names are exactly the inner model's (e.g. to load a pretrained inner checkpoint unchanged).
+    /// </summary>
+    /// <typeparam name="TIn">The inner input type.</typeparam>
+    /// <typeparam name="TOut">The inner output type.</typeparam>
+    /// <param name="inner">The transformed model to embed.</param>
+    /// <returns>A function from input to the lifted model.</returns>
+    public static Func<TIn, Model<TOut>> TransparentLift<TIn, TOut>(Transformed<TIn, TOut> inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        var f = inner.Function;
+        return input => new Model<TOut>(new Step.Bind(new Step.Prim(fr => (fr.CurrentScope.Path, fr)),
+            p => WithoutStateAccess(Scoped((string)p!, f(input).Node))));
+    }
+
+    /// <summary>Like <see cref="TransparentLift{TIn, TOut}"/> for a stateful model (Haiku's <c>transparent_lift_with_state</c>).</summary>
+    /// <typeparam name="TIn">The inner input type.</typeparam>
+    /// <typeparam name="TOut">The inner output type.</typeparam>
+    /// <param name="inner">The stateful transformed model to embed.</param>
+    /// <returns>A function from input to the lifted model.</returns>
+    public static Func<TIn, Model<TOut>> TransparentLiftWithState<TIn, TOut>(TransformedWithState<TIn, TOut> inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        var f = inner.Function;
+        return input => new Model<TOut>(new Step.Bind(new Step.Prim(fr => (fr.CurrentScope.Path, fr)), p => Scoped((string)p!, f(input).Node)));
+    }
+
+    /// <summary>
+    /// The parameters of <paramref name="module"/> known at this point (Haiku's <c>module.params_dict()</c>):
+    /// during <c>Init</c>, those created so far; during <c>Apply</c>, those given whose path is under the module.
+    /// Keys are full paths.
+    /// </summary>
+    /// <param name="module">The module.</param>
+    /// <returns>A model producing the parameters under <c>{module path}/</c>.</returns>
+    public static Model<Params> ParamsDict(Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var prefix = module.Name.Path + "/";
+        return new(new Step.Prim(f => (f.Params.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)), f)));
+    }
+
+    /// <summary>The current state of <paramref name="module"/> (Haiku's <c>module.state_dict()</c>), keyed by full path.</summary>
+    /// <param name="module">The module.</param>
+    /// <returns>A model producing the state under <c>{module path}/</c>.</returns>
+    public static Model<Params> StateDict(Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var prefix = module.Name.Path + "/";
+        return new(new Step.Prim(f => (f.State.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)), f)));
+    }
+
+    /// <summary>Runs <paramref name="body"/> with state forbidden (as under plain <c>Transform</c>), restoring the flag afterwards.</summary>
+    internal static Step WithoutStateAccess(Step body) =>
+        new Step.Bind(new Step.Prim(f => (f.StateAllowed, f with { StateAllowed = false })),
+            old => new Step.Bind(body, v => new Step.Prim(f => (v, f with { StateAllowed = (bool)old! }))));
+}
