@@ -77,7 +77,7 @@ public readonly record struct PrngSequence(RngKey Key) : IEnumerable<RngKey>
     /// <returns>The keys and the rest.</returns>
     public (ImmutableArray<RngKey> Keys, PrngSequence Remaining) Take(int count)
     {
-        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be non-negative.");
+        if (count < 0) throw new ModelUsageException($"PrngSequence.Take: count must be non-negative, got {count}.");
         var keys = ImmutableArray.CreateBuilder<RngKey>(count);
         var rest = this;
         for (var i = 0; i < count; i++)

@@ -220,7 +220,7 @@ public static class Initializers
     /// <param name="shape">A weight shape.</param>
     /// <param name="fanInAxes">The fan-in axes, or null for <c>[..., in, out]</c>.</param>
     /// <returns>The fans.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">An axis is outside the shape.</exception>
+    /// <exception cref="InitializerConfigurationException">An axis is outside the shape.</exception>
     public static (double FanIn, double FanOut) ComputeFans(IReadOnlyList<long> shape, IReadOnlyList<int>? fanInAxes)
     {
         ArgumentNullException.ThrowIfNull(shape);

@@ -73,7 +73,7 @@ public static class ParamsTree
     /// <param name="ord">1, 2 or infinity.</param>
     /// <param name="squared">Return the square of the norm.</param>
     /// <returns>The norm (0 for an empty map).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ord"/> is not 1, 2 or infinity.</exception>
+    /// <exception cref="ModelUsageException"><paramref name="ord"/> is not 1, 2 or infinity.</exception>
     public static Tensor Norm(this Params tree, double ord = 2, bool squared = false)
     {
         ArgumentNullException.ThrowIfNull(tree);

@@ -141,7 +141,7 @@ public sealed class DataParallelTrainer<TBatch>
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(shards);
-        ArgumentOutOfRangeException.ThrowIfLessThan(reportEvery, 1);
+        if (reportEvery < 1) throw new DistributedException($"reportEvery must be at least 1, got {reportEvery}.");
         if (!Session.IsRoot) progress = null;
         var initial = new HashSet<Tensor>(state.Tensors(), ReferenceEqualityComparer.Instance);
         var clock = Stopwatch.StartNew();

@@ -56,7 +56,7 @@ public sealed class MpiSession : IDisposable
     /// <exception cref="DistributedException">MPICH is not installed, or MPI was already started in this process.</exception>
     public static MpiSession Start(int torchThreads = 1)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(torchThreads, 1);
+        if (torchThreads < 1) throw new DistributedException($"torchThreads must be at least 1, got {torchThreads}.");
         MpichLibrary.Install();
         if (Interlocked.Exchange(ref started, 1) == 1)
             throw new DistributedException("MPI was already started in this process: create one MpiSession per process and pass it around.");
@@ -166,18 +166,18 @@ public sealed class MpiSession : IDisposable
     /// of the same dtype and element count. For metrics, or to time communication.
     /// </summary>
     /// <param name="values">A contiguous CPU float32 or float64 tensor.</param>
-    /// <exception cref="ArgumentException">Another dtype, a non-contiguous or a non-CPU tensor.</exception>
+    /// <exception cref="DistributedException">Another dtype, a non-contiguous or a non-CPU tensor.</exception>
     public unsafe void AllreduceSumInPlace(Tensor values)
     {
         ArgumentNullException.ThrowIfNull(values);
         var flat = values;
         if (!flat.is_contiguous() || flat.device_type != DeviceType.CPU)
-            throw new ArgumentException($"AllreduceSumInPlace needs a contiguous CPU tensor, got a {(flat.is_contiguous() ? "" : "non-contiguous ")}{flat.device_type} one.", nameof(values));
+            throw new DistributedException($"AllreduceSumInPlace needs a contiguous CPU tensor, got a {(flat.is_contiguous() ? "" : "non-contiguous ")}{flat.device_type} one.");
         var (datatype, size) = flat.dtype switch
         {
             ScalarType.Float32 => (MPI.Unsafe.MPI_FLOAT, 4),
             ScalarType.Float64 => (MPI.Unsafe.MPI_DOUBLE, 8),
-            _ => throw new ArgumentException($"AllreduceSumInPlace takes float32 or float64, not {flat.dtype}.", nameof(values)),
+            _ => throw new DistributedException($"AllreduceSumInPlace takes float32 or float64, not {flat.dtype}."),
         };
         if (flat.numel() == 0) return;
         var bytes = flat.bytes;

@@ -23,9 +23,9 @@ public sealed class ShardSampler
     /// <param name="size">The number of ranks; at least 1.</param>
     public ShardSampler(int rank, int size)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(rank);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, size);
+        if (size < 1) throw new DistributedException($"size must be at least 1, got {size}.");
+        if (rank < 0) throw new DistributedException($"rank must not be negative, got {rank}.");
+        if (rank >= size) throw new DistributedException($"rank must be less than size ({size}), got {rank}.");
         Rank = rank;
         Size = size;
     }
@@ -53,7 +53,7 @@ public sealed class ShardSampler
     /// <returns>The first position and the number of positions.</returns>
     public (long Start, long Count) Range(long batchLength)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(batchLength);
+        if (batchLength < 0) throw new DistributedException($"batchLength must not be negative, got {batchLength}.");
         var start = batchLength * Rank / Size;
         var end = batchLength * (Rank + 1) / Size;
         return (start, end - start);
@@ -66,7 +66,7 @@ public sealed class ShardSampler
     {
         ArgumentNullException.ThrowIfNull(batchIndices);
         if (batchIndices.dim() != 1)
-            throw new ArgumentException($"batch indices must be 1-D, got shape ({string.Join(", ", batchIndices.shape)}).", nameof(batchIndices));
+            throw new DistributedException($"batch indices must be 1-D, got shape ({string.Join(", ", batchIndices.shape)}).");
         var (start, count) = Range(batchIndices.shape[0]);
         return batchIndices.narrow(0, start, count);
     }
@@ -87,8 +87,8 @@ public sealed class ShardSampler
     /// <returns>This rank's shard of every batch (possibly empty shards when a batch is shorter than the rank count).</returns>
     public IEnumerable<TBatch> Batches<TBatch>(long count, int batchSize, Func<Tensor, TBatch> read, RngKey? shuffle = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (count < 0) throw new DistributedException($"count must not be negative, got {count}.");
+        if (batchSize < 1) throw new DistributedException($"batchSize must be at least 1, got {batchSize}.");
         ArgumentNullException.ThrowIfNull(read);
         return Iterate(count, batchSize, read, shuffle);
     }

@@ -37,8 +37,8 @@ public sealed class ShardSamplerTests
     [Fact]
     public void RankOutsideTheJobIsRejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ShardSampler(2, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ShardSampler(-1, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ShardSampler(0, 0));
+        Assert.Throws<DistributedException>(() => new ShardSampler(2, 2));
+        Assert.Throws<DistributedException>(() => new ShardSampler(-1, 2));
+        Assert.Throws<DistributedException>(() => new ShardSampler(0, 0));
     }
 }

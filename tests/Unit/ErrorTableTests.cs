@@ -75,19 +75,22 @@ public partial class ErrorTableTests
             .Select(v => (v.Method.Name, v.Exception.Name))
             .OrderBy(v => v.Item1, StringComparer.Ordinal)
             .ToList();
-        Assert.Equal([("OutOfRange", nameof(ArgumentOutOfRangeException)), ("Plain", nameof(ArgumentException))], found);
+        Assert.Equal([("OutOfRange", nameof(ArgumentOutOfRangeException)), ("Plain", nameof(ArgumentException)), ("ThrowHelper", nameof(ArgumentOutOfRangeException))], found);
     }
 
     private static class RuleViolations
     {
         public static void Plain(int x) { if (x < 0) throw new ArgumentException("negative", nameof(x)); }
         public static void OutOfRange(int x) { if (x < 0) throw new ArgumentOutOfRangeException(nameof(x)); }
+        public static void ThrowHelper(int x) => ArgumentOutOfRangeException.ThrowIfNegative(x);
         public static void Null(string? s) { if (s is null) throw new ArgumentNullException(nameof(s)); }
     }
 
     private static IEnumerable<(MethodBase Method, Type Exception)> ArgumentExceptionsCreated(Assembly assembly) =>
         from m in IlScanner.AllMethods(assembly)
         from callee in IlScanner.Callees(m)
-        where callee is ConstructorInfo { DeclaringType: { } t } && typeof(ArgumentException).IsAssignableFrom(t) && t != typeof(ArgumentNullException)
-        select (m, callee.DeclaringType!);
+        let t = callee.DeclaringType
+        where t is not null && typeof(ArgumentException).IsAssignableFrom(t) && t != typeof(ArgumentNullException)
+              && (callee is ConstructorInfo || callee.Name.StartsWith("ThrowIf", StringComparison.Ordinal))   // also ArgumentOutOfRangeException.ThrowIfNegative(…)
+        select (m, t);
 }

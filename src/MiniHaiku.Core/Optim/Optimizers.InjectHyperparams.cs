@@ -16,7 +16,7 @@ public static partial class Optimizers
     /// <param name="hyperparams">Numeric hyper-parameters and their initial values.</param>
     /// <param name="schedules">Scheduled hyper-parameters, or null.</param>
     /// <returns>The transformation; its state holds the count, one number per hyper-parameter and the inner state.</returns>
-    /// <exception cref="ArgumentException">A name appears in both dictionaries.</exception>
+    /// <exception cref="OptimizerConfigurationException">A name appears in both dictionaries.</exception>
     /// <example><code>
     /// var opt = Optimizers.InjectHyperparams(h => Optimizers.Adam(h["learning_rate"]),
     ///     new Dictionary&lt;string, double&gt; { ["learning_rate"] = 1e-3 });

@@ -19,7 +19,7 @@ public static partial class Optimizers
     /// <returns>The transformation (a descent direction that still has to be negated), with slots
     /// <c>params</c>, <c>updates</c>, <c>diff_params_memory</c>, <c>diff_updates_memory</c> (each
     /// <c>[memorySize, ...shape]</c>) and <c>weights_memory</c> (one <c>[memorySize]</c> float64 tensor under key <c>lbfgs</c>).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="memorySize"/> is below 1.</exception>
+    /// <exception cref="OptimizerConfigurationException"><paramref name="memorySize"/> is below 1.</exception>
     public static GradientTransformation ScaleByLbfgs(int memorySize = 10, bool scaleInitPrecond = true)
     {
         if (memorySize < 1) throw new OptimizerConfigurationException("Lbfgs", $"memorySize: must be at least 1. (got {memorySize})");

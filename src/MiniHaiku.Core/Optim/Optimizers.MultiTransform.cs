@@ -70,7 +70,7 @@ public static partial class Optimizers
     /// </summary>
     /// <param name="transformations">Name and transformation pairs; names must be unique.</param>
     /// <returns>The transformation.</returns>
-    /// <exception cref="ArgumentException">A name repeats.</exception>
+    /// <exception cref="OptimizerConfigurationException">A name repeats.</exception>
     public static GradientTransformation NamedChain(params (string Name, GradientTransformation Transformation)[] transformations)
     {
         ArgumentNullException.ThrowIfNull(transformations);

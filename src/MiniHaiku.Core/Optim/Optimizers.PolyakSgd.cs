@@ -21,7 +21,7 @@ public static partial class Optimizers
     /// <param name="eps">Added to the squared norm.</param>
     /// <param name="variant">"sps" or "sps+" (the gap <c>f - fMin</c> clipped at 0).</param>
     /// <returns>The transformation.</returns>
-    /// <exception cref="ArgumentException">An unknown <paramref name="variant"/>.</exception>
+    /// <exception cref="OptimizerConfigurationException">An unknown <paramref name="variant"/>.</exception>
     public static GradientTransformation ScaleByPolyak(Func<Params, Tensor> value, double fMin = 0, double maxLearningRate = 1, double eps = 0, string variant = "sps")
     {
         ArgumentNullException.ThrowIfNull(value);

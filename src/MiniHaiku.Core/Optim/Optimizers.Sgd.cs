@@ -11,7 +11,7 @@ public static partial class Optimizers
     /// <param name="momentum">The momentum coefficient (<see cref="Trace"/>); null (Optax's default) or 0 for plain SGD.</param>
     /// <param name="nesterov">Use Nesterov momentum (needs <paramref name="momentum"/> &gt; 0).</param>
     /// <returns>The optimizer.</returns>
-    /// <exception cref="ArgumentException">A negative momentum, or <paramref name="nesterov"/> without momentum.</exception>
+    /// <exception cref="OptimizerConfigurationException">A negative momentum, or <paramref name="nesterov"/> without momentum.</exception>
     public static GradientTransformation Sgd(Schedule learningRate, double? momentum = null, bool nesterov = false)
     {
         if (momentum < 0) throw new OptimizerConfigurationException("Sgd", $"momentum: must not be negative. (got {momentum})");

@@ -17,7 +17,7 @@ public sealed partial record Schedule
     /// <param name="schedules">The schedules, at least one.</param>
     /// <param name="boundaries">The counts at which to switch; one fewer than the schedules, ascending.</param>
     /// <returns>The schedule.</returns>
-    /// <exception cref="ArgumentException">The counts of schedules and boundaries do not fit.</exception>
+    /// <exception cref="OptimizerConfigurationException">The counts of schedules and boundaries do not fit.</exception>
     public static Schedule JoinSchedules(IReadOnlyList<Schedule> schedules, IReadOnlyList<long> boundaries)
     {
         ArgumentNullException.ThrowIfNull(schedules);
@@ -44,7 +44,7 @@ public sealed partial record Schedule
     /// <param name="initValue">The value before the first boundary.</param>
     /// <param name="boundariesAndScales">Boundary count → non-negative factor, or null.</param>
     /// <returns>The schedule.</returns>
-    /// <exception cref="ArgumentException">A scale is negative.</exception>
+    /// <exception cref="OptimizerConfigurationException">A scale is negative.</exception>
     public static Schedule PiecewiseConstant(double initValue, IReadOnlyDictionary<long, double>? boundariesAndScales = null)
     {
         var pairs = (boundariesAndScales ?? new Dictionary<long, double>()).OrderBy(kv => kv.Key).ToArray();
@@ -68,7 +68,7 @@ public sealed partial record Schedule
     /// <param name="initValue">The value at count 0.</param>
     /// <param name="boundariesAndScales">Boundary count → non-negative factor, or null.</param>
     /// <returns>The schedule.</returns>
-    /// <exception cref="ArgumentException">Unknown interpolation or a negative scale.</exception>
+    /// <exception cref="OptimizerConfigurationException">Unknown interpolation or a negative scale.</exception>
     public static Schedule PiecewiseInterpolate(string interpolateType, double initValue, IReadOnlyDictionary<long, double>? boundariesAndScales = null)
     {
         ArgumentNullException.ThrowIfNull(interpolateType);

@@ -147,7 +147,7 @@ public sealed class Trainer<TBatch>
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(batches);
-        ArgumentOutOfRangeException.ThrowIfLessThan(reportEvery, 1);
+        if (reportEvery < 1) throw new ModelUsageException($"reportEvery must be at least 1, got {reportEvery}.");
         var initial = new HashSet<Tensor>(state.Tensors(), ReferenceEqualityComparer.Instance);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
