@@ -75,7 +75,7 @@ public sealed class ConfusionMatrix
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        heatmap.FlipVertically = true;
+        // ScottPlot draws row 0 of the values at the top, as the text and tick labels below expect.
         for (var i = 0; i < n; i++)
             for (var j = 0; j < n; j++)
             {
@@ -87,8 +87,7 @@ public sealed class ConfusionMatrix
         plot.Add.ColorBar(heatmap);
         var names = Enumerable.Range(0, n).Select(i => i < FashionMnist.ClassNames.Count ? FashionMnist.ClassNames[i] : i.ToString(CultureInfo.InvariantCulture)).ToArray();
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, n).Select(i => (double)i).ToArray(), names);
-        plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.TickLabelStyle.FontSize = 10;
         plot.Axes.Left.SetTicks(Enumerable.Range(0, n).Select(i => (double)(n - 1 - i)).ToArray(), names);
         plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
         plot.Title(title);
@@ -103,7 +102,7 @@ public sealed class ConfusionMatrix
     public void WritePlot(string path, string title)
     {
         var temp = path + ".tmp.png";
-        BuildPlot(title).SavePng(temp, 900, 800);
+        BuildPlot(title).SavePng(temp, 1000, 850);
         File.Move(temp, path, overwrite: true);
     }
 }

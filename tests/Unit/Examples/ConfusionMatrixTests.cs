@@ -1,4 +1,6 @@
 using MiniHaiku.FashionMnistExample;
+using ScottPlot;
+using SkiaSharp;
 
 namespace MiniHaiku.Tests.Examples;
 
@@ -38,5 +40,25 @@ public sealed class ConfusionMatrixTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void TheHeatMapCellOfRowIAndColumnJIsWhereItsLabelsAre()
+    {
+        // All of class 0 predicted as class 0 (bright), none of it as class 2 (dark); class 1 all as class 2.
+        var m = new ConfusionMatrix(3);
+        m.Add(torch.tensor(new long[] { 0, 0, 1, 2 }), torch.tensor(new long[] { 0, 0, 2, 2 }));
+        var plot = m.BuildPlot("t");
+        using var image = plot.GetImage(600, 500);
+        using var bitmap = SKBitmap.Decode(image.GetImageBytes());
+        double Brightness(int actual, int predicted)
+        {
+            // Row `actual` is drawn at y = n - 1 - actual (its tick label's position), column `predicted` at x = predicted.
+            var px = plot.GetPixel(new Coordinates(predicted + 0.3, 2 - actual + 0.3));
+            var c = bitmap.GetPixel((int)px.X, (int)px.Y);
+            return c.Red + c.Green + c.Blue;
+        }
+        Assert.True(Brightness(0, 0) > Brightness(0, 2) + 200, $"{Brightness(0, 0)} vs {Brightness(0, 2)}");
+        Assert.True(Brightness(1, 2) > Brightness(1, 1) + 200, $"{Brightness(1, 2)} vs {Brightness(1, 1)}");
     }
 }
