@@ -8,6 +8,9 @@ namespace MiniHaiku.FashionMnistExample;
 /// <summary><c>predict</c>: classifies an image, an IDX file of images, or a folder of them with a checkpoint.</summary>
 public sealed class PredictCommand : Command<PredictSettings>
 {
+    /// <summary>Images listed one by one; more are summarised by predicted class.</summary>
+    public const int MaxRows = 50;
+
     /// <inheritdoc />
     public override int Execute(CommandContext context, PredictSettings settings, CancellationToken cancellationToken)
     {
@@ -19,9 +22,11 @@ public sealed class PredictCommand : Command<PredictSettings>
             var predictions = classifier.Probabilities(inputs.Images).Select((p, i) => new Prediction(inputs.Names[i], p)).ToList();
 
             AnsiConsole.MarkupLineInterpolated($"Checkpoint: {settings.Checkpoint} ({checkpoint.Kind.Name()}); {predictions.Count} image(s) from {settings.Input}");
+            if (inputs.SkippedLabelFiles.Count > 0)
+                AnsiConsole.MarkupLineInterpolated($"Left out (label files, not images): {string.Join(", ", inputs.SkippedLabelFiles.Select(Path.GetFileName))}");
             var table = new Table().AddColumn("image").AddColumn("class").AddColumn(new TableColumn("probability").RightAligned());
             if (settings.Top > 1) table.AddColumn($"top {settings.Top}");
-            foreach (var p in predictions)
+            foreach (var p in predictions.Take(MaxRows))
             {
                 var row = new List<string> { Markup.Escape(p.Name), Markup.Escape(p.ClassName), p.Probabilities[p.Class].ToString("F4", CultureInfo.InvariantCulture) };
                 if (settings.Top > 1)
@@ -29,6 +34,14 @@ public sealed class PredictCommand : Command<PredictSettings>
                 table.AddRow(row.ToArray());
             }
             AnsiConsole.Write(table);
+            if (predictions.Count > MaxRows)
+            {
+                AnsiConsole.MarkupLineInterpolated($"… and {predictions.Count - MaxRows} more (--csv FILE writes them all). Predicted classes of all {predictions.Count}:");
+                var counts = new Table().AddColumn("class").AddColumn(new TableColumn("images").RightAligned());
+                foreach (var g in predictions.GroupBy(p => p.Class).OrderBy(g => g.Key))
+                    counts.AddRow(Markup.Escape(FashionMnist.ClassNames[g.Key]), g.Count().ToString(CultureInfo.InvariantCulture));
+                AnsiConsole.Write(counts);
+            }
             if (settings.Csv is { } csv)
             {
                 var lines = new List<string> { "image,class,class_name," + string.Join(",", Enumerable.Range(0, FashionMnist.ClassCount).Select(i => $"p{i}")) };

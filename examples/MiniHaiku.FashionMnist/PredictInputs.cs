@@ -8,7 +8,8 @@ namespace MiniHaiku.FashionMnistExample;
 /// <summary>Images to classify, with a name for each (the file, or the file and index inside an IDX file).</summary>
 /// <param name="Images">float32 [N, 1, 28, 28] in [0, 1], like the training data.</param>
 /// <param name="Names">One name per image.</param>
-public sealed record PredictInputs(Tensor Images, IReadOnlyList<string> Names) : IDisposable
+/// <param name="SkippedLabelFiles">IDX files of a folder that hold labels (one dimension), not images: left out.</param>
+public sealed record PredictInputs(Tensor Images, IReadOnlyList<string> Names, IReadOnlyList<string> SkippedLabelFiles) : IDisposable
 {
     /// <summary>The image side the models take.</summary>
     public const int Side = 28;
@@ -22,7 +23,8 @@ public sealed record PredictInputs(Tensor Images, IReadOnlyList<string> Names) :
     /// <summary>
     /// Loads a PNG (any size or colour: converted to grey levels and resized to 28×28; Fashion-MNIST shows a light
     /// object on a black background), an IDX image file (<c>[N, 28, 28]</c> or <c>[28, 28]</c> unsigned bytes, plain or
-    /// gzip), or every such file of a folder, in name order.
+    /// gzip), or every such file of a folder, in name order (a folder's IDX label files, of one dimension, are left
+    /// out, so the Fashion-MNIST folder itself can be classified).
     /// </summary>
     /// <param name="path">A file or a folder.</param>
     /// <returns>The images.</returns>
@@ -37,17 +39,21 @@ public sealed record PredictInputs(Tensor Images, IReadOnlyList<string> Names) :
             : File.Exists(path) ? [path] : throw new DataFileNotFoundException(path);
         if (files.Count == 0)
             throw new DataFormatException(path, $"holds no images to classify (files ending in {string.Join(", ", Extensions)}).");
+        var folder = files.Count > 1 || Directory.Exists(path);
         var pixels = new List<byte>();
         var names = new List<string>();
+        var skipped = new List<string>();
         foreach (var file in files)
         {
             if (file.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) ReadPng(file, pixels, names);
-            else ReadIdx(file, pixels, names);
+            else if (!ReadIdx(file, pixels, names, folder)) skipped.Add(file);
         }
+        if (names.Count == 0)
+            throw new DataFormatException(path, $"holds no images to classify, only label files ({string.Join(", ", skipped.Select(Path.GetFileName))}).");
         using var scope = torch.NewDisposeScope();
         var bytes = torch.tensor(pixels.ToArray(), [names.Count, 1, Side, Side], dtype: ScalarType.Byte);
         var images = bytes.to_type(ScalarType.Float32).div(torch.tensor(255f));
-        return new PredictInputs(images.MoveToOuterDisposeScope(), names);
+        return new PredictInputs(images.MoveToOuterDisposeScope(), names, skipped);
     }
 
     private static void ReadPng(string file, List<byte> pixels, List<string> names)
@@ -72,14 +78,17 @@ public sealed record PredictInputs(Tensor Images, IReadOnlyList<string> Names) :
         names.Add(file);
     }
 
-    private static void ReadIdx(string file, List<byte> pixels, List<string> names)
+    /// <returns>False when <paramref name="inFolder"/> and the file holds labels (one dimension): it is left out.</returns>
+    private static bool ReadIdx(string file, List<byte> pixels, List<string> names, bool inFolder)
     {
         var idx = IdxReader.Read(file);
         var shape = idx.Shape;
+        if (inFolder && shape.Length == 1) return false;
         if (shape.Length is not (2 or 3) || shape[^1] != Side || shape[^2] != Side)
             throw new DataFormatException(file, $"holds an array of shape ({string.Join(", ", shape)}); predict takes images [N, {Side}, {Side}] or one image [{Side}, {Side}].");
         var count = shape.Length == 3 ? shape[0] : 1;
         pixels.AddRange(idx.Data);
         for (var i = 0; i < count; i++) names.Add(shape.Length == 3 ? $"{file}[{i}]" : file);
+        return true;
     }
 }

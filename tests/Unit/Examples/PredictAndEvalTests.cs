@@ -111,6 +111,26 @@ public sealed class PredictAndEvalTests : IDisposable
     }
 
     [Fact]
+    public void PredictOnTheDataFolderClassifiesItsImagesAndLeavesOutTheLabelFiles()
+    {
+        Train();
+        var csv = Path.Combine(Out, "all.csv");
+        var (code, output, error) = Run("predict", "--checkpoint", Checkpoint, "--input", files.Directory, "--csv", csv);
+        Assert.True(code == 0, error);
+        Assert.Contains("Left out (label files, not images): t10k-labels-idx1-ubyte.gz, train-labels-idx1-ubyte.gz", Flat(output));
+        var rows = Csv(csv);
+        Assert.Equal(30, rows.Count); // 10 test + 20 training images
+        Assert.StartsWith(Path.Combine(files.Directory, "t10k-images-idx3-ubyte.gz") + "[0]", rows[0][0]);
+        Assert.DoesNotContain("more (--csv FILE writes them all)", output); // 30 rows fit in the table
+
+        var many = Path.Combine(Out, "many-ubyte");
+        File.WriteAllBytes(many, IdxFiles.Encode([60, 28, 28], IdxFiles.Pixels(60 * 28 * 28)));
+        (code, output, error) = Run("predict", "--checkpoint", Checkpoint, "--input", many);
+        Assert.True(code == 0, error);
+        Assert.Contains("… and 10 more (--csv FILE writes them all). Predicted classes of all 60:", Flat(output));
+    }
+
+    [Fact]
     public void PredictOnAFileThatIsNoImageIsBadData()
     {
         Train();
