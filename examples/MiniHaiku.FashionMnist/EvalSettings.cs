@@ -22,6 +22,11 @@ public sealed class EvalSettings : CommandSettings
     [Description("Folder with the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist, else the embedded sample).")]
     public string? Data { get; init; }
 
+    /// <summary>Where the confusion matrix goes; by default the checkpoint's folder.</summary>
+    [CommandOption("-o|--out <DIR>")]
+    [Description("Folder for confusion.png and confusion.csv (default: the checkpoint's folder).")]
+    public string? Out { get; init; }
+
     /// <summary>Torch intra-op threads.</summary>
     [CommandOption("--threads <N>")]
     [Description("Torch intra-op threads (default: torch's choice).")]

@@ -16,8 +16,16 @@ app.Configure(config =>
         .WithExample("train", "--model", "mlp", "--epochs", "3", "--out", "runs/mlp")
         .WithExample("train", "--model", "cnn", "--epochs", "10", "--batch-size", "128", "--lr", "0.001", "--seed", "0", "--out", "runs/cnn");
     config.AddCommand<EvalCommand>("eval")
-        .WithDescription("Reload a checkpoint written by train and print its test accuracy.")
+        .WithDescription("Reload a checkpoint written by train and print its test accuracy, per-class accuracy and confusion matrix (confusion.png, confusion.csv).")
         .WithExample("eval", "--checkpoint", "runs/mlp/model.safetensors");
+    config.AddCommand<PredictCommand>("predict")
+        .WithDescription("Classify a PNG image, an IDX file of images, or a folder of them; prints each image's class and probabilities.")
+        .WithExample("predict", "--checkpoint", "runs/mlp/model.safetensors", "--input", "shoe.png")
+        .WithExample("predict", "--checkpoint", "runs/mlp/model.safetensors", "--input", "images/", "--top", "10", "--csv", "predictions.csv");
+    config.AddCommand<ImportCommand>("import")
+        .WithDescription("Load weights trained with Haiku (.npz) or PyTorch (state_dict .safetensors) into a model and save a checkpoint.")
+        .WithExample("import", "--weights", "haiku_mlp.npz", "--model", "mlp", "--out", "runs/haiku/model.safetensors")
+        .WithExample("import", "--weights", "torch_mlp.safetensors", "--format", "torch", "--out", "runs/torch/model.safetensors");
     config.SetExceptionHandler((exception, _) => ErrorReport.Write(exception));
 });
 return app.Run(args);

@@ -51,6 +51,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             AnsiConsole.WriteLine(Summary.Tabulate(model, new ModelInput(example, IsTraining: false)).ToString());
         var progress = new TrainingProgress(settings.Epochs, stepsPerEpoch);
         var history = new List<EpochMetrics>();
+        var stepLosses = new List<StepLoss>();
         var wall = Stopwatch.StartNew();
         progress.Run(() =>
         {
@@ -58,7 +59,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             {
                 progress.StartEpoch(epoch);
                 var epochTimer = Stopwatch.StartNew();
-                var reporter = new EpochReporter(progress, epoch, trainState.Step, epochTimer, settings.BatchSize, trainData.Count);
+                var reporter = new EpochReporter(progress, epoch, trainState.Step, epochTimer, settings.BatchSize, trainData.Count, stepLosses);
                 using var generator = key.Fold("shuffle").Fold(epoch).CreateGenerator();
                 using var order = torch.randperm(trainData.Count, generator: generator);
                 var next = trainer.FitEpoch(trainState, Batches(trainData, order, settings.BatchSize), epoch, reporter, cancellationToken: cancellationToken);
@@ -84,7 +85,8 @@ public sealed class TrainCommand : Command<TrainSettings>
             ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
         });
         var plotPath = Path.Combine(outDir, "metrics.png");
-        MetricsFiles.WritePlot(plotPath, history, $"Fashion-MNIST {kind.Name().ToUpperInvariant()}");
+        MetricsFiles.WriteStepCsv(Path.Combine(outDir, "steps.csv"), stepLosses);
+        MetricsFiles.WritePlot(plotPath, history, $"Fashion-MNIST {kind.Name().ToUpperInvariant()}", stepLosses);
 
         var table = new Table().Title("[bold]Summary[/]").AddColumn("").AddColumn("");
         table.AddRow("model", Markup.Escape(Models.Describe(kind)));
@@ -96,7 +98,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         table.AddRow("final test accuracy", $"[green]{history[^1].TestAccuracy:F4}[/]");
         table.AddRow("best test accuracy", $"{history.Max(h => h.TestAccuracy):F4} (epoch {history.MaxBy(h => h.TestAccuracy)!.Epoch})");
         table.AddRow("checkpoint", Markup.Escape(checkpointPath));
-        table.AddRow("metrics", Markup.Escape(Path.Combine(outDir, "metrics.csv") + ", " + plotPath));
+        table.AddRow("metrics", Markup.Escape(Path.Combine(outDir, "metrics.csv") + ", " + Path.Combine(outDir, "steps.csv") + ", " + plotPath));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"test accuracy: {history[^1].TestAccuracy:F4}");
         trainState.DisposeTensors();
@@ -129,7 +131,9 @@ public sealed class TrainCommand : Command<TrainSettings>
     }
 
     /// <summary>Turns the trainer's per-step reports into the epoch's running loss and the progress display.</summary>
-    private sealed class EpochReporter(TrainingProgress progress, int epoch, long firstStep, Stopwatch epochTimer, long batchSize, long epochSamples)
+    /// <remarks>Every step's loss is also appended to <paramref name="stepLosses"/> (the per-step loss curve).</remarks>
+    private sealed class EpochReporter(TrainingProgress progress, int epoch, long firstStep, Stopwatch epochTimer, long batchSize, long epochSamples,
+        List<StepLoss> stepLosses)
         : IProgress<TrainProgress>
     {
         private double lossSum;
@@ -140,6 +144,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         public void Report(TrainProgress value)
         {
             lossSum += value.Loss;
+            stepLosses.Add(new StepLoss(value.Step, epoch, value.Loss));
             steps = value.Step - firstStep;
             var samples = Math.Min(steps * batchSize, epochSamples);
             progress.Step(epoch, steps, MeanLoss, samples / Math.Max(epochTimer.Elapsed.TotalSeconds, 1e-9));
