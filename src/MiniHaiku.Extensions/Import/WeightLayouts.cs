@@ -66,7 +66,7 @@ public static class WeightLayouts
                 >= 3 => OihwToHwio(tensor),
                 _ => tensor.alias(),
             },
-            _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown layout."),
+            _ => throw new WeightImportException($"Unknown weight layout {layout}: use one of {string.Join(", ", Enum.GetNames<WeightLayout>())}."),
         };
     }
 
