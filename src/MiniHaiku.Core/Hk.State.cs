@@ -32,7 +32,7 @@ public static partial class Hk
             }
             if (!frame.IsInitializing) throw new MissingParameterException(path, frame.State.Nearest(path), "state");
             if (shapeCopy is null) throw new MissingShapeException(path);
-            var value = CreateInitial(path, shapeCopy, init ?? Initializers.Zeros(), dtype ?? ScalarType.Float32, frame.InitKey);
+            var value = CreateInitial(path, shapeCopy, init ?? Initializers.Zeros(), dtype ?? ScalarType.Float32, frame.InitKey, frame.Device);
             return (value, frame with { State = frame.State.With(path, value), InitialState = frame.InitialState.With(path, value) });
         }));
     }

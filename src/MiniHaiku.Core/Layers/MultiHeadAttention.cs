@@ -71,7 +71,7 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
             from q in Project(query, KeySize, "query")
             from k in Project(key, KeySize, "key")
             from v in Project(value, ValueSize, "value")
-            let attended = Attend(q, k, v, CombinedMask(mask, causal, qs[^2], ks[^2]))
+            let attended = Attend(q, k, v, CombinedMask(mask, causal, qs[^2], ks[^2], q.device))
             from output in Linear.Create(ModelSize, WithBias, WInit, BInit, "linear").Call(attended)
             select output);
     }
@@ -90,10 +90,10 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
         return merged.reshape([.. s[..^2], s[^2] * s[^1]]);
     }
 
-    private static Tensor? CombinedMask(Tensor? mask, bool causal, long tq, long tk)
+    private static Tensor? CombinedMask(Tensor? mask, bool causal, long tq, long tk, Device device)
     {
         if (!causal) return mask;
-        var lower = torch.ones(tq, tk, dtype: ScalarType.Bool).tril();
+        var lower = torch.ones(tq, tk, dtype: ScalarType.Bool, device: device).tril();
         return mask is null ? lower : mask.logical_and(lower);
     }
 }

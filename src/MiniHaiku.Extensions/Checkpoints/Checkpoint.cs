@@ -110,6 +110,56 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>
+    /// Loads a checkpoint into a <see cref="TrainState"/> shaped like <paramref name="template"/> and places it on
+    /// <paramref name="device"/> (the template may be on any device: only keys, shapes and dtypes are compared).
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="template">A state of the same model and optimizer.</param>
+    /// <param name="device">Where to put the tensors, e.g. <c>torch.CUDA</c>; null for the CPU.</param>
+    /// <returns>The saved training state on <paramref name="device"/>.</returns>
+    /// <exception cref="CheckpointException">The file is unreadable or does not fit the template.</exception>
+    public static TrainState LoadTrainState(string path, TrainState template, Device? device)
+    {
+        var onCpu = LoadTrainState(path, template);
+        if (device is null || device.type == DeviceType.CPU) return onCpu;
+        try
+        {
+            return onCpu.To(device);
+        }
+        finally
+        {
+            onCpu.DisposeTensors();
+        }
+    }
+
+    /// <summary>Reads only the string metadata of a checkpoint (its header), without loading any tensor.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The <c>__metadata__</c> entries.</returns>
+    /// <exception cref="CheckpointException">The file is missing, truncated or its header is corrupt.</exception>
+    public static ImmutableSortedDictionary<string, string> ReadMetadata(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = OpenForReading(path);
+        try
+        {
+            var fileLength = stream.Length;
+            if (fileLength < 8) throw new CheckpointException(path, $"is truncated: {fileLength} bytes, but a safetensors file starts with an 8-byte header length.");
+            Span<byte> lengthBytes = stackalloc byte[8];
+            stream.ReadExactly(lengthBytes);
+            var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+            if (headerLength > (ulong)(fileLength - 8) || headerLength > MaxHeaderBytes || headerLength < 2)
+                throw new CheckpointException(path, $"is truncated or corrupt: its header claims {headerLength} bytes and {fileLength - 8} follow.");
+            var header = new byte[headerLength];
+            stream.ReadExactly(header);
+            return ParseHeader(path, header, fileLength - 8 - (long)headerLength).Metadata;
+        }
+        catch (IOException e)
+        {
+            throw new CheckpointException(path, "could not be read: " + e.Message, e);
+        }
+    }
+
     private static void DisposeTensors(CheckpointContents c)
     {
         c.Params.DisposeTensors();
