@@ -47,11 +47,15 @@ public sealed record TrainState(Params Params, Params State, OptState OptState, 
         {
             Params = Params.Map(Move),
             State = State.Map(Move),
-            OptState = OptState.FromParams(flat.Map(Move), OptState),
+            // Counts are plain numbers in the structured state: read them on the CPU (a meta tensor has no value to read).
+            OptState = OptState.FromParams(flat.Map((path, t) => IsCount(path, t) ? t : Move(t)), OptState),
         };
         foreach (var t in moved.Tensors()) if (scope.Contains(t)) scope.MoveToOuter(t);
         return moved;
     }
+
+    private static bool IsCount(string path, Tensor t) =>
+        (path == "count" || path.EndsWith("/count", StringComparison.Ordinal)) && t.dtype == ScalarType.Int64 && t.Dimensions == 0;
 
     /// <summary>Disposes every tensor of this state. Use only when nothing else holds them.</summary>
     public void DisposeTensors()
