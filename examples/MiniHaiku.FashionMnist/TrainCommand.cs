@@ -43,34 +43,75 @@ public sealed class TrainCommand : Command<TrainSettings>
             (logits, batch) => Losses.SoftmaxCrossEntropy(logits, batch.Labels), Optimizers.Adam(learningRate), batch => batch.Labels.shape[0]);
         var trainState = trainer.Init(parameters, settings.Seed, state);
         var parameterCount = parameters.ElementCount;
+        var description = new RunDescription(Models.Describe(kind),
+            settings.Schedule == "cosine"
+                ? string.Create(CultureInfo.InvariantCulture, $"Adam, cosine decay from {settings.LearningRate} to 0 over {totalSteps} steps")
+                : string.Create(CultureInfo.InvariantCulture, $"Adam, constant {settings.LearningRate}"),
+            settings.BatchSize, settings.Seed);
+        var checkpointDir = Path.Combine(outDir, "checkpoints");
+        var history = new List<EpochMetrics>();
+        var start = FitPosition.Start;
+        if (settings.Resume)
+        {
+            var latest = PeriodicCheckpoints.Latest(checkpointDir)
+                ?? throw new CheckpointException(checkpointDir, "holds no checkpoint to resume from (step-*.safetensors): run without --resume to start afresh.");
+            ResumePoint resumed;
+            try
+            {
+                resumed = TrainingCheckpoint.Load(latest, trainState);
+            }
+            finally
+            {
+                trainState.DisposeTensors(); // the template
+            }
+            if (resumed.Description != description)
+            {
+                resumed.State.DisposeTensors();
+                throw new CheckpointException(latest, $"was saved by a run with other settings ({Describe(resumed.Description)}) than this one ({Describe(description)}): resume with the same --model, --batch-size, --lr, --schedule, --epochs and --seed.");
+            }
+            trainState = resumed.State;
+            parameters = trainState.Params;
+            start = resumed.Position;
+            history.AddRange(HistoryFile.Parse(resumed.Metadata.GetValueOrDefault(HistoryFile.MetadataKey)).Where(h => h.Epoch < start.Epoch));
+            AnsiConsole.MarkupLineInterpolated($"Resuming from [bold]{latest}[/]: step {trainState.Step}, epoch {start.Epoch} after {start.BatchesDone} of its {stepsPerEpoch} batches.");
+        }
+        else
+        {
+            PeriodicCheckpoints.Clear(checkpointDir); // the files of an earlier run in this folder
+        }
         AnsiConsole.MarkupLineInterpolated(
             $"Model: {Models.Describe(kind)} — [bold]{parameterCount:N0}[/] parameters; Adam lr {settings.LearningRate} ({settings.Schedule}), batch {settings.BatchSize}, {settings.Epochs} epochs, seed {settings.Seed}, {torch.get_num_threads()} threads");
 
         using (var example = trainData.Images.narrow(0, 0, 1))
             AnsiConsole.WriteLine(Summary.Tabulate(model, new ModelInput(example, IsTraining: false)).ToString());
         var progress = new TrainingProgress(settings.Epochs, stepsPerEpoch);
-        var history = new List<EpochMetrics>();
-        var wall = Stopwatch.StartNew();
-        progress.Run(() =>
+        var callbacks = new List<TrainingCallback>
         {
-            for (var epoch = 1; epoch <= settings.Epochs; epoch++)
+            new ProgressCallback(progress, history, settings.BatchSize, trainData.Count, Path.Combine(outDir, "metrics.csv")),
+            new PeriodicCheckpoints(checkpointDir, everySteps: settings.CheckpointEvery, everyEpochs: 1, keepLast: settings.KeepCheckpoints,
+                bestMetric: "test_accuracy", description: description,
+                metadata: () => new Dictionary<string, string> { [HistoryFile.MetadataKey] = HistoryFile.Format(history), [ModelCheckpoint.ModelKey] = kind.Name() }),
+        };
+        if (settings.Patience is { } patience) callbacks.Add(new EarlyStopping("test_accuracy", patience));
+        if (settings.TensorBoard)
+            callbacks.Add(new TensorBoardLogger(Path.Combine(outDir, "tensorboard"), learningRate, histogramEvery: stepsPerEpoch));
+        var options = new FitOptions<(Tensor Images, Tensor Labels)>(settings.Epochs, epoch => EpochBatches(trainData, key, epoch, settings.BatchSize))
+        {
+            Evaluate = (s, _) =>
             {
-                progress.StartEpoch(epoch);
-                var epochTimer = Stopwatch.StartNew();
-                var reporter = new EpochReporter(progress, epoch, trainState.Step, epochTimer, settings.BatchSize, trainData.Count);
-                using var generator = key.Fold("shuffle").Fold(epoch).CreateGenerator();
-                using var order = torch.randperm(trainData.Count, generator: generator);
-                var next = trainer.FitEpoch(trainState, Batches(trainData, order, settings.BatchSize), epoch, reporter, cancellationToken: cancellationToken);
-                DisposeSuperseded(trainState, next);
-                trainState = next;
-                var seconds = epochTimer.Elapsed.TotalSeconds;
-                var (testLoss, testAccuracy) = new Classifier(model, trainState.Params, trainState.State).Evaluate(testData);
-                var metrics = new EpochMetrics(epoch, reporter.MeanLoss, testLoss, testAccuracy, seconds, trainData.Count / seconds);
-                history.Add(metrics);
-                progress.EndEpoch(metrics);
-                MetricsFiles.WriteCsv(Path.Combine(outDir, "metrics.csv"), history);
-            }
-        });
+                var (testLoss, testAccuracy) = new Classifier(model, s.Params, s.State).Evaluate(testData);
+                return new Dictionary<string, double> { ["test_loss"] = testLoss, ["test_accuracy"] = testAccuracy };
+            },
+            Callbacks = callbacks,
+            StartAt = start,
+        };
+        var wall = Stopwatch.StartNew();
+        FitResult? result = null;
+        progress.Run(() => result = trainer.Fit(trainState, options, cancellationToken));
+        if (!ReferenceEquals(result!.State, trainState)) DisposeSuperseded(trainState, result.State);
+        trainState = result.State;
+        if (result.StopReason is { } reason) AnsiConsole.MarkupLineInterpolated($"[yellow]Stopped early[/]: {reason}.");
+        if (history.Count == 0) throw new CheckpointException(checkpointDir, "records no finished epoch although training ended: delete the folder and train afresh.");
         parameters = trainState.Params;
         state = trainState.State;
         wall.Stop();
@@ -102,9 +143,15 @@ public sealed class TrainCommand : Command<TrainSettings>
         return 0;
     }
 
-    /// <summary>The epoch's batches in <paramref name="order"/>; each batch is disposed once the next is requested.</summary>
-    private static IEnumerable<(Tensor Images, Tensor Labels)> Batches(LabeledImages data, Tensor order, int batchSize)
+    /// <summary>
+    /// The batches of a 1-based epoch, shuffled by a generator seeded from the run's key and the epoch: the same
+    /// batches every time (a resumed run skips exactly those already trained on). Each batch is disposed once the next
+    /// is requested.
+    /// </summary>
+    private static IEnumerable<(Tensor Images, Tensor Labels)> EpochBatches(LabeledImages data, RngKey key, int epoch, int batchSize)
     {
+        using var generator = key.Fold("shuffle").Fold(epoch).CreateGenerator();
+        using var order = torch.randperm(data.Count, generator: generator);
         for (long start = 0; start < data.Count; start += batchSize)
         {
             var length = Math.Min(batchSize, data.Count - start);
@@ -119,6 +166,9 @@ public sealed class TrainCommand : Command<TrainSettings>
         }
     }
 
+    private static string Describe(RunDescription? d) => d is null ? "no description"
+        : string.Create(CultureInfo.InvariantCulture, $"model {d.Model}; {d.LearningRate}; batch {d.BatchSize}; seed {d.Seed}");
+
     /// <summary>Disposes the tensors of <paramref name="old"/> that <paramref name="next"/> does not share.</summary>
     private static void DisposeSuperseded(TrainState old, TrainState next)
     {
@@ -127,21 +177,34 @@ public sealed class TrainCommand : Command<TrainSettings>
             if (!live.Contains(t)) t.Dispose();
     }
 
-    /// <summary>Turns the trainer's per-step reports into the epoch's running loss and the progress display.</summary>
-    private sealed class EpochReporter(TrainingProgress progress, int epoch, long firstStep, Stopwatch epochTimer, long batchSize, long epochSamples)
-        : IProgress<TrainProgress>
+    /// <summary>Drives the progress display from the trainer's callbacks and records each epoch's metrics (metrics.csv).</summary>
+    private sealed class ProgressCallback(TrainingProgress progress, List<EpochMetrics> history, long batchSize, long epochSamples, string csvPath)
+        : TrainingCallback
     {
+        private int epoch;
         private double lossSum;
-        private long steps;
+        private long finite, steps;
+        private Stopwatch clock = new();
 
-        public double MeanLoss => steps == 0 ? double.NaN : lossSum / steps;
-
-        public void Report(TrainProgress value)
+        public override void OnStep(StepEnd step)
         {
-            lossSum += value.Loss;
-            steps = value.Step - firstStep;
-            var samples = Math.Min(steps * batchSize, epochSamples);
-            progress.Step(epoch, steps, MeanLoss, samples / Math.Max(epochTimer.Elapsed.TotalSeconds, 1e-9));
+            if (step.Epoch != epoch)
+            {
+                (epoch, lossSum, finite, steps, clock) = (step.Epoch, 0, 0, 0, Stopwatch.StartNew());
+                progress.StartEpoch(epoch);
+            }
+            steps++;
+            if (double.IsFinite(step.Loss)) (lossSum, finite) = (lossSum + step.Loss, finite + 1);
+            var samples = Math.Min(step.BatchesDone * batchSize, epochSamples);
+            progress.Step(epoch, step.BatchesDone, finite > 0 ? lossSum / finite : double.NaN, Math.Min(steps * batchSize, samples) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+        }
+
+        public override void OnEpochEnd(EpochEnd end)
+        {
+            var metrics = new EpochMetrics(end.Epoch, end.MeanLoss, end.Metrics["test_loss"], end.Metrics["test_accuracy"], end.Seconds, end.SamplesPerSecond);
+            history.Add(metrics);
+            progress.EndEpoch(metrics);
+            MetricsFiles.WriteCsv(csvPath, history);
         }
     }
 }

@@ -103,6 +103,32 @@ public sealed class PeriodicCheckpoints : TrainingCallback
     /// <returns>The path, or null.</returns>
     public static string? Latest(string directory) => StepFiles(directory) is { Count: > 0 } files ? files[^1].Path : null;
 
+    /// <summary>
+    /// Deletes the step files and <see cref="BestFileName"/> of <paramref name="directory"/>: call it when a fresh run
+    /// reuses the folder of an earlier one, so <see cref="Latest"/> and the best copy only ever describe one run.
+    /// </summary>
+    /// <param name="directory">The folder (may be missing).</param>
+    /// <exception cref="CheckpointException">A file cannot be deleted.</exception>
+    public static void Clear(string directory)
+    {
+        var files = StepFiles(directory).Select(f => f.Path).ToList();
+        var best = Path.Combine(directory, BestFileName);
+        if (File.Exists(best)) files.Add(best);
+        foreach (var path in files) Delete(path, "clearing the folder");
+    }
+
+    private static void Delete(string path, string why)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(path, $"could not be deleted ({why}): {e.Message}", e);
+        }
+    }
+
     /// <inheritdoc />
     public override void OnStep(StepEnd step)
     {
@@ -148,17 +174,7 @@ public sealed class PeriodicCheckpoints : TrainingCallback
     {
         Save(StepPath(Directory, state.Step), state, position, null);
         var files = StepFiles(Directory);
-        foreach (var (_, path) in files.Take(Math.Max(0, files.Count - keepLast)))
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new CheckpointException(path, "could not be deleted (keep-last policy): " + e.Message, e);
-            }
-        }
+        foreach (var (_, path) in files.Take(Math.Max(0, files.Count - keepLast))) Delete(path, "keep-last policy");
     }
 
     private void Save(string path, TrainState state, FitPosition position, Dictionary<string, string>? extra)
