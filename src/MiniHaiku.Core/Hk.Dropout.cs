@@ -40,7 +40,7 @@ public static partial class Hk
         using var generator = key.CreateGenerator();
         using var scope = torch.NewDisposeScope();
         var dtype = x.is_floating_point() ? x.dtype : ScalarType.Float32;
-        var keep = torch.rand(x.shape, dtype: dtype, device: x.device, generator: generator).ge_(rate);
+        var keep = Internal.DeviceRandom.Rand(x.shape, dtype, x.device, generator).ge_(rate);
         return x.mul(keep.to_type(dtype)).div_(1 - rate).MoveToOuterDisposeScope();
     }
 }

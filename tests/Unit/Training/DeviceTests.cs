@@ -130,4 +130,18 @@ public sealed class DeviceTests : IDisposable
         var onCpu = Checkpoint.LoadTrainState(path, template, torch.CPU);
         foreach (var (k, t) in state.Params) Assert.True(t.eq(onCpu.Params[k]).all().item<bool>(), k);
     }
+
+    [Fact]
+    public void DropoutMasksAreDrawnOnTheCpuAndMovedToTheInputsDevice()
+    {
+        // (Multinomial reads its logits to validate them, so it needs a device with data, unlike meta.)
+        var model = Hk.Transform((Tensor x) =>
+            from a in Hk.Dropout(0.5, x)
+            from b in Hk.Dropout(0.5, a, broadcastDims: [0])
+            select b);
+        using var x = torch.empty([3, 4], device: Meta);
+        using var y = model.Apply(Params.Empty, x, seed: 1);
+        Assert.Equal(DeviceType.META, y.device_type);
+        Assert.Equal([3L, 4], y.shape);
+    }
 }
