@@ -189,7 +189,7 @@ public static class Checkpoint
     /// Loads a checkpoint and checks that it belongs to the model whose parameters (and state) look
     /// like <paramref name="expectedParams"/>: the same keys, shapes and dtypes. Optimizer-state entries are
     /// checked too: each per-parameter slot must name one of these parameters and have its shape and
-    /// dtype, and each count must be an int64 scalar.
+    /// dtype (or be a boolean per-parameter flag), each count an int64 scalar and each named number a float64 scalar.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="expectedParams">Parameters of the intended model, e.g. from <c>Init</c>.</param>
@@ -463,14 +463,22 @@ public static class Checkpoint
 
     /// <summary>
     /// Checks flattened optimizer-state entries (see <see cref="OptState.ToParams"/>) against the parameters: a
-    /// <c>…count</c> entry is an int64 scalar, any other names a parameter (<c>{inner}/{slot}/{path}</c>) and has its
-    /// shape and dtype.
+    /// <c>…count</c> entry is an int64 scalar, a <c>…#name</c> entry (a named number) a float64 scalar, any other names a
+    /// parameter (<c>{inner}/{slot}/{path}</c>) and has its shape and dtype, or is a boolean scalar (a per-parameter flag,
+    /// like <c>ZeroNans</c>' <c>found_nan</c>).
     /// </summary>
     private static void RequireOptStateFits(string path, Params expectedParams, Params optState)
     {
         var problems = new List<string>();
         foreach (var (key, t) in optState)
         {
+            if (key[(key.LastIndexOf('/') + 1)..].StartsWith('#'))
+            {
+                // A named number of the state (OptState.Numbers: counters, hyper-parameters), saved as a float64 scalar.
+                if (t.dtype != ScalarType.Float64 || t.Dimensions != 0)
+                    problems.Add($"'{key}' is {t.dtype} {ShapeText.Format(t.shape)} but a number is a Float64 scalar");
+                continue;
+            }
             var tilde = key.IndexOf('~', StringComparison.Ordinal);
             if (tilde < 0)
             {
@@ -483,7 +491,7 @@ public static class Checkpoint
             var parameter = key[tilde..];
             if (!expectedParams.TryGetValue(parameter, out var p))
                 problems.Add($"'{key}' is a slot of '{parameter}', which the model does not have");
-            else if (p.dtype != t.dtype || !ShapeText.SameShape(p.shape, t.shape))
+            else if ((p.dtype != t.dtype || !ShapeText.SameShape(p.shape, t.shape)) && !(t.dtype == ScalarType.Bool && t.Dimensions == 0))
                 problems.Add($"'{key}' is {t.dtype} {ShapeText.Format(t.shape)} but '{parameter}' is {p.dtype} {ShapeText.Format(p.shape)}");
         }
         if (problems.Count > 0)

@@ -47,15 +47,16 @@ public sealed record TrainState(Params Params, Params State, OptState OptState, 
         {
             Params = Params.Map(Move),
             State = State.Map(Move),
-            // Counts are plain numbers in the structured state: read them on the CPU (a meta tensor has no value to read).
+            // Counts and numbers are plain numbers in the structured state: read them on the CPU (a meta tensor has no value to read).
             OptState = OptState.FromParams(flat.Map((path, t) => IsCount(path, t) ? t : Move(t)), OptState),
         };
         foreach (var t in moved.Tensors()) if (scope.Contains(t)) scope.MoveToOuter(t);
         return moved;
     }
 
+    /// <summary>A step count or a named number (<c>…#name</c>) of the flattened optimizer state: scalars read back as plain numbers.</summary>
     private static bool IsCount(string path, Tensor t) =>
-        (path == "count" || path.EndsWith("/count", StringComparison.Ordinal)) && t.dtype == ScalarType.Int64 && t.Dimensions == 0;
+        t.Dimensions == 0 && (path == "count" || path.EndsWith("/count", StringComparison.Ordinal) || path.Contains('#', StringComparison.Ordinal));
 
     /// <summary>Disposes every tensor of this state. Use only when nothing else holds them.</summary>
     public void DisposeTensors()

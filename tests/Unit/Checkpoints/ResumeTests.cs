@@ -105,4 +105,30 @@ public sealed class ResumeTests : IDisposable
         Assert.Contains("'epoch'", e.Message);
         Assert.Contains(path, e.Message);
     }
+
+    /// <summary>A safetensors file written byte by byte: a <c>params/~/w</c> F32 [2] and one optimizer-state entry.</summary>
+    private string RawCheckpoint(string optKey, string dtype, int bytes)
+    {
+        var header = $"{{\"params/~/w\":{{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}},\"opt_state/{optKey}\":{{\"dtype\":\"{dtype}\",\"shape\":[],\"data_offsets\":[8,{8 + bytes}]}}}}";
+        var path = Path.Combine(dir, "raw.safetensors");
+        using var file = File.Create(path);
+        file.Write(BitConverter.GetBytes((ulong)header.Length));
+        file.Write(System.Text.Encoding.ASCII.GetBytes(header));
+        file.Write(new byte[8 + bytes]);
+        return path;
+    }
+
+    [Fact]
+    public void NamedNumbersAndBooleanFlagsOfTheOptimizerStateAreCheckedByKind()
+    {
+        using var w = torch.zeros(2);
+        var expected = Params.Create([new("~/w", w)]);
+        // Named numbers (OptState.Numbers) are float64 scalars; per-parameter boolean flags are boolean scalars.
+        Checkpoint.Load(RawCheckpoint("1/#learning_rate", "F64", 8), expected).Params.DisposeTensors();
+        Checkpoint.Load(RawCheckpoint("0/found_nan/~/w", "BOOL", 1), expected).Params.DisposeTensors();
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(RawCheckpoint("1/#learning_rate", "I64", 8), expected));
+        Assert.Contains("'1/#learning_rate' is Int64 () but a number is a Float64 scalar", e.Message);
+        e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(RawCheckpoint("0/mu/~/w", "F32", 4), expected));
+        Assert.Contains("'0/mu/~/w' is Float32 () but '~/w' is Float32 (2,)", e.Message);
+    }
 }
