@@ -142,7 +142,7 @@ public sealed class PeriodicCheckpoints : TrainingCallback
         ArgumentNullException.ThrowIfNull(evaluation);
         if (bestMetric is null) return;
         if (!evaluation.Metrics.TryGetValue(bestMetric, out var value))
-            throw new KeyNotFoundException($"PeriodicCheckpoints keeps the best '{bestMetric}', but the evaluation returned only: {string.Join(", ", evaluation.Metrics.Keys)}.");
+            throw new MissingMetricException(nameof(PeriodicCheckpoints), bestMetric, evaluation.Metrics.Keys);
         best ??= ReadBest();
         if (double.IsNaN(value) || best is { } b && !(higherIsBetter ? value > b : value < b)) return;
         best = value;

@@ -41,7 +41,7 @@ public sealed class EarlyStopping : TrainingCallback
     {
         ArgumentNullException.ThrowIfNull(evaluation);
         if (!evaluation.Metrics.TryGetValue(metric, out var value))
-            throw new KeyNotFoundException($"EarlyStopping watches '{metric}', but the evaluation returned only: {string.Join(", ", evaluation.Metrics.Keys)}.");
+            throw new MissingMetricException(nameof(EarlyStopping), metric, evaluation.Metrics.Keys);
         var improved = double.IsNaN(Best) || (higherIsBetter ? value > Best + minDelta : value < Best - minDelta);
         if (improved && !double.IsNaN(value))
         {

@@ -130,6 +130,21 @@ public class FitCallbacksTests
     }
 
     [Fact]
+    public void AWatchedMetricTheEvaluationDoesNotReturnIsAMissingMetricException()
+    {
+        var data = Data(1);
+        var trainer = NetTrainer();
+        var p = Net.Init(0, data[0].X);
+        var e = Assert.Throws<MissingMetricException>(() => trainer.Fit(trainer.Init(p, seed: 1), new FitOptions<(Tensor X, Tensor Y)>(2, ep => Epoch(data, ep))
+        {
+            Evaluate = (_, _) => new Dictionary<string, double> { ["test_accuracy"] = 0.5, ["test_loss"] = 1 },
+            Callbacks = [new EarlyStopping("accuracy", patience: 2)],
+        }));
+        Assert.Equal("EarlyStopping watches the metric 'accuracy', but the evaluation returned 'test_accuracy', 'test_loss'. Give the callback one of those names, or return it from FitOptions.Evaluate.", e.Message);
+        Assert.Equal("accuracy", e.Metric);
+    }
+
+    [Fact]
     public void AFailingCallbackLeaksNoStateAndKeepsTheCallersState()
     {
         var data = Data(4);
