@@ -31,9 +31,11 @@ public sealed class TrainCommand : Command<TrainSettings>
 
         var model = Models.Create(kind);
         var key = RngKey.FromSeed(settings.Seed);
+        Device? device = settings.Device == "cpu" ? null : torch.device(settings.Device);
         Params parameters, state;
         using (var example = trainData.Images.narrow(0, 0, Math.Min(2, trainData.Count)))
-            (parameters, state) = model.Init(key.Fold("init"), new ModelInput(example, IsTraining: true));
+        using (var onDevice = device is null ? example.alias() : example.to(device))
+            (parameters, state) = model.Init(key.Fold("init"), new ModelInput(onDevice, IsTraining: true), device);
         var stepsPerEpoch = (trainData.Count + settings.BatchSize - 1) / settings.BatchSize;
         var totalSteps = stepsPerEpoch * settings.Epochs;
         Schedule learningRate = settings.Schedule == "cosine"
@@ -41,6 +43,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             : Schedule.Constant(settings.LearningRate);
         var trainer = Trainer.ForModel(model, ((Tensor Images, Tensor Labels) batch, bool isTraining) => new ModelInput(batch.Images, isTraining),
             (logits, batch) => Losses.SoftmaxCrossEntropy(logits, batch.Labels), Optimizers.Adam(learningRate), batch => batch.Labels.shape[0]);
+        if (device is not null) trainer = trainer.OnDevice(device, (batch, d) => (batch.Images.to(d), batch.Labels.to(d)));
         var trainState = trainer.Init(parameters, settings.Seed, state);
         var parameterCount = parameters.ElementCount;
         var description = new RunDescription(Models.Describe(kind),
@@ -58,7 +61,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             ResumePoint resumed;
             try
             {
-                resumed = TrainingCheckpoint.Load(latest, trainState);
+                resumed = TrainingCheckpoint.Load(latest, trainState, device);
             }
             finally
             {
@@ -99,7 +102,9 @@ public sealed class TrainCommand : Command<TrainSettings>
         {
             Evaluate = (s, _) =>
             {
-                var (testLoss, testAccuracy) = new Classifier(model, s.Params, s.State).Evaluate(testData);
+                var onCpu = device is null ? s : s.To(torch.CPU);
+                var (testLoss, testAccuracy) = new Classifier(model, onCpu.Params, onCpu.State).Evaluate(testData);
+                if (device is not null) onCpu.DisposeTensors();
                 return new Dictionary<string, double> { ["test_loss"] = testLoss, ["test_accuracy"] = testAccuracy };
             },
             Callbacks = callbacks,

@@ -85,6 +85,12 @@ public sealed class TrainSettings : CommandSettings
     [Description("Write TensorBoard logs (loss, accuracy, lr, throughput, histograms each epoch) to <out>/tensorboard; view with: tensorboard --logdir <out>/tensorboard.")]
     public bool TensorBoard { get; init; }
 
+    /// <summary>Where to train.</summary>
+    [CommandOption("--device <DEVICE>")]
+    [Description("Where to train: cpu, or cuda / cuda:N with a CUDA TorchSharp backend (parameters, batches and checkpoints are placed there; evaluation and saving copy to the CPU).")]
+    [DefaultValue("cpu")]
+    public string Device { get; init; } = "cpu";
+
     /// <summary>The parsed model kind (valid after <see cref="Validate"/>).</summary>
     public ModelKind Kind => ModelKinds.Parse(Model) ?? ModelKind.Mlp;
 
@@ -100,6 +106,10 @@ public sealed class TrainSettings : CommandSettings
         if (CheckpointEvery < 0) return ValidationResult.Error($"--checkpoint-every must be 0 or more, got {CheckpointEvery}.");
         if (KeepCheckpoints < 1) return ValidationResult.Error($"--keep-checkpoints must be at least 1, got {KeepCheckpoints}.");
         if (Patience is < 1) return ValidationResult.Error($"--patience must be at least 1, got {Patience}.");
+        if (!(Device == "cpu" || Device == "cuda" || Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device.AsSpan(5), out var index) && index >= 0))
+            return ValidationResult.Error($"--device must be cpu, cuda or cuda:N, got '{Device}'.");
+        if (Device != "cpu" && !TorchSharp.torch.cuda.is_available())
+            return ValidationResult.Error($"--device {Device}: CUDA is not available (no GPU, or the app runs on the CPU libtorch backend; reference a CUDA TorchSharp backend such as TorchSharp-cuda-linux).");
         return ValidationResult.Success();
     }
 }

@@ -133,4 +133,15 @@ public sealed class FashionMnistResumeTests : IDisposable
             Assert.True(bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(tag)) >= 0, $"no '{tag}' in the event file");
         Assert.Contains("test accuracy:", output);
     }
+
+    [Theory]
+    [InlineData("tpu", "--device must be cpu, cuda or cuda:N, got 'tpu'.")]
+    [InlineData("cuda:x", "--device must be cpu, cuda or cuda:N, got 'cuda:x'.")]
+    [InlineData("cuda", "--device cuda: CUDA is not available")] // this machine has no GPU and the tests use the CPU backend
+    public void ADeviceThatCannotBeUsedIsAUsageError(string device, string message)
+    {
+        var (code, _, error) = Run(Train(Path.Combine(root, "dev"), "--device", device));
+        Assert.Equal(ErrorReport.UsageError, code);
+        Assert.Contains(message, Flat(error));
+    }
 }
