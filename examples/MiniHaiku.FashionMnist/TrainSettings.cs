@@ -45,7 +45,7 @@ public sealed class TrainSettings : CommandSettings
 
     /// <summary>Output folder.</summary>
     [CommandOption("-o|--out <DIR>")]
-    [Description("Output folder for model.safetensors, metrics.csv and metrics.png (default runs/<model>).")]
+    [Description("Output folder for model.safetensors, metrics.csv, metrics.png and checkpoints/ (default runs/<model>).")]
     public string? Out { get; init; }
 
     /// <summary>Folder of the four IDX files.</summary>
@@ -63,6 +63,39 @@ public sealed class TrainSettings : CommandSettings
     [Description("Data-parallel training over MPI ranks: start with mpiexec -n N (MPICH). Each rank trains on its share of every batch; rank 0 evaluates and writes the outputs. --threads is per rank (default 1).")]
     public bool Distributed { get; init; }
 
+    /// <summary>Save a resumable checkpoint every N steps (0: only at the end of each epoch).</summary>
+    [CommandOption("--checkpoint-every <N>")]
+    [Description("Save a resumable checkpoint (parameters, state, optimizer state, step, RNG) to <out>/checkpoints every N steps; 0 saves only at the end of each epoch.")]
+    [DefaultValue(0L)]
+    public long CheckpointEvery { get; init; }
+
+    /// <summary>How many step checkpoints to keep.</summary>
+    [CommandOption("--keep-checkpoints <K>")]
+    [Description("How many of the latest step checkpoints to keep (best.safetensors, the best test accuracy so far, is kept besides).")]
+    [DefaultValue(3)]
+    public int KeepCheckpoints { get; init; } = 3;
+
+    /// <summary>Continue from the latest checkpoint in the output folder.</summary>
+    [CommandOption("--resume")]
+    [Description("Continue an interrupted run from the latest checkpoint in <out>/checkpoints (same --model, --batch-size, --lr, --schedule, --epochs and --seed); the result is the same as an uninterrupted run.")]
+    public bool Resume { get; init; }
+
+    /// <summary>Stop when the test accuracy has not improved for this many epochs.</summary>
+    [CommandOption("--patience <N>")]
+    [Description("Early stopping: stop when the test accuracy has not improved for N epochs (default: never).")]
+    public int? Patience { get; init; }
+
+    /// <summary>Write TensorBoard event files.</summary>
+    [CommandOption("--tensorboard")]
+    [Description("Write TensorBoard logs (loss, accuracy, lr, throughput, histograms each epoch) to <out>/tensorboard; view with: tensorboard --logdir <out>/tensorboard.")]
+    public bool TensorBoard { get; init; }
+
+    /// <summary>Where to train.</summary>
+    [CommandOption("--device <DEVICE>")]
+    [Description("Where to train: cpu, or cuda / cuda:N with a CUDA TorchSharp backend (parameters, batches and checkpoints are placed there; evaluation and saving copy to the CPU).")]
+    [DefaultValue("cpu")]
+    public string Device { get; init; } = "cpu";
+
     /// <summary>The parsed model kind (valid after <see cref="Validate"/>).</summary>
     public ModelKind Kind => ModelKinds.Parse(Model) ?? ModelKind.Mlp;
 
@@ -75,6 +108,13 @@ public sealed class TrainSettings : CommandSettings
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return ValidationResult.Error($"--lr must be a positive number, got {LearningRate}.");
         if (Schedule is not ("cosine" or "constant")) return ValidationResult.Error($"--schedule must be cosine or constant, got '{Schedule}'.");
         if (Threads is < 1) return ValidationResult.Error($"--threads must be at least 1, got {Threads}.");
+        if (CheckpointEvery < 0) return ValidationResult.Error($"--checkpoint-every must be 0 or more, got {CheckpointEvery}.");
+        if (KeepCheckpoints < 1) return ValidationResult.Error($"--keep-checkpoints must be at least 1, got {KeepCheckpoints}.");
+        if (Patience is < 1) return ValidationResult.Error($"--patience must be at least 1, got {Patience}.");
+        if (!(Device == "cpu" || Device == "cuda" || Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device.AsSpan(5), out var index) && index >= 0))
+            return ValidationResult.Error($"--device must be cpu, cuda or cuda:N, got '{Device}'.");
+        if (Device != "cpu" && !TorchSharp.torch.cuda.is_available())
+            return ValidationResult.Error($"--device {Device}: CUDA is not available (no GPU, or the app runs on the CPU libtorch backend; reference a CUDA TorchSharp backend such as TorchSharp-cuda-linux).");
         return ValidationResult.Success();
     }
 }

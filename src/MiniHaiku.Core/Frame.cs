@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using static TorchSharp.torch;
 
 namespace MiniHaiku;
 
@@ -34,6 +35,12 @@ public sealed record Frame
 
     /// <summary>The key from which each parameter's initial value derives (folded with its path).</summary>
     public RngKey InitKey { get; init; }
+
+    /// <summary>
+    /// Where <c>Init</c> places new parameters and state, or null for the CPU. Values do not depend on it: they are
+    /// drawn on the CPU from the same keys and then moved, so a model initialises identically on every device.
+    /// </summary>
+    public Device? Device { get; init; }
 
     /// <summary>True inside <c>Init</c>: parameters are created rather than read.</summary>
     public bool IsInitializing { get; init; }

@@ -41,7 +41,7 @@ public static partial class Hk
         using var generator = key.CreateGenerator();
         using var scope = torch.NewDisposeScope();
         var dtype = x.is_floating_point() ? x.dtype : ScalarType.Float32;
-        var keep = torch.rand(x.shape, dtype: dtype, device: x.device, generator: generator).GreaterOrEqualInPlace(rate);
+        var keep = Internal.DeviceRandom.Rand(x.shape, dtype, x.device, generator).GreaterOrEqualInPlace(rate);
         return x.mul(keep.to_type(dtype)).DivideInPlace(1 - rate).MoveToOuterDisposeScope();
     }
 }

@@ -45,7 +45,7 @@ public static partial class Hk
         var dtype = x.is_floating_point() ? x.dtype : ScalarType.Float32;
         using var threshold = rate.ToScalar();
         using var keepScale = (1 / (1 - rate)).ToScalar();
-        var keep = torch.rand(maskShape, dtype: dtype, device: x.device, generator: generator).ge(threshold).to_type(dtype).mul_(keepScale);
+        var keep = Internal.DeviceRandom.Rand(maskShape, dtype, x.device, generator).ge(threshold).to_type(dtype).mul_(keepScale);
         var result = x.mul(keep).MoveToOuterDisposeScope();
         GC.KeepAlive(threshold);
         GC.KeepAlive(keepScale);

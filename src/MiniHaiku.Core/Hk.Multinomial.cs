@@ -28,7 +28,7 @@ public static partial class Hk
             throw new LayerInputException(nameof(Multinomial), $"every distribution needs a finite logit and no NaN or +∞ (logits shape {ShapeText.Format(shape)}).");
         var probabilities = rows.softmax(-1);
         using var generator = key.CreateGenerator();
-        var samples = torch.multinomial(probabilities, numSamples, replacement: true, generator: generator);
+        var samples = Internal.DeviceRandom.OnDevice(torch.multinomial(probabilities.cpu(), numSamples, replacement: true, generator: generator), logits.device);
         return samples.reshape([.. shape[..^1], numSamples]).MoveToOuterDisposeScope();
     }
 

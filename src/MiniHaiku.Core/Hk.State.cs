@@ -42,7 +42,7 @@ public static partial class Hk
             if (shapeCopy is null) throw new MissingShapeException(path, "state");
             var value = frame.Extras.Meta
                 ? torch.empty(shapeCopy, dtype ?? ScalarType.Float32, device: torch.META)
-                : CreateInitial(path, shapeCopy, init ?? Initializers.Zeros(), dtype ?? ScalarType.Float32, frame.InitKey);
+                : CreateInitial(path, shapeCopy, init ?? Initializers.Zeros(), dtype ?? ScalarType.Float32, frame.InitKey, frame.Device);
             return (value, frame with { State = frame.State.With(path, value), InitialState = frame.InitialState.With(path, value) });
         }));
     }

@@ -81,11 +81,11 @@ public static partial class Hk
             return (existing, frame);
         }
         if (shape is null) throw new MissingShapeException(path);
-        var value = CreateInitial(path, shape, init ?? Initializers.RandomNormal(), dtype ?? ScalarType.Float32, frame.InitKey);
+        var value = CreateInitial(path, shape, init ?? Initializers.RandomNormal(), dtype ?? ScalarType.Float32, frame.InitKey, frame.Device);
         return (value, frame with { Params = frame.Params.With(path, value) });
     }
 
-    internal static Tensor CreateInitial(string path, long[] shape, Initializer init, ScalarType dtype, RngKey initKey)
+    internal static Tensor CreateInitial(string path, long[] shape, Initializer init, ScalarType dtype, RngKey initKey, Device? device = null)
     {
         if (shape.Any(d => d < 0))
             throw new InitializerException(path, $"was asked for the negative shape {ShapeText.Format(shape)}.");
@@ -109,6 +109,7 @@ public static partial class Hk
             throw new InitializerException(path, $"returned shape {ShapeText.Format(got)} but {ShapeText.Format(shape)} was requested.");
         if (value.is_floating_point() && !torch.isfinite(value).all().item<bool>())
             throw new InitializerException(path, $"produced non-finite values (NaN or infinity) for shape {ShapeText.Format(shape)}. Check its scale and the fan-in/fan-out of this shape.");
+        if (device is not null && (value.device_type != device.type || value.device_index != device.index)) value = value.to(device);
         return value.MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,6 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace MiniHaiku;
 
 /// <summary>
@@ -36,10 +39,19 @@ public sealed class Transformed<TIn, TOut>
     /// <param name="key">Determines every parameter's value, together with its path.</param>
     /// <param name="input">An example input.</param>
     /// <returns>The parameters, keyed by path.</returns>
-    public Params Init(RngKey key, TIn input)
+    /// <remarks>Parameters are placed on the input's device when the input is a tensor, else on the CPU.</remarks>
+    public Params Init(RngKey key, TIn input) => Init(key, input, null);
+
+    /// <summary>Creates every parameter on <paramref name="device"/> by running the model once on <paramref name="input"/>.</summary>
+    /// <param name="key">Determines every parameter's value, together with its path (not the device: values are the same everywhere).</param>
+    /// <param name="input">An example input, already on <paramref name="device"/>.</param>
+    /// <param name="device">Where to place the parameters; null follows the input when it is a tensor, else the CPU.</param>
+    /// <returns>The parameters, keyed by path.</returns>
+    /// <example><code>var p = model.Init(RngKey.FromSeed(0), x.to(torch.CUDA), torch.CUDA);</code></example>
+    public Params Init(RngKey key, TIn input, Device? device)
     {
         TensorChecks.RequireAliveInput(input, "Init");
-        return Function(input).Run(Frame.ForInit(key)).Frame.Params;
+        return Function(input).Run(Frame.ForInit(key) with { Device = DeviceOf.Choose(device, input) }).Frame.Params;
     }
 
     /// <summary>Runs the model, reading <paramref name="parameters"/>. The model may not draw random keys.</summary>
@@ -111,10 +123,18 @@ public sealed class TransformedWithState<TIn, TOut>
     /// <param name="key">Determines the initial values, together with each path.</param>
     /// <param name="input">An example input.</param>
     /// <returns>The parameters and the first value each state took.</returns>
-    public (Params Params, Params State) Init(RngKey key, TIn input)
+    /// <remarks>Parameters and state are placed on the input's device when the input is a tensor, else on the CPU.</remarks>
+    public (Params Params, Params State) Init(RngKey key, TIn input) => Init(key, input, null);
+
+    /// <summary>Creates every parameter and state on <paramref name="device"/> by running the model once.</summary>
+    /// <param name="key">Determines the initial values, together with each path (not the device).</param>
+    /// <param name="input">An example input, already on <paramref name="device"/>.</param>
+    /// <param name="device">Where to place parameters and state; null follows the input when it is a tensor, else the CPU.</param>
+    /// <returns>The parameters and the first value each state took.</returns>
+    public (Params Params, Params State) Init(RngKey key, TIn input, Device? device)
     {
         TensorChecks.RequireAliveInput(input, "Init");
-        var frame = Function(input).Run(Frame.ForInit(key, withState: true)).Frame;
+        var frame = Function(input).Run(Frame.ForInit(key, withState: true) with { Device = DeviceOf.Choose(device, input) }).Frame;
         return (frame.Params, frame.InitialState);
     }
 
@@ -167,4 +187,11 @@ internal static class ApplyChecks
         var unused = given.Keys.Where(k => !frame.ReadParams.Contains(k) && !skipped.Any(s => k.StartsWith(s + "/", StringComparison.Ordinal))).ToList();
         if (unused.Count > 0) throw new UnusedParametersException(unused, given.Count);
     }
+}
+
+internal static class DeviceOf
+{
+    /// <summary>The requested device, else the input's when it is a tensor off the CPU, else null (the CPU).</summary>
+    public static Device? Choose<TIn>(Device? requested, TIn input) =>
+        requested ?? (input is Tensor t && t.device_type != DeviceType.CPU ? t.device : null);
 }

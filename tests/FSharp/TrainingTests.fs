@@ -89,3 +89,34 @@ let ``a stateful model trains with forStatefulModel; its state and the train sta
         Assert.True(restored.State.BitwiseEquals final.State)
     finally
         dir.Delete true
+
+[<Fact>]
+let ``the epoch-aware Fit takes F# callbacks, early stopping and periodic checkpoints, and resumes`` () =
+    let x, y = data ()
+    let trainer = Trainer.forModel net (fun (bx, _) _ -> bx) (fun out (_, by) -> mse out by) (fun (bx: torch.Tensor, _) -> bx.shape[0]) (Optim.adam 0.05)
+    let template () = trainer |> Trainer.init 0L (net |> Transform.init 0L x)
+    let dir = IO.Directory.CreateTempSubdirectory("minihaiku-fsharp-fit-").FullName
+    try
+        let steps = ResizeArray<int64>()
+        let recorder =
+            { new TrainingCallback() with
+                override _.OnStep s = steps.Add s.State.Step }
+        let options start (callbacks: TrainingCallback list) =
+            FitOptions<torch.Tensor * torch.Tensor>(3, (fun _ -> Seq.replicate 4 (x, y)),
+                Evaluate = (fun s _ -> readOnlyDict [ "loss", float ((mse (net |> Transform.apply s.Params x) y).ToSingle()) ]),
+                Callbacks = Array.ofList callbacks,
+                StartAt = start)
+        let straight =
+            trainer.Fit(template (), options FitPosition.Start
+                [ recorder; Checkpoints.PeriodicCheckpoints(dir, everySteps = 2L, keepLast = 10, bestMetric = "loss", higherIsBetter = false)
+                  EarlyStopping("loss", 2, higherIsBetter = false) ])
+        Assert.Equal<int64 list>([ 1L .. 12L ], List.ofSeq steps)
+        Assert.Equal(3, straight.History.Count)
+        // Resume from the checkpoint of step 6 (epoch 2, 2 batches done) and reach the same parameters.
+        let resume = Checkpoints.TrainingCheckpoint.Load(Checkpoints.PeriodicCheckpoints.StepPath(dir, 6L), template ())
+        Assert.Equal(FitPosition(2, 2L), resume.Position)
+        let resumed = trainer.Fit(resume.State, options resume.Position [])
+        for KeyValue(k, t) in straight.State.Params do
+            Assert.True(t.bytes.ToArray() = resumed.State.Params[k].bytes.ToArray(), k)
+    finally
+        IO.Directory.Delete(dir, true)

@@ -66,7 +66,7 @@ public sealed record Bias(ModuleName Name, IReadOnlyList<long>? OutputSize, IRea
     public Model<Tensor> Call(Tensor x, double multiplier)
     {
         ArgumentNullException.ThrowIfNull(x);
-        return Call(x, torch.tensor(multiplier, dtype: x.dtype));
+        return Call(x, torch.tensor(multiplier, dtype: x.dtype, device: x.device));
     }
 
     /// <summary>Haiku's <c>calculate_bias_shape</c>.</summary>

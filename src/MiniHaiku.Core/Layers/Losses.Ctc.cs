@@ -40,7 +40,7 @@ public static partial class Losses
         var inputLengths = logitPaddings.to_type(ScalarType.Float64).sum([1L]).SubtractedFrom(time).round().to_type(ScalarType.Int64);
         var labelLengths = labelPaddings.to_type(ScalarType.Float64).sum([1L]).SubtractedFrom(labels.shape[1]).round().to_type(ScalarType.Int64);
         if (labels.shape[1] == 0)
-            labels = torch.zeros([batch, 1], ScalarType.Int64); // libtorch needs a non-empty label tensor; all lengths are 0
+            labels = torch.zeros([batch, 1], ScalarType.Int64, device: logits.device); // libtorch needs a non-empty label tensor; all lengths are 0
         var logProbs = logits.log_softmax(-1).transpose(0, 1);
         var loss = torch.nn.functional.ctc_loss(logProbs, labels.to_type(ScalarType.Int64), inputLengths, labelLengths,
             blankId, false, torch.nn.Reduction.None);

@@ -91,7 +91,7 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
             from q in Project(query, KeySize, "query")
             from k in Project(key, KeySize, "key")
             from v in Project(value, ValueSize, "value")
-            let attended = Attend(q, k, v, CombinedMask(mask, causal, qs[^2], ks[^2]))
+            let attended = Attend(q, k, v, CombinedMask(mask, causal, qs[^2], ks[^2], q.device))
             from output in Linear.Create(ModelSize, WithBias, WInit, BInit, "linear").Call(attended)
             select output);
     }
@@ -125,15 +125,15 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
     private static Tensor AdditiveMask(Tensor mask, ScalarType dtype)
     {
         var blocked = Math.Max(-1e30, torch.finfo(dtype).min / 2);
-        using var allowed = torch.zeros(mask.shape, dtype: dtype);
+        using var allowed = torch.zeros(mask.shape, dtype: dtype, device: mask.device);
         using var notAllowed = mask.logical_not();
         return Internal.SafeOps.WithScalar(blocked, s => allowed.masked_fill(notAllowed, s));
     }
 
-    private static Tensor? CombinedMask(Tensor? mask, bool causal, long tq, long tk)
+    private static Tensor? CombinedMask(Tensor? mask, bool causal, long tq, long tk, Device device)
     {
         if (!causal) return mask;
-        var lower = torch.ones(tq, tk, dtype: ScalarType.Bool).tril();
+        var lower = torch.ones(tq, tk, dtype: ScalarType.Bool, device: device).tril();
         return mask is null ? lower : mask.logical_and(lower);
     }
 }

@@ -37,7 +37,7 @@ internal static class Pooling
         {
             // Average over the real elements only (Haiku's SAME avg_pool): divide by the window's valid count.
             var sums = nn.functional.avg_pool2d(ConvOps.PadSpatial(input, pads), window, stride);
-            using var ones = torch.ones([1, 1, input.shape[2], input.shape[3]], dtype: input.dtype);
+            using var ones = torch.ones([1, 1, input.shape[2], input.shape[3]], dtype: input.dtype, device: input.device);
             using var counts = nn.functional.avg_pool2d(ConvOps.PadSpatial(ones, pads), window, stride);
             y = sums / counts;
         }

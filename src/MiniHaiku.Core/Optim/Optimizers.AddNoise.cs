@@ -26,7 +26,7 @@ public static partial class Optimizers
             using var generator = key.Fold(count).CreateGenerator();
             var updates = g.Map(t =>
             {
-                using var noise = torch.randn(t.shape, t.dtype, t.device, generator: generator);
+                using var noise = Internal.DeviceRandom.Randn(t.shape, t.dtype, t.device, generator);
                 return t.PlusScaled(noise, std);
             });
             return (updates, s with { Count = count });

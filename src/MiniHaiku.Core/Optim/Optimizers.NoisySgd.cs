@@ -20,7 +20,7 @@ public static partial class Optimizers
             var updates = grads.Map((path, g) =>
             {
                 using var generator = stepKey.Fold(path).CreateGenerator();
-                using var noise = torch.randn(g.shape, g.dtype, g.device, generator: generator);
+                using var noise = Internal.DeviceRandom.Randn(g.shape, g.dtype, g.device, generator);
                 return g.PlusScaled(noise, std);
             });
             return (updates, s with { Count = count });

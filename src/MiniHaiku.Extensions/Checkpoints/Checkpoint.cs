@@ -110,6 +110,56 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>
+    /// Loads a checkpoint into a <see cref="TrainState"/> shaped like <paramref name="template"/> and places it on
+    /// <paramref name="device"/> (the template may be on any device: only keys, shapes and dtypes are compared).
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="template">A state of the same model and optimizer.</param>
+    /// <param name="device">Where to put the tensors, e.g. <c>torch.CUDA</c>; null for the CPU.</param>
+    /// <returns>The saved training state on <paramref name="device"/>.</returns>
+    /// <exception cref="CheckpointException">The file is unreadable or does not fit the template.</exception>
+    public static TrainState LoadTrainState(string path, TrainState template, Device? device)
+    {
+        var onCpu = LoadTrainState(path, template);
+        if (device is null || device.type == DeviceType.CPU) return onCpu;
+        try
+        {
+            return onCpu.To(device);
+        }
+        finally
+        {
+            onCpu.DisposeTensors();
+        }
+    }
+
+    /// <summary>Reads only the string metadata of a checkpoint (its header), without loading any tensor.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The <c>__metadata__</c> entries.</returns>
+    /// <exception cref="CheckpointException">The file is missing, truncated or its header is corrupt.</exception>
+    public static ImmutableSortedDictionary<string, string> ReadMetadata(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = OpenForReading(path);
+        try
+        {
+            var fileLength = stream.Length;
+            if (fileLength < 8) throw new CheckpointException(path, $"is truncated: {fileLength} bytes, but a safetensors file starts with an 8-byte header length.");
+            Span<byte> lengthBytes = stackalloc byte[8];
+            stream.ReadExactly(lengthBytes);
+            var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+            if (headerLength > (ulong)(fileLength - 8) || headerLength > MaxHeaderBytes || headerLength < 2)
+                throw new CheckpointException(path, $"is truncated or corrupt: its header claims {headerLength} bytes and {fileLength - 8} follow.");
+            var header = new byte[headerLength];
+            stream.ReadExactly(header);
+            return ParseHeader(path, header, fileLength - 8 - (long)headerLength).Metadata;
+        }
+        catch (IOException e)
+        {
+            throw new CheckpointException(path, "could not be read: " + e.Message, e);
+        }
+    }
+
     private static void DisposeTensors(CheckpointContents c)
     {
         c.Params.DisposeTensors();
@@ -139,7 +189,7 @@ public static class Checkpoint
     /// Loads a checkpoint and checks that it belongs to the model whose parameters (and state) look
     /// like <paramref name="expectedParams"/>: the same keys, shapes and dtypes. Optimizer-state entries are
     /// checked too: each per-parameter slot must name one of these parameters and have its shape and
-    /// dtype, and each count must be an int64 scalar.
+    /// dtype (or be a boolean per-parameter flag), each count an int64 scalar and each named number a float64 scalar.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="expectedParams">Parameters of the intended model, e.g. from <c>Init</c>.</param>
@@ -413,8 +463,9 @@ public static class Checkpoint
 
     /// <summary>
     /// Checks flattened optimizer-state entries (see <see cref="OptState.ToParams"/>) against the parameters: a
-    /// <c>…count</c> entry is an int64 scalar, any other names a parameter (<c>{inner}/{slot}/{path}</c>) and has its
-    /// shape and dtype.
+    /// <c>…count</c> entry is an int64 scalar, a <c>…#name</c> entry (a named number) a float64 scalar, any other names a
+    /// parameter (<c>{inner}/{slot}/{path}</c>) and has its shape and dtype, or is a boolean scalar (a per-parameter flag,
+    /// like <c>ZeroNans</c>' <c>found_nan</c>).
     /// </summary>
     // Optimizer-state entries: a count ("count", "…/count") is an Int64 scalar, a named number ("…#name") a Float64
     // scalar, and a per-parameter entry ("…/~/path") must name a parameter of the model. Shapes are not compared:
@@ -426,6 +477,13 @@ public static class Checkpoint
         var problems = new List<string>();
         foreach (var (key, t) in optState)
         {
+            if (key[(key.LastIndexOf('/') + 1)..].StartsWith('#'))
+            {
+                // A named number of the state (OptState.Numbers: counters, hyper-parameters), saved as a float64 scalar.
+                if (t.dtype != ScalarType.Float64 || t.Dimensions != 0)
+                    problems.Add($"'{key}' is {t.dtype} {ShapeText.Format(t.shape)} but a number is a Float64 scalar");
+                continue;
+            }
             var tilde = key.IndexOf('~', StringComparison.Ordinal);
             if (tilde < 0)
             {
@@ -434,8 +492,6 @@ public static class Checkpoint
                     if (t.dtype != ScalarType.Int64 || t.Dimensions != 0)
                         problems.Add($"'{key}' is {t.dtype} {ShapeText.Format(t.shape)} but a count is an Int64 scalar");
                 }
-                else if (key.Contains('#', StringComparison.Ordinal) && (t.dtype != ScalarType.Float64 || t.numel() != 1))
-                    problems.Add($"'{key}' is {t.dtype} {ShapeText.Format(t.shape)} but a named number is a one-element Float64 tensor");
                 continue;
             }
             var parameter = key[tilde..];

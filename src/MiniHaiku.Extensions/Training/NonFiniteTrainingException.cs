@@ -5,7 +5,7 @@ namespace MiniHaiku.Training;
 /// <summary>
 /// A training step produced a NaN or infinite loss or gradient: the model diverged (e.g. a learning rate far
 /// too high) or the batch holds non-finite values. Raised by <see cref="Trainer{TBatch}.Step"/> and
-/// <see cref="Trainer{TBatch}.Fit"/> unless the trainer skips such steps
+/// <see cref="Trainer{TBatch}.Fit(TrainState, IEnumerable{TBatch}, IProgress{TrainProgress}, int, CancellationToken)"/> unless the trainer skips such steps
 /// (<see cref="Trainer{TBatch}.SkipNonFiniteSteps"/>).
 /// </summary>
 public sealed class NonFiniteTrainingException : MiniHaikuException

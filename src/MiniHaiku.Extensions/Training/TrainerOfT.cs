@@ -8,7 +8,7 @@ namespace MiniHaiku.Training;
 /// <summary>
 /// The imperative training loop: one <see cref="Step"/> computes the gradients of the loss
 /// (<see cref="Grad"/>), updates the optimizer and returns a new <see cref="TrainState"/>;
-/// <see cref="Fit"/> runs steps over batches and owns tensor lifetimes, so native memory stays flat.
+/// <see cref="Fit(TrainState, IEnumerable{TBatch}, IProgress{TrainProgress}, int, CancellationToken)"/> runs steps over batches and owns tensor lifetimes, so native memory stays flat.
 /// Build one with <see cref="Trainer"/>.
 /// </summary>
 /// <typeparam name="TBatch">The batch type.</typeparam>
@@ -16,9 +16,10 @@ public sealed class Trainer<TBatch>
 {
     private readonly Func<Params, Params, TBatch, RngKey, (Tensor Loss, Params State)> loss;
     private readonly Func<TBatch, long>? batchSize;
+    private readonly Func<TBatch, Device, TBatch>? moveBatch;
 
     internal Trainer(Func<Params, Params, TBatch, RngKey, (Tensor Loss, Params State)> loss, GradientTransformation optimizer, Func<TBatch, long>? batchSize,
-        NonFinitePolicy nonFinite = NonFinitePolicy.Stop)
+        NonFinitePolicy nonFinite = NonFinitePolicy.Stop, Device? device = null, Func<TBatch, Device, TBatch>? moveBatch = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -27,6 +28,26 @@ public sealed class Trainer<TBatch>
         Optimizer = optimizer;
         this.batchSize = batchSize;
         NonFinite = nonFinite;
+        Device = device;
+        this.moveBatch = moveBatch;
+    }
+
+    /// <summary>The device each batch is moved to before a step (<see cref="OnDevice"/>), or null to use batches where they are.</summary>
+    public Device? Device { get; }
+
+    /// <summary>
+    /// The same trainer, but every batch is moved to <paramref name="device"/> by <paramref name="moveBatch"/> before its
+    /// step; the moved copies are disposed with the step's other temporaries. Put the parameters there too
+    /// (<c>model.Init(key, input, device)</c>, <see cref="TrainState.To"/> or a checkpoint loaded onto the device).
+    /// </summary>
+    /// <param name="device">The device, e.g. <c>torch.CUDA</c>.</param>
+    /// <param name="moveBatch">Moves one batch, e.g. <c>(b, d) =&gt; (b.Images.to(d), b.Labels.to(d))</c>.</param>
+    /// <returns>A new trainer; this one is unchanged.</returns>
+    public Trainer<TBatch> OnDevice(Device device, Func<TBatch, Device, TBatch> moveBatch)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(moveBatch);
+        return new(loss, Optimizer, batchSize, NonFinite, device, moveBatch);
     }
 
     /// <summary>What a step does when its loss or gradients are NaN or infinite (default <see cref="NonFinitePolicy.Stop"/>).</summary>
@@ -35,7 +56,7 @@ public sealed class Trainer<TBatch>
     /// <summary>The same trainer with another <see cref="NonFinitePolicy"/>.</summary>
     /// <param name="policy">Stop (throw) or skip such steps.</param>
     /// <returns>A new trainer; this one is unchanged.</returns>
-    public Trainer<TBatch> WithNonFinitePolicy(NonFinitePolicy policy) => new(loss, Optimizer, batchSize, policy);
+    public Trainer<TBatch> WithNonFinitePolicy(NonFinitePolicy policy) => new(loss, Optimizer, batchSize, policy, Device, moveBatch);
 
     /// <summary>
     /// The same trainer, but a step whose loss or gradients are NaN or infinite leaves parameters, model state
@@ -65,7 +86,7 @@ public sealed class Trainer<TBatch>
     /// <summary>
     /// One training step on <paramref name="batch"/>. Every temporary tensor is disposed before it
     /// returns, also when it throws; <paramref name="state"/> is left intact (dispose it yourself, or use
-    /// <see cref="Fit"/>). A NaN or infinite loss or gradient throws <see cref="NonFiniteTrainingException"/>
+    /// <see cref="Fit(TrainState, IEnumerable{TBatch}, IProgress{TrainProgress}, int, CancellationToken)"/>). A NaN or infinite loss or gradient throws <see cref="NonFiniteTrainingException"/>
     /// (or, with <see cref="NonFinitePolicy.Skip"/>, returns <paramref name="state"/>'s tensors unchanged with
     /// the step and <see cref="TrainState.SkippedSteps"/> counted).
     /// </summary>
@@ -73,14 +94,18 @@ public sealed class Trainer<TBatch>
     /// <param name="batch">The batch.</param>
     /// <returns>The new state and the batch loss (before the update).</returns>
     /// <exception cref="NonFiniteTrainingException">The loss or a gradient is not finite (policy <see cref="NonFinitePolicy.Stop"/>).</exception>
-    public (TrainState State, double Loss) Step(TrainState state, TBatch batch)
+    public (TrainState State, double Loss) Step(TrainState state, TBatch batch) => StepCore(state, batch, null);
+
+    private (TrainState State, double Loss) StepCore(TrainState state, TBatch batch, Action<Params>? gradientsObserver)
     {
         ArgumentNullException.ThrowIfNull(state);
         using var scope = torch.NewDisposeScope();
+        if (Device is { } device) batch = moveBatch!(batch, device);
         var (nextRng, stepKey) = state.Rng.Split();
         var modelState = state.State;
         var valueAndGrad = Grad.ValueAndGradWithAux(p => loss(p, modelState, batch, stepKey));
         var (value, newModelState, grads) = valueAndGrad(state.Params);
+        gradientsObserver?.Invoke(grads);
         double lossValue;
         using (var asDouble = value.to_type(ScalarType.Float64)) lossValue = asDouble.item<double>();
         if (FindNonFinite(lossValue, grads) is { } problem)
@@ -118,7 +143,7 @@ public sealed class Trainer<TBatch>
         FitCore(state, batches, progress, reportEvery, cancellationToken);
 
     /// <summary>
-    /// <see cref="Fit"/> over one epoch's batches: the same, except that a <see cref="NonFiniteTrainingException"/>
+    /// <see cref="Fit(TrainState, IEnumerable{TBatch}, IProgress{TrainProgress}, int, CancellationToken)"/> over one epoch's batches: the same, except that a <see cref="NonFiniteTrainingException"/>
     /// also names <paramref name="epoch"/>.
     /// </summary>
     /// <param name="state">The starting state (not disposed).</param>
@@ -142,6 +167,146 @@ public sealed class Trainer<TBatch>
         }
     }
 
+    /// <summary>
+    /// Runs <see cref="FitOptions{TBatch}.Epochs"/> epochs with callbacks (<see cref="TrainingCallback"/>), an end-of-epoch
+    /// evaluation, window-averaged progress, and a start position to resume from a checkpoint. Memory and failures are
+    /// handled as by <see cref="Fit(TrainState, IEnumerable{TBatch}, IProgress{TrainProgress}?, int, CancellationToken)"/>:
+    /// every superseded state is disposed, the state passed in never is, and a failure disposes what Fit made.
+    /// </summary>
+    /// <remarks>
+    /// Resuming: with <see cref="FitOptions{TBatch}.StartAt"/> = <c>(epoch, batchesDone)</c>, Fit starts at that epoch and
+    /// skips its first <c>batchesDone</c> batches (they are enumerated, not trained on). Given the state saved at that
+    /// position and batches that are the same for the same epoch, the resumed run computes bit for bit what the
+    /// uninterrupted run would have: the state carries the step count, the random key and the optimizer state.
+    /// </remarks>
+    /// <param name="state">The starting state (not disposed): from <see cref="Init"/>, or loaded from a checkpoint.</param>
+    /// <param name="options">Epochs, batches, evaluation, callbacks.</param>
+    /// <param name="cancellationToken">Stops between steps.</param>
+    /// <returns>The final state, the per-epoch history and why the run stopped early, if it did.</returns>
+    /// <exception cref="NonFiniteTrainingException">A step's loss or gradient is not finite (policy <see cref="NonFinitePolicy.Stop"/>); it names the epoch.</exception>
+    public FitResult Fit(TrainState state, FitOptions<TBatch> options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ReportEvery, 1);
+        ArgumentNullException.ThrowIfNull(options.Batches);
+        var start = options.StartAt;
+        if (start.Epoch < 1 || start.BatchesDone < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), start, "StartAt needs an epoch of at least 1 and a non-negative number of batches done.");
+        var callbacks = options.Callbacks ?? [];
+        var run = new FitRun(options.Epochs);
+        var history = new List<EpochEnd>();
+        var initial = new HashSet<Tensor>(state.Tensors(), ReferenceEqualityComparer.Instance);
+        var window = new ReportWindow();
+        var current = state;
+        var epoch = start.Epoch;
+        try
+        {
+            for (; epoch <= options.Epochs && !run.StopRequested; epoch++)
+            {
+                var skip = epoch == start.Epoch ? start.BatchesDone : 0;
+                long done = 0, steps = 0, samples = 0;
+                double lossSum = 0;
+                long finite = 0;
+                var epochClock = Stopwatch.StartNew();
+                foreach (var batch in options.Batches(epoch))
+                {
+                    if (done < skip)
+                    {
+                        done++;
+                        continue;
+                    }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var stepNumber = current.Step + 1;
+                    Action<Params>? observer = null;
+                    foreach (var c in callbacks)
+                        if (c.WantsGradients(stepNumber)) observer += g => c.OnGradients(stepNumber, g);
+                    var (next, lossValue) = StepCore(current, batch, observer);
+                    var previous = current;
+                    current = next;
+                    if (!ReferenceEquals(previous, state)) DisposeSuperseded(previous, next, initial);
+                    done++;
+                    steps++;
+                    var n = batchSize?.Invoke(batch) ?? 1;
+                    samples += n;
+                    if (double.IsFinite(lossValue)) (lossSum, finite) = (lossSum + lossValue, finite + 1);
+                    window.Add(lossValue, n);
+                    var stepEnd = new StepEnd(run, current, epoch, done, lossValue);
+                    foreach (var c in callbacks) c.OnStep(stepEnd);
+                    if (current.Step % options.ReportEvery == 0)
+                    {
+                        var report = window.Close(current.Step, lossValue, epoch);
+                        options.Progress?.Report(report);
+                        foreach (var c in callbacks) c.OnReport(run, report);
+                    }
+                    if (run.StopRequested) break;
+                }
+                if (run.StopRequested) break;
+                if (done < skip)
+                    throw new ArgumentException($"Cannot resume at epoch {epoch} after {skip} batches: the epoch has only {done}. Are these the batches of the run that saved the checkpoint?", nameof(options));
+                var seconds = epochClock.Elapsed.TotalSeconds;
+                IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
+                if (options.Evaluate is { } evaluate)
+                {
+                    metrics = evaluate(current, epoch) ?? throw new InvalidOperationException("FitOptions.Evaluate returned null.");
+                    var evaluation = new EvaluationEnd(run, current, epoch, metrics);
+                    foreach (var c in callbacks) c.OnEvaluation(evaluation);
+                }
+                var epochEnd = new EpochEnd(run, current, epoch, finite > 0 ? lossSum / finite : double.NaN, steps, seconds,
+                    seconds > 0 ? samples / seconds : 0, metrics);
+                history.Add(epochEnd);
+                foreach (var c in callbacks) c.OnEpochEnd(epochEnd);
+            }
+            return new FitResult(current, history, run.StopReason);
+        }
+        catch (NonFiniteTrainingException e) when (e.Epoch is null)
+        {
+            if (!ReferenceEquals(current, state)) DisposeSuperseded(current, null, initial);
+            throw e.InEpoch(epoch);
+        }
+        catch
+        {
+            if (!ReferenceEquals(current, state)) DisposeSuperseded(current, null, initial);
+            throw;
+        }
+    }
+
+    /// <summary>The steps since the last report: their losses and samples, and the time they took.</summary>
+    private sealed class ReportWindow
+    {
+        private readonly Stopwatch clock = Stopwatch.StartNew();
+        private TimeSpan last = TimeSpan.Zero;
+        private long samples;
+        private double lossSum;
+        private int finite, steps;
+
+        public void Add(double loss, long batchSamples)
+        {
+            samples += batchSamples;
+            steps++;
+            if (double.IsFinite(loss))
+            {
+                lossSum += loss;
+                finite++;
+            }
+        }
+
+        public TrainProgress Close(long step, double lastLoss, int? epoch)
+        {
+            var now = clock.Elapsed;
+            var seconds = (now - last).TotalSeconds;
+            var report = new TrainProgress(step, lastLoss, seconds > 0 ? samples / seconds : 0, now)
+            {
+                MeanLoss = finite > 0 ? lossSum / finite : double.NaN,
+                WindowSteps = steps,
+                Epoch = epoch,
+            };
+            (last, samples, lossSum, finite, steps) = (now, 0, 0, 0, 0);
+            return report;
+        }
+    }
+
     private TrainState FitCore(TrainState state, IEnumerable<TBatch> batches, IProgress<TrainProgress>? progress,
         int reportEvery, CancellationToken cancellationToken)
     {
@@ -149,9 +314,7 @@ public sealed class Trainer<TBatch>
         ArgumentNullException.ThrowIfNull(batches);
         if (reportEvery < 1) throw new ModelUsageException($"reportEvery must be at least 1, got {reportEvery}.");
         var initial = new HashSet<Tensor>(state.Tensors(), ReferenceEqualityComparer.Instance);
-        var clock = Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
-        long samples = 0;
+        var window = new ReportWindow();
         var current = state;
         try
         {
@@ -162,15 +325,8 @@ public sealed class Trainer<TBatch>
                 var previous = current;
                 current = next;
                 if (!ReferenceEquals(previous, state)) DisposeSuperseded(previous, next, initial);
-                samples += batchSize?.Invoke(batch) ?? 1;
-                if (progress is not null && current.Step % reportEvery == 0)
-                {
-                    var now = clock.Elapsed;
-                    var seconds = (now - lastReport).TotalSeconds;
-                    progress.Report(new TrainProgress(current.Step, lossValue, seconds > 0 ? samples / seconds : 0, now));
-                    lastReport = now;
-                    samples = 0;
-                }
+                window.Add(lossValue, batchSize?.Invoke(batch) ?? 1);
+                if (progress is not null && current.Step % reportEvery == 0) progress.Report(window.Close(current.Step, lossValue, null));
             }
             return current;
         }
