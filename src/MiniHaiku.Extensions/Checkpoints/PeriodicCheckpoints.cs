@@ -50,9 +50,9 @@ public sealed class PeriodicCheckpoints : TrainingCallback
         bool higherIsBetter = true, RunDescription? description = null, Func<IReadOnlyDictionary<string, string>>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        ArgumentOutOfRangeException.ThrowIfNegative(everySteps);
-        ArgumentOutOfRangeException.ThrowIfNegative(everyEpochs);
-        ArgumentOutOfRangeException.ThrowIfLessThan(keepLast, 1);
+        if (everySteps < 0) throw new ModelUsageException($"everySteps must not be negative, got {everySteps}.");
+        if (everyEpochs < 0) throw new ModelUsageException($"everyEpochs must not be negative, got {everyEpochs}.");
+        if (keepLast < 1) throw new ModelUsageException($"keepLast must be at least 1, got {keepLast}.");
         Directory = directory;
         this.everySteps = everySteps;
         this.everyEpochs = everyEpochs;

@@ -22,8 +22,8 @@ public sealed class EarlyStopping : TrainingCallback
     public EarlyStopping(string metric, int patience, bool higherIsBetter = true, double minDelta = 0)
     {
         ArgumentNullException.ThrowIfNull(metric);
-        ArgumentOutOfRangeException.ThrowIfLessThan(patience, 1);
-        if (!(minDelta >= 0)) throw new ArgumentOutOfRangeException(nameof(minDelta), minDelta, "must be zero or positive.");
+        if (patience < 1) throw new ModelUsageException($"patience must be at least 1, got {patience}.");
+        if (!(minDelta >= 0)) throw new ModelUsageException($"minDelta must be zero or positive, got {minDelta}.");
         this.metric = metric;
         this.patience = patience;
         this.higherIsBetter = higherIsBetter;

@@ -28,7 +28,7 @@ public sealed class TensorBoardLogger : TrainingCallback
     public TensorBoardLogger(string logDir, Schedule? learningRate = null, long histogramEvery = 0)
     {
         ArgumentNullException.ThrowIfNull(logDir);
-        ArgumentOutOfRangeException.ThrowIfNegative(histogramEvery);
+        if (histogramEvery < 0) throw new ModelUsageException($"histogramEvery must not be negative, got {histogramEvery}.");
         writer = torch.utils.tensorboard.SummaryWriter(logDir);
         this.learningRate = learningRate;
         this.histogramEvery = histogramEvery;

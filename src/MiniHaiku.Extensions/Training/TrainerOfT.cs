@@ -188,12 +188,12 @@ public sealed class Trainer<TBatch>
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.ReportEvery, 1);
+        if (options.Epochs < 1) throw new ModelUsageException($"Epochs must be at least 1, got {options.Epochs}.");
+        if (options.ReportEvery < 1) throw new ModelUsageException($"ReportEvery must be at least 1, got {options.ReportEvery}.");
         ArgumentNullException.ThrowIfNull(options.Batches);
         var start = options.StartAt;
         if (start.Epoch < 1 || start.BatchesDone < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), start, "StartAt needs an epoch of at least 1 and a non-negative number of batches done.");
+            throw new ModelUsageException($"StartAt needs an epoch of at least 1 and a non-negative number of batches done, got {start}.");
         var callbacks = options.Callbacks ?? [];
         var run = new FitRun(options.Epochs);
         var history = new List<EpochEnd>();
@@ -244,7 +244,7 @@ public sealed class Trainer<TBatch>
                 }
                 if (run.StopRequested) break;
                 if (done < skip)
-                    throw new ArgumentException($"Cannot resume at epoch {epoch} after {skip} batches: the epoch has only {done}. Are these the batches of the run that saved the checkpoint?", nameof(options));
+                    throw new ModelUsageException($"Cannot resume at epoch {epoch} after {skip} batches: the epoch has only {done}. Are these the batches of the run that saved the checkpoint?");
                 var seconds = epochClock.Elapsed.TotalSeconds;
                 IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
                 if (options.Evaluate is { } evaluate)

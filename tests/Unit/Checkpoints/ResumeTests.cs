@@ -128,7 +128,10 @@ public sealed class ResumeTests : IDisposable
         Checkpoint.Load(RawCheckpoint("0/found_nan/~/w", "BOOL", 1), expected).Params.DisposeTensors();
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(RawCheckpoint("1/#learning_rate", "I64", 8), expected));
         Assert.Contains("'1/#learning_rate' is Int64 () but a number is a Float64 scalar", e.Message);
-        e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(RawCheckpoint("0/mu/~/w", "F32", 4), expected));
-        Assert.Contains("'0/mu/~/w' is Float32 () but '~/w' is Float32 (2,)", e.Message);
+        // Slot shapes are not compared at load (Novograd's per-tensor "nu" is a scalar, Adafactor's moments are
+        // factored); a slot of a parameter the model lacks is reported.
+        Checkpoint.Load(RawCheckpoint("0/nu/~/w", "F32", 4), expected).Params.DisposeTensors();
+        e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(RawCheckpoint("0/mu/~/v", "F32", 4), expected));
+        Assert.Contains("'0/mu/~/v' is a slot of '~/v', which the model does not have", e.Message);
     }
 }

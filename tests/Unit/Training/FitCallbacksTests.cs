@@ -175,7 +175,7 @@ public class FitCallbacksTests
         var data = Data(2);
         var trainer = NetTrainer();
         var p = Net.Init(0, data[0].X);
-        var e = Assert.Throws<ArgumentException>(() => trainer.Fit(trainer.Init(p, seed: 1),
+        var e = Assert.Throws<ModelUsageException>(() => trainer.Fit(trainer.Init(p, seed: 1),
             new FitOptions<(Tensor X, Tensor Y)>(2, ep => Epoch(data, ep)) { StartAt = new FitPosition(1, 5) }));
         Assert.Contains("has only 2", e.Message);
     }
