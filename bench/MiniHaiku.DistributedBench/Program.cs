@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using MiniHaiku;
 using MiniHaiku.Distributed;
-using MiniHaiku.DistributedBench;
 using MiniHaiku.Layers;
 using MiniHaiku.Optim;
 using MiniHaiku.Training;
@@ -116,7 +115,7 @@ internal static class Worker
         {
             var x = randn([128, 1, 28, 28], generator: g);
             var y = randint(10, [128], generator: g);
-            var mlp = Hk.Transform<Tensor, Tensor>(Models.Mlp);
+            var mlp = Hk.Transform<Tensor, Tensor>(MiniHaiku.Benchmarks.HaikuModels.Mlp);
             Measure(mpi, o, "mlp", x, y,
                 () => DataParallel.ForModel(mpi, mlp, ((Tensor X, Tensor Y) b, bool _) => b.X, (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]),
                 () => Trainer.ForModel(mlp, ((Tensor X, Tensor Y) b, bool _) => b.X, (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]),
@@ -126,7 +125,7 @@ internal static class Worker
         {
             var x = randn([64, 1, 28, 28], generator: g);
             var y = randint(10, [64], generator: g);
-            var cnn = Hk.TransformWithState<(Tensor X, bool Training), Tensor>(Models.Cnn);
+            var cnn = Hk.TransformWithState<(Tensor X, bool Training), Tensor>(MiniHaiku.Benchmarks.HaikuModels.Cnn);
             Measure(mpi, o, "cnn", x, y,
                 () => DataParallel.ForModel(mpi, cnn, ((Tensor X, Tensor Y) b, bool t) => (b.X, t), (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]),
                 () => Trainer.ForModel(cnn, ((Tensor X, Tensor Y) b, bool t) => (b.X, t), (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3), b => b.Y.shape[0]),
