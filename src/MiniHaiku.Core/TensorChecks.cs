@@ -15,6 +15,41 @@ internal static class TensorChecks
     }
 
     /// <summary>
+    /// Like <see cref="RequireAlive(Tensor, string)"/> for an interpolated description, which is formatted only when
+    /// <paramref name="t"/> was disposed: these checks sit on hot paths (every GetParam of an Apply, every layer
+    /// call, every optimizer Update), where formatting the message eagerly allocated on every call.
+    /// </summary>
+    /// <param name="t">The tensor.</param>
+    /// <param name="what">Which tensor, e.g. <c>$"parameter '{path}'"</c>; formatted only on failure.</param>
+    public static void RequireAlive(Tensor t, [InterpolatedStringHandlerArgument(nameof(t))] ref DisposedDescription what)
+    {
+        if (t.IsInvalid) throw new DisposedTensorException(what.ToStringAndClear());
+    }
+
+    /// <summary>The description of a tensor for <see cref="DisposedTensorException"/>, built only when the tensor was disposed.</summary>
+    [InterpolatedStringHandler]
+    public ref struct DisposedDescription
+    {
+        private DefaultInterpolatedStringHandler inner;
+
+        /// <summary>Starts the description; <paramref name="shouldAppend"/> is false (nothing is formatted) for a live tensor.</summary>
+        public DisposedDescription(int literalLength, int formattedCount, Tensor t, out bool shouldAppend)
+        {
+            shouldAppend = t.IsInvalid;
+            inner = shouldAppend ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+        }
+
+        /// <summary>Appends literal text.</summary>
+        public void AppendLiteral(string value) => inner.AppendLiteral(value);
+
+        /// <summary>Appends a formatted value.</summary>
+        public void AppendFormatted<T>(T value) => inner.AppendFormatted(value);
+
+        /// <summary>The description.</summary>
+        public string ToStringAndClear() => inner.ToStringAndClear();
+    }
+
+    /// <summary>
     /// Checks every tensor directly in a model input (a tensor, or a tuple of tensors and other values)
     /// for disposal. Other input types are left to the model.
     /// </summary>
