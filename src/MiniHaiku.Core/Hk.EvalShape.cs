@@ -55,7 +55,7 @@ public static partial class Hk
         }
         catch (System.Runtime.InteropServices.ExternalException e)
         {
-            var first = e.Message.Split('\n')[0];
+            var first = FirstLine(e.Message);
             throw new ModelUsageException(
                 $"Hk.EvalShape could not run the model on the meta device: {first} " +
                 "Some operators have no meta implementation in this libtorch (e.g. relu: use Init on a batch of one instead), and models that read tensor values cannot run without data.");

@@ -87,7 +87,7 @@ internal static class UpdateChecks
             foreach (var inner in s.Inner) Search(inner);
         }
         Search(state);
-        var firstLine = error.Message.Split('\n', 2)[0].Trim();
+        var firstLine = Hk.FirstLine(error.Message);
         return best is { } b
             ? new OptimizerStateException(
                 $"The gradient of '{b.Path}' has shape {ShapeText.Format(b.Grad)} but the optimizer state's '{b.Slot}' entry has {ShapeText.Format(b.Slot_)}: the state was made (Init) for parameters of other shapes. (TorchSharp: {firstLine})", b.Path, error)
