@@ -87,10 +87,16 @@ public sealed class MpiSession : IDisposable
         catch (Exception e)
         {
             Console.Out.Flush();
-            Console.Error.WriteLine($"rank {session.Rank} of {session.Size}: {e.GetType().Name}: {e.Message}");
-            if (e is DistributedException { StoppedAllRanks: true }) return 1;
-            Console.Error.WriteLine($"rank {session.Rank} of {session.Size}: ending all {session.Size} ranks (MPI_Abort) so that none waits for this one.");
-            Console.Error.Flush();
+            var report = $"rank {session.Rank} of {session.Size}: {e.GetType().Name}: {e.Message}";
+            if (e is DistributedException { StoppedAllRanks: true })
+            {
+                Console.Error.WriteLine(report);
+                return 1;
+            }
+            // One write for both lines, then Abort (which waits for the process manager to forward them): a line
+            // written just before MPI_Abort could otherwise be lost when mpiexec tears the job down.
+            Console.Error.WriteLine(report + System.Environment.NewLine +
+                $"rank {session.Rank} of {session.Size}: ending all {session.Size} ranks (MPI_Abort) so that none waits for this one.");
             session.Abort(1);
             return 1; // not reached: MPI_Abort ends the process
         }
@@ -102,6 +108,8 @@ public sealed class MpiSession : IDisposable
     {
         Console.Out.Flush();
         Console.Error.Flush();
+        // MPI_Abort makes mpiexec kill every rank at once; give it a moment to forward what was just printed.
+        Thread.Sleep(250);
         MPI.Unsafe.MPI_Abort(MPI.Unsafe.MPI_COMM_WORLD, exitCode);
     }
 
