@@ -80,7 +80,7 @@ public sealed partial record BatchNorm(ModuleName Name, bool CreateScale, bool C
             from scale in Normalization.Optional(CreateScale, "scale", channels, ScaleInit ?? Initializers.Ones(), dtype)
             from offset in Normalization.Optional(CreateOffset, "offset", channels, OffsetInit ?? Initializers.Zeros(), dtype)
             from y in isTraining ? Train(x, channelAxis, rank, meanEma, varEma, scale, offset) : Hk.Pure(Evaluate(x, channelAxis, rank, meanEma, varEma, scale, offset))
-            select y);
+            select y, x);
     }
 
     // One fused native batch_norm (channels on axis 1), as torch.nn.BatchNorm2d does.
@@ -131,6 +131,7 @@ public sealed partial record BatchNorm(ModuleName Name, bool CreateScale, bool C
     }
 }
 
+/// <summary>The one-step forms (create and call) of the layers whose call takes more than the input; tensor-to-tensor layers use <see cref="LayerModelExtensions.Call{TLayer}(Model{TLayer}, Tensor)"/>.</summary>
 public static partial class LayerExtensions
 {
     /// <summary>Creates the batch normalisation and calls it.</summary>

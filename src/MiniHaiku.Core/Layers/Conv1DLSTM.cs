@@ -49,7 +49,7 @@ public sealed record Conv1DLSTM(ModuleName Name, IReadOnlyList<long> InputShape,
         return Method(
             from i2h in Conv1D.Create(4 * OutputChannels, KernelShape[0], 1, Pad.Same, 1, name: "input_to_hidden").Call(x)
             from h2h in Conv1D.Create(4 * OutputChannels, KernelShape[0], 1, Pad.Same, 1, name: "hidden_to_hidden").Call(state.Hidden)
-            select ConvLSTMCell.Gates(i2h, h2h, state));
+            select ConvLSTMCell.Gates(i2h, h2h, state), x);
     }
 
     /// <inheritdoc />

@@ -49,7 +49,7 @@ public sealed record Conv2DLSTM(ModuleName Name, IReadOnlyList<long> InputShape,
         return Method(
             from i2h in Conv2D.Create(4 * OutputChannels, KernelShape, [1, 1], Pad.Same, [1, 1], name: "input_to_hidden").Call(x)
             from h2h in Conv2D.Create(4 * OutputChannels, KernelShape, [1, 1], Pad.Same, [1, 1], name: "hidden_to_hidden").Call(state.Hidden)
-            select ConvLSTMCell.Gates(i2h, h2h, state));
+            select ConvLSTMCell.Gates(i2h, h2h, state), x);
     }
 
     /// <inheritdoc />

@@ -148,7 +148,7 @@ public sealed record DeepRNN(ModuleName Name, IReadOnlyList<RecurrentLayer> Laye
                     ? (r.Output, a.Core + 1, a.States.Add(r.State!), a.Outputs.Add(r.Output))
                     : (r.Output, a.Core, a.States, a.Outputs));
             })
-            select new CoreOutput<DeepRNNState>(SkipConnections ? torch.cat(acc.Outputs, -1) : acc.Current, new DeepRNNState(acc.States)));
+            select new CoreOutput<DeepRNNState>(SkipConnections ? torch.cat(acc.Outputs, -1) : acc.Current, new DeepRNNState(acc.States)), x);
     }
 
     /// <summary>The cores' initial states, in order.</summary>

@@ -88,7 +88,7 @@ public sealed record ExponentialMovingAverage(ModuleName Name, double Decay, boo
                   from a in Hk.SetState("average", step.Average)
                   select a
                 : Hk.Pure(step.Average)
-            select step.Average);
+            select step.Average, value);
     }
 
     private (Tensor Counter, Tensor Hidden, Tensor Average) Step(Tensor counter, Tensor hidden, Tensor value)

@@ -50,7 +50,7 @@ public sealed record GRU(ModuleName Name, int HiddenSize, Initializer? WIInit, I
             let r = zr.narrow(-1, h, h)
             let a = torch.tanh(gx.narrow(-1, 2 * h, h).Plus(r * gh.narrow(-1, 2 * h, h)).PlusInPlace(b.narrow(0, 2 * h, h)))
             let next = (z.SubtractedFrom(1.0) * state).PlusInPlace(z * a)
-            select new CoreOutput<Tensor>(next, next));
+            select new CoreOutput<Tensor>(next, next), x);
     }
 
     /// <inheritdoc />

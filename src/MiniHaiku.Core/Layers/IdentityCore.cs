@@ -26,7 +26,7 @@ public sealed record IdentityCore(ModuleName Name) : Module(Name), IRecurrentCor
     public Model<CoreOutput<EmptyState>> Call(Tensor x, EmptyState state)
     {
         ArgumentNullException.ThrowIfNull(x);
-        return Method(Hk.Pure(new CoreOutput<EmptyState>(x, state ?? EmptyState.Value)));
+        return Method(Hk.Pure(new CoreOutput<EmptyState>(x, state ?? EmptyState.Value)), x);
     }
 
     /// <inheritdoc />

@@ -41,7 +41,7 @@ public sealed record LSTM(ModuleName Name, int HiddenSize) : Module(Name), IRecu
             let gates = gated.chunk(4, -1)
             let c = (torch.sigmoid(gates[2].Plus(1.0)) * state.Cell).PlusInPlace(torch.sigmoid(gates[0]) * torch.tanh(gates[1]))
             let h = torch.sigmoid(gates[3]) * torch.tanh(c)
-            select new CoreOutput<LSTMState>(h, new LSTMState(h, c)));
+            select new CoreOutput<LSTMState>(h, new LSTMState(h, c)), x);
     }
 
     /// <inheritdoc />

@@ -93,7 +93,7 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
             from v in Project(value, ValueSize, "value")
             let attended = Attend(q, k, v, CombinedMask(mask, causal, qs[^2], ks[^2], q.device))
             from output in Linear.Create(ModelSize, WithBias, WInit, BInit, "linear").Call(attended)
-            select output);
+            select output, query);
     }
 
     /// <summary>[..., T, D] → [..., heads, T, size].</summary>

@@ -50,7 +50,7 @@ public sealed record ResetCore<TState>(ModuleName Name, IRecurrentCore<TState> C
             var shape = flags.shape.Concat(Enumerable.Repeat(1L, (int)(s.dim() - flags.dim()))).ToArray();
             return torch.where(flags.reshape(shape), ts[0].to_type(s.dtype), s);
         })!;
-        return Method(Core.Call(x.Input, reset).Select(r => new CoreOutput<Tensor, TState>(r.Output, r.State)));
+        return Method(Core.Call(x.Input, reset).Select(r => new CoreOutput<Tensor, TState>(r.Output, r.State)), x.Input);
     }
 
     /// <summary>The wrapped core's initial state.</summary>

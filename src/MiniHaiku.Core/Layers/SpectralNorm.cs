@@ -69,7 +69,7 @@ public sealed record SpectralNorm(ModuleName Name, double Eps, int NSteps) : Mod
                   from s in Hk.SetState("sigma", r.Sigma)
                   select s
                 : Hk.Pure(r.Sigma)
-            select r.Normalized.reshape(shape));
+            select r.Normalized.reshape(shape), value);
     }
 
     /// <summary>The latest estimate of the spectral norm (Haiku's <c>sigma</c> property; 1 before any update).</summary>

@@ -38,7 +38,7 @@ public sealed record VanillaRNN(ModuleName Name, int HiddenSize, bool DoubleBias
             from a in Linear.Create(HiddenSize, name: "input_to_hidden").Call(x)
             from b in Linear.Create(HiddenSize, DoubleBias, name: "hidden_to_hidden").Call(state)
             let h = Activation(a.Plus(b))
-            select new CoreOutput<Tensor>(h, h));
+            select new CoreOutput<Tensor>(h, h), x);
     }
 
     /// <inheritdoc />
