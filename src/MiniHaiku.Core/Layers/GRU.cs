@@ -57,17 +57,3 @@ public sealed record GRU(ModuleName Name, int HiddenSize, Initializer? WIInit, I
     public Tensor InitialState(long? batchSize, ScalarType dtype = ScalarType.Float32) =>
         batchSize is { } n ? torch.zeros(n, HiddenSize, dtype: dtype) : torch.zeros(HiddenSize, dtype: dtype);
 }
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the core and runs one step of it.</summary>
-    /// <param name="core">The model creating the core.</param>
-    /// <param name="x">The input at this step.</param>
-    /// <param name="state">The previous state.</param>
-    /// <returns>A model producing the output and the next state.</returns>
-    public static Model<CoreOutput<Tensor>> Call(this Model<GRU> core, Tensor x, Tensor state)
-    {
-        ArgumentNullException.ThrowIfNull(core);
-        return core.SelectMany(c => c.Call(x, state));
-    }
-}

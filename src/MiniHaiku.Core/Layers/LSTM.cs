@@ -51,17 +51,3 @@ public sealed record LSTM(ModuleName Name, int HiddenSize) : Module(Name), IRecu
         return new LSTMState(torch.zeros(shape, dtype: dtype), torch.zeros(shape, dtype: dtype));
     }
 }
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the core and runs one step of it.</summary>
-    /// <param name="core">The model creating the core.</param>
-    /// <param name="x">The input at this step.</param>
-    /// <param name="state">The previous state.</param>
-    /// <returns>A model producing the output and the next state.</returns>
-    public static Model<CoreOutput<LSTMState>> Call(this Model<LSTM> core, Tensor x, LSTMState state)
-    {
-        ArgumentNullException.ThrowIfNull(core);
-        return core.SelectMany(c => c.Call(x, state));
-    }
-}
