@@ -4,9 +4,9 @@ using MiniHaiku.Summaries;
 namespace MiniHaiku.Tests;
 
 /// <summary>A layer written the way the Layer docs show: Forward only, no Method.</summary>
-public sealed record Scale(ModuleName Name) : Layer(Name)
+public sealed record Gain(ModuleName Name) : Layer(Name)
 {
-    public static Model<Scale> Create(string? name = null) => Hk.Module(n => new Scale(n), name);
+    public static Model<Gain> Create(string? name = null) => Hk.Module(n => new Gain(n), name);
 
     protected override Model<Tensor> Forward(Tensor x) =>
         from s in Hk.GetParam("scale", [], Initializers.Constant(2.0), x.dtype)
@@ -19,9 +19,9 @@ public class LayerTests
     [Fact]
     public void ForwardRunsInsideTheModulesCallScope()
     {
-        var f = Hk.Transform((Tensor x) => from y in Scale.Create().Call(x) select y);
+        var f = Hk.Transform((Tensor x) => from y in Gain.Create().Call(x) select y);
         var p = f.Init(0, ones(3));
-        Assert.Equal(["~/Scale_0/__call__/scale"], p.Keys.ToArray());
+        Assert.Equal(["~/Gain_0/__call__/scale"], p.Keys.ToArray());
         Assert.Equal([2f, 2f, 2f], f.Apply(p, ones(3)).data<float>().ToArray());
     }
 
@@ -30,10 +30,10 @@ public class LayerTests
     {
         // Without Method a second instance would silently reuse ~/scale; the base makes scoping the default.
         var f = Hk.Transform((Tensor x) =>
-            from a in Scale.Create().Call(x)
-            from b in Scale.Create().Call(a)
+            from a in Gain.Create().Call(x)
+            from b in Gain.Create().Call(a)
             select b);
-        Assert.Equal(["~/Scale_0/__call__/scale", "~/Scale_1/__call__/scale"], f.Init(0, ones(2)).Keys.Order().ToArray());
+        Assert.Equal(["~/Gain_0/__call__/scale", "~/Gain_1/__call__/scale"], f.Init(0, ones(2)).Keys.Order().ToArray());
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public class LayerTests
 
     [Fact]
     public void CallRejectsANullInput() =>
-        Assert.Throws<ArgumentNullException>(() => Hk.Transform((Tensor x) => Scale.Create().Call(null!)).Init(0, ones(1)));
+        Assert.Throws<ArgumentNullException>(() => Hk.Transform((Tensor x) => Gain.Create().Call(null!)).Init(0, ones(1)));
 
     [Fact]
     public void MethodInterceptorsSeeTheLayersInput()
@@ -65,8 +65,8 @@ public class LayerTests
     [Fact]
     public void SummariesShowTheInputOfEveryLayer()
     {
-        var table = Summary.Tabulate(Hk.Transform((Tensor x) => Scale.Create().Call(x)), zeros(2, 3));
+        var table = Summary.Tabulate(Hk.Transform((Tensor x) => Gain.Create().Call(x)), zeros(2, 3));
         var row = Assert.Single(table.Rows);
-        Assert.Equal(("~/Scale_0", "__call__", "f32[2, 3]", "f32[2, 3]", 1L), (row.Module, row.Method, row.Input, row.Output, row.ParamCount));
+        Assert.Equal(("~/Gain_0", "__call__", "f32[2, 3]", "f32[2, 3]", 1L), (row.Module, row.Method, row.Input, row.Output, row.ParamCount));
     }
 }

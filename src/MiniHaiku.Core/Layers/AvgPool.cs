@@ -12,6 +12,12 @@ namespace MiniHaiku.Layers;
 /// <param name="Stride">(sh, sw).</param>
 /// <param name="Padding">VALID (default), SAME or explicit.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// // Each output is the mean of the real (unpadded) elements of its 3×3 window.
+/// return AvgPool.Create(3, stride: 2, padding: Pad.Same).Call(x);
+/// </code>
+/// </example>
 public sealed record AvgPool(ModuleName Name, IReadOnlyList<long> WindowShape, IReadOnlyList<long> Stride, Pad Padding, DataFormat DataFormat)
     : Pooling(Name, WindowShape, Stride, Padding, DataFormat)
 {

@@ -30,6 +30,12 @@ namespace MiniHaiku.Layers;
 /// <param name="OffsetInit">The initializer of <c>offset</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Axis">Haiku's <c>axis</c>: the axes to reduce over; null for all but the channel axis.</param>
+/// <example>
+/// <code>
+/// // Needs Hk.TransformWithState: training normalises with the batch statistics and updates mean_ema, var_ema.
+/// return BatchNorm.Create(decayRate: 0.9).Call(x, isTraining: true);
+/// </code>
+/// </example>
 public sealed partial record BatchNorm(ModuleName Name, bool CreateScale, bool CreateOffset, double DecayRate, double Eps,
     Initializer? ScaleInit, Initializer? OffsetInit, DataFormat DataFormat, IReadOnlyList<int>? Axis = null) : Module(Name)
 {
@@ -132,6 +138,11 @@ public sealed partial record BatchNorm(ModuleName Name, bool CreateScale, bool C
 }
 
 /// <summary>The one-step forms (create and call) of the layers whose call takes more than the input; tensor-to-tensor layers use <see cref="LayerModelExtensions.Call{TLayer}(Model{TLayer}, Tensor)"/>.</summary>
+/// <example>
+/// <code>
+/// return MLP.Create([8, 4]).Call(x, isTraining: false);   // create and call in one step
+/// </code>
+/// </example>
 public static partial class LayerExtensions
 {
     /// <summary>Creates the batch normalisation and calls it.</summary>

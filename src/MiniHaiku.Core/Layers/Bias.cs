@@ -15,6 +15,12 @@ namespace MiniHaiku.Layers;
 /// <param name="OutputSize">The expected input shape without the batch axis, or null for any.</param>
 /// <param name="BiasDims">The axes the bias varies along (not the batch axis 0), or null for all but the batch axis.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
+/// <example>
+/// <code>
+/// // x [N, 5]: b [5] at ~/Bias_0/__call__/b, added to every example.
+/// return Bias.Create().Call(x);
+/// </code>
+/// </example>
 public sealed record Bias(ModuleName Name, IReadOnlyList<long>? OutputSize, IReadOnlyList<int>? BiasDims, Initializer? BInit) : Layer(Name)
 {
     /// <summary>Creates a bias module.</summary>

@@ -20,6 +20,11 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
+/// <example>
+/// <code>
+/// return Conv1D.Create(16, 3).Call(x);     // [N, W, C] → [N, W, 16] (SAME padding)
+/// </code>
+/// </example>
 public sealed record Conv1D(
     ModuleName Name, int OutputChannels, int KernelSize, int Stride, Pad Padding, int Dilation, int Groups,
     bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask = null) : Layer(Name)

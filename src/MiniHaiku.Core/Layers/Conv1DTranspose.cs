@@ -21,6 +21,11 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c> of <c>w</c>'s shape; null for none.</param>
+/// <example>
+/// <code>
+/// return Conv1DTranspose.Create(16, 4, stride: 2).Call(x);   // [N, W, C] → [N, 2W, 16]
+/// </code>
+/// </example>
 public sealed record Conv1DTranspose(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, IReadOnlyList<long>? OutputShape,
     Pad Padding, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Layer(Name)

@@ -22,6 +22,12 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
+/// <example>
+/// <code>
+/// // [N, H, W, C] → [N, ⌈H/2⌉, ⌈W/2⌉, 32]; w [3, 3, C, 32] at ~/Conv2D_0/__call__/w.
+/// return Conv2D.Create(32, 3, stride: 2).Call(x);
+/// </code>
+/// </example>
 public sealed record Conv2D(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
     IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask = null) : Layer(Name)

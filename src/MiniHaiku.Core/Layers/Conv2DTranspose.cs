@@ -27,6 +27,11 @@ namespace MiniHaiku.Layers;
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="OutputShape">The spatial output shape (h, w), or null for the one implied by the padding.</param>
 /// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
+/// <example>
+/// <code>
+/// return Conv2DTranspose.Create(16, 4, stride: 2).Call(x);   // [N, H, W, C] → [N, 2H, 2W, 16]
+/// </code>
+/// </example>
 public sealed record Conv2DTranspose(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
     bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, IReadOnlyList<long>? OutputShape = null, Tensor? Mask = null) : Layer(Name)

@@ -21,6 +21,11 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c> of <c>w</c>'s shape; null for none.</param>
+/// <example>
+/// <code>
+/// return Conv3D.Create(8, 3).Call(x);      // [N, D, H, W, C] → [N, D, H, W, 8]
+/// </code>
+/// </example>
 public sealed record Conv3D(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
     IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Layer(Name)

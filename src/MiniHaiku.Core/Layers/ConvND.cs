@@ -10,12 +10,6 @@ namespace MiniHaiku.Layers;
 /// <c>b</c> of shape <c>[out]</c> channels last or <c>[out, 1, …, 1]</c> channels first (default zeros). Inputs are
 /// <c>[N, spatial…, C]</c> (or <c>[N, C, spatial…]</c>), or unbatched without the leading N.
 /// </summary>
-/// <example>
-/// <code>
-/// // A 3-D convolution over [batch, depth, height, width, channels] written as ConvND.
-/// var f = Hk.Transform((Tensor v) => ConvND.Create(3, 8, [3]).Call(v));
-/// </code>
-/// </example>
 /// <param name="Name">The module's name.</param>
 /// <param name="NumSpatialDims">N: 1, 2 or 3.</param>
 /// <param name="OutputChannels">The number of output channels.</param>
@@ -29,6 +23,12 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise before the convolution; null for none.</param>
+/// <example>
+/// <code>
+/// // A 3-D convolution over [N, D, H, W, C] written as ConvND (as Conv3D.Create(8, 3)).
+/// return ConvND.Create(3, 8, [3]).Call(x);
+/// </code>
+/// </example>
 public sealed record ConvND(
     ModuleName Name, int NumSpatialDims, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
     IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Layer(Name)

@@ -25,6 +25,11 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
+/// <example>
+/// <code>
+/// return ConvNDTranspose.Create(2, 16, [4], stride: [2]).Call(x);   // [N, H, W, C] → [N, 2H, 2W, 16]
+/// </code>
+/// </example>
 public sealed record ConvNDTranspose(
     ModuleName Name, int NumSpatialDims, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride,
     IReadOnlyList<long>? OutputShape, Pad Padding, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Layer(Name)

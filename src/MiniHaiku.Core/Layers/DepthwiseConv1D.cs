@@ -20,6 +20,11 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// return DepthwiseConv1D.Create(2, 3).Call(x);   // [N, W, C] → [N, W, 2C], one group per channel
+/// </code>
+/// </example>
 public sealed record DepthwiseConv1D(
     ModuleName Name, int ChannelMultiplier, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
     IReadOnlyList<long> Dilation, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Layer(Name)

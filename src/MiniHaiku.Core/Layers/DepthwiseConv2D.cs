@@ -20,6 +20,11 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// return DepthwiseConv2D.Create(1, 3).Call(x);   // [N, H, W, C] → [N, H, W, C], w [3, 3, 1, C]
+/// </code>
+/// </example>
 public sealed record DepthwiseConv2D(
     ModuleName Name, int ChannelMultiplier, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
     IReadOnlyList<long> Dilation, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Layer(Name)

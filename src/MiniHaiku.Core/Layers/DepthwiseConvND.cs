@@ -23,6 +23,11 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// return DepthwiseConvND.Create(2, 1, [3]).Call(x);   // as DepthwiseConv2D.Create(1, 3)
+/// </code>
+/// </example>
 public sealed record DepthwiseConvND(
     ModuleName Name, int NumSpatialDims, int ChannelMultiplier, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
     IReadOnlyList<long> Dilation, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Layer(Name)

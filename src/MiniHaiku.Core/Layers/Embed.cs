@@ -16,6 +16,11 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of <c>embeddings</c>; null for truncated normal(1).</param>
 /// <param name="Dtype">The element type of <c>embeddings</c>.</param>
 /// <param name="LookupStyle">How ids are looked up.</param>
+/// <example>
+/// <code>
+/// return Embed.Create(vocabSize: 1000, embedDim: 64).Call(x);   // integer ids x [N, T] → [N, T, 64]
+/// </code>
+/// </example>
 public sealed record Embed(ModuleName Name, long VocabSize, long EmbedDim, Initializer? WInit, ScalarType Dtype,
     EmbedLookupStyle LookupStyle = EmbedLookupStyle.ArrayIndex) : Layer(Name)
 {

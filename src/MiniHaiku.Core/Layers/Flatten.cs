@@ -12,6 +12,11 @@ namespace MiniHaiku.Layers;
 /// </summary>
 /// <param name="Name">The module's name.</param>
 /// <param name="PreserveDims">How many leading axes to keep.</param>
+/// <example>
+/// <code>
+/// return Flatten.Create().Call(x);          // [N, H, W, C] → [N, H·W·C]
+/// </code>
+/// </example>
 public sealed record Flatten(ModuleName Name, int PreserveDims) : Layer(Name)
 {
     /// <summary>Creates a flatten module.</summary>

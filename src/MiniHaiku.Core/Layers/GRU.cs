@@ -16,6 +16,13 @@ namespace MiniHaiku.Layers;
 /// <param name="WIInit">The initializer of <c>w_i</c>; null for the default.</param>
 /// <param name="WHInit">The initializer of <c>w_h</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
+/// <example>
+/// <code>
+/// return from core in GRU.Create(32)
+///        from step in core.Call(x, core.InitialState(x.shape[0], x.dtype))
+///        select step.Output;   // [N, 32]
+/// </code>
+/// </example>
 public sealed record GRU(ModuleName Name, int HiddenSize, Initializer? WIInit, Initializer? WHInit, Initializer? BInit) : Module(Name), IRecurrentCore<Tensor>
 {
     /// <summary>Creates a GRU core.</summary>

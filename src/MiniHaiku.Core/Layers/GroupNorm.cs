@@ -17,6 +17,11 @@ namespace MiniHaiku.Layers;
 /// <param name="ScaleInit">The initializer of <c>scale</c>; null for ones.</param>
 /// <param name="OffsetInit">The initializer of <c>offset</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// return GroupNorm.Create(groups: 4).Call(x);   // x [N, ..., C] with C divisible by 4
+/// </code>
+/// </example>
 public sealed record GroupNorm(ModuleName Name, int Groups, bool CreateScale, bool CreateOffset, double Eps,
     Initializer? ScaleInit, Initializer? OffsetInit, DataFormat DataFormat) : Layer(Name)
 {

@@ -17,6 +17,11 @@ namespace MiniHaiku.Layers;
 /// <param name="ScaleInit">The initializer of <c>scale</c>; null for ones.</param>
 /// <param name="OffsetInit">The initializer of <c>offset</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// return InstanceNorm.Create().Call(x);   // x [N, H, W, C]: per example and channel, over H and W
+/// </code>
+/// </example>
 public sealed record InstanceNorm(ModuleName Name, bool CreateScale, bool CreateOffset, double Eps,
     Initializer? ScaleInit, Initializer? OffsetInit, DataFormat DataFormat) : Layer(Name)
 {

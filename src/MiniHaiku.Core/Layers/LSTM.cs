@@ -17,6 +17,14 @@ public sealed record LSTMState(Tensor Hidden, Tensor Cell);
 /// </summary>
 /// <param name="Name">The module's name.</param>
 /// <param name="HiddenSize">The width of h and c.</param>
+/// <example>
+/// <code>
+/// // One step on x [N, F] from the zero state; step.State is the next LSTMState.
+/// return from core in LSTM.Create(32)
+///        from step in core.Call(x, core.InitialState(x.shape[0], x.dtype))
+///        select step.Output;
+/// </code>
+/// </example>
 public sealed record LSTM(ModuleName Name, int HiddenSize) : Module(Name), IRecurrentCore<LSTMState>
 {
     /// <summary>Creates an LSTM core.</summary>

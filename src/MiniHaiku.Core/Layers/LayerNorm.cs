@@ -12,15 +12,6 @@ namespace MiniHaiku.Layers;
 /// <see cref="CreateScale"/>/<see cref="CreateOffset"/>, a scale and offset can be given at call time
 /// (conditional normalisation, Haiku's <c>scale=</c>/<c>offset=</c>).
 /// </summary>
-/// <example>
-/// <code>
-/// // Conditional layer norm: scale and offset computed from a condition c.
-/// from s in Linear.Create(width).Call(c)
-/// from o in Linear.Create(width).Call(c)
-/// from y in LayerNorm.Create(createScale: false, createOffset: false).Call(x, scale: s, offset: o)
-/// select y
-/// </code>
-/// </example>
 /// <param name="Name">The module's name.</param>
 /// <param name="Axes">The axes to normalise over (negative counts from the end).</param>
 /// <param name="CreateScale">Whether to learn <c>scale</c>.</param>
@@ -29,6 +20,16 @@ namespace MiniHaiku.Layers;
 /// <param name="ScaleInit">The initializer of <c>scale</c>; null for ones.</param>
 /// <param name="OffsetInit">The initializer of <c>offset</c>; null for zeros.</param>
 /// <param name="ParamAxis">Haiku's <c>param_axis</c>: the axes the scale and offset vary along; null for the last.</param>
+/// <example>
+/// <code>
+/// // Conditional layer norm of x [N, F]: the scale and offset computed from x itself.
+/// var width = (int)x.shape[^1];
+/// return from s in Linear.Create(width).Call(x)
+///        from o in Linear.Create(width).Call(x)
+///        from y in LayerNorm.Create(createScale: false, createOffset: false).Call(x, scale: s, offset: o)
+///        select y;
+/// </code>
+/// </example>
 public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool CreateScale, bool CreateOffset, double Eps,
     Initializer? ScaleInit, Initializer? OffsetInit, IReadOnlyList<int>? ParamAxis = null) : Layer(Name)
 {

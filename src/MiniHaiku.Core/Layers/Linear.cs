@@ -15,6 +15,14 @@ namespace MiniHaiku.Layers;
 /// <param name="WithBias">Whether to add the bias <c>b</c>.</param>
 /// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
+/// <example>
+/// <code>
+/// // [N, 16] → [N, 10]: w [16, 10] and b [10] at ~/Linear_0/__call__.
+/// return from linear in Linear.Create(10)
+///        from y in linear.Call(x)
+///        select y;
+/// </code>
+/// </example>
 public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Initializer? WInit, Initializer? BInit) : Layer(Name)
 {
     /// <summary>Creates a linear layer.</summary>

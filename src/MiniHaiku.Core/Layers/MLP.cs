@@ -17,6 +17,12 @@ namespace MiniHaiku.Layers;
 /// <param name="WithBias">Whether each layer has a bias.</param>
 /// <param name="WInit">The initializer of every <c>w</c>; null for <see cref="Linear"/>'s default.</param>
 /// <param name="BInit">The initializer of every <c>b</c>; null for zeros.</param>
+/// <example>
+/// <code>
+/// // [N, 784] → [N, 10], ReLU between the layers; dropout only when training (needs a seed in Apply).
+/// return MLP.Create([300, 100, 10], dropoutRate: 0.1).Call(x, isTraining: true);
+/// </code>
+/// </example>
 public sealed record MLP(
     ModuleName Name,
     IReadOnlyList<int> OutputSizes,

@@ -12,6 +12,11 @@ namespace MiniHaiku.Layers;
 /// <param name="Stride">(sh, sw).</param>
 /// <param name="Padding">VALID (default), SAME or explicit.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// return MaxPool.Create(2).Call(x);   // [N, H, W, C] → [N, H/2, W/2, C]
+/// </code>
+/// </example>
 public sealed record MaxPool(ModuleName Name, IReadOnlyList<long> WindowShape, IReadOnlyList<long> Stride, Pad Padding, DataFormat DataFormat)
     : Pooling(Name, WindowShape, Stride, Padding, DataFormat)
 {

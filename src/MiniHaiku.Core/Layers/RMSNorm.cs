@@ -16,6 +16,11 @@ namespace MiniHaiku.Layers;
 /// <param name="Eps">Added to the mean square.</param>
 /// <param name="ScaleInit">The initializer of <c>scale</c>; null for ones.</param>
 /// <param name="ParamAxis">Haiku's <c>param_axis</c>: the axes the scale varies along; null for the last.</param>
+/// <example>
+/// <code>
+/// return RMSNorm.Create().Call(x);        // x / √(mean(x²) + eps) · scale, over the last axis
+/// </code>
+/// </example>
 public sealed record RMSNorm(ModuleName Name, IReadOnlyList<int> Axes, bool CreateScale, double Eps, Initializer? ScaleInit,
     IReadOnlyList<int>? ParamAxis = null) : Layer(Name)
 {

@@ -11,6 +11,11 @@ namespace MiniHaiku.Layers;
 /// <param name="Name">The module's name.</param>
 /// <param name="OutputShape">The shape of the trailing axes.</param>
 /// <param name="PreserveDims">How many leading axes to keep.</param>
+/// <example>
+/// <code>
+/// return Reshape.Create([-1, 4]).Call(x);   // [N, 8] → [N, 2, 4]
+/// </code>
+/// </example>
 public sealed record Reshape(ModuleName Name, IReadOnlyList<long> OutputShape, int PreserveDims) : Layer(Name)
 {
     /// <summary>Creates a reshape module.</summary>

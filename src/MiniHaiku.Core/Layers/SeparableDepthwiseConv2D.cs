@@ -19,6 +19,12 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of both <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// // A (3, 1) then a (1, 3) depthwise convolution over [N, H, W, C].
+/// return SeparableDepthwiseConv2D.Create(1, [3, 3]).Call(x);
+/// </code>
+/// </example>
 public sealed record SeparableDepthwiseConv2D(
     ModuleName Name, int ChannelMultiplier, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
     bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Layer(Name)

@@ -9,6 +9,14 @@ namespace MiniHaiku.Layers;
 /// </summary>
 /// <param name="Name">The module's name.</param>
 /// <param name="Layers">The layers, in order.</param>
+/// <example>
+/// <code>
+/// return Sequential.Create([
+///     h =&gt; Linear.Create(32).Call(h),
+///     h =&gt; Hk.Pure(Activations.Relu(h)),
+///     h =&gt; Linear.Create(10).Call(h)]).Call(x);
+/// </code>
+/// </example>
 public sealed record Sequential(ModuleName Name, IReadOnlyList<Func<Tensor, Model<Tensor>>> Layers) : Layer(Name)
 {
     /// <summary>Creates a sequential module.</summary>

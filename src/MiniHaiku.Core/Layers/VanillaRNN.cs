@@ -14,6 +14,14 @@ namespace MiniHaiku.Layers;
 /// <param name="HiddenSize">The state width.</param>
 /// <param name="DoubleBias">Whether <c>hidden_to_hidden</c> also has a bias.</param>
 /// <param name="Activation">The nonlinearity; Haiku uses ReLU.</param>
+/// <example>
+/// <code>
+/// // One step on x [N, F]; unroll over time with Recurrent.DynamicUnroll.
+/// return from core in VanillaRNN.Create(32)
+///        from step in core.Call(x, core.InitialState(x.shape[0], x.dtype))
+///        select step.Output;
+/// </code>
+/// </example>
 public sealed record VanillaRNN(ModuleName Name, int HiddenSize, bool DoubleBias, Func<Tensor, Tensor> Activation) : Module(Name), IRecurrentCore<Tensor>
 {
     /// <summary>Creates a vanilla RNN core.</summary>

@@ -76,6 +76,16 @@ public static class ConditionalLayerNorm
         from y in LayerNorm.Create(createScale: false, createOffset: false).Call(x, scale, offset)
         select y;
 }
+// --- docs/layers.md: "Writing a layer" ---
+/// <summary>Multiplies its input by one learned scalar, ~/Scale_n/__call__/scale (starts at 1).</summary>
+public sealed record Scale(ModuleName Name) : Layer(Name)
+{
+    public static Model<Scale> Create(string? name = null) => Hk.Module(n => new Scale(n), name);
+
+    protected override Model<Tensor> Forward(Tensor x) =>
+        from s in Hk.GetParam("scale", [], Initializers.Ones(), x.dtype)
+        select x * s;
+}
 // --- end of the guide's code ---
 
 public class LayersGuideTests
@@ -189,6 +199,24 @@ public class LayersGuideTests
         var before = Loss(parameters);
         for (var step = 0; step < 5; step++)
             parameters = SgdStep(parameters, p => Losses.Mse(f.Apply(p, (x, condition)), target), 0.1);
+        Assert.True(Loss(parameters) < before, $"loss did not decrease: {before} → {Loss(parameters)}");
+    }
+
+    [Fact]
+    public void TheGuidesOwnLayerIsScopedAndTrains()
+    {
+        var x = torch.ones(3);
+        var f = Hk.Transform((Tensor v) =>
+            from a in Scale.Create().Call(v)
+            from scale in Scale.Create()
+            from b in scale.Call(a)
+            select b);
+        var parameters = f.Init(0, x);
+        Assert.Equal("{'~/Scale_0/__call__/scale': (), '~/Scale_1/__call__/scale': ()}", parameters.Shapes().ToString());
+        double Loss(Params p) => Losses.Mse(f.Apply(p, x), torch.full(3, 4.0f)).item<float>();
+        var before = Loss(parameters);
+        for (var step = 0; step < 5; step++)
+            parameters = SgdStep(parameters, p => Losses.Mse(f.Apply(p, x), torch.full(3, 4.0f)), 0.05);
         Assert.True(Loss(parameters) < before, $"loss did not decrease: {before} → {Loss(parameters)}");
     }
 
