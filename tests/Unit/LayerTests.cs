@@ -69,4 +69,20 @@ public class LayerTests
         var row = Assert.Single(table.Rows);
         Assert.Equal(("~/Gain_0", "__call__", "f32[2, 3]", "f32[2, 3]", 1L), (row.Module, row.Method, row.Input, row.Output, row.ParamCount));
     }
+
+    [Fact]
+    public void NoLayerHasItsOwnCopyOfTheOneStepCall()
+    {
+        // The generic LayerModelExtensions.Call covers Model<TLayer>.Call(x) for every Layer: no per-layer copy may come back.
+        var copies = typeof(Linear).Assembly.GetExportedTypes()
+            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
+            .Where(m => m.Name == "Call" && !m.IsGenericMethodDefinition)
+            .Select(m => m.GetParameters())
+            .Where(ps => ps.Length == 2 && ps[1].ParameterType == typeof(Tensor)
+                && ps[0].ParameterType.IsGenericType && ps[0].ParameterType.GetGenericTypeDefinition() == typeof(Model<>)
+                && ps[0].ParameterType.GetGenericArguments()[0].IsSubclassOf(typeof(Layer)))
+            .Select(ps => ps[0].ParameterType.GetGenericArguments()[0].Name)
+            .ToArray();
+        Assert.Empty(copies);
+    }
 }

@@ -244,6 +244,26 @@ public class LayersGuideTests
         Assert.True(missing.Length == 0, $"layers missing from the docs/layers.md table: {string.Join(", ", missing)}");
     }
 
+    /// <summary>Adding a layer = one source file (with an &lt;example&gt;), one test file, one row: the file and the example are checked here.</summary>
+    [Fact]
+    public void EveryLayerHasItsTestFileAndAnExample()
+    {
+        var docs = System.Xml.Linq.XDocument.Load(Path.ChangeExtension(typeof(Linear).Assembly.Location, ".xml"));
+        var withExample = docs.Descendants("member")
+            .Where(m => m.Element("example") is not null)
+            .Select(m => (string)m.Attribute("name")!)
+            .ToHashSet(StringComparer.Ordinal);
+        var layers = typeof(Linear).Assembly.GetExportedTypes()
+            .Where(t => t.Namespace == "MiniHaiku.Layers" && t.IsSubclassOf(typeof(Module)) && !t.IsAbstract)
+            .ToArray();
+        Assert.Contains(typeof(Conv3D), layers);
+        var noTests = layers.Select(t => t.Name.Split('`')[0])
+            .Where(n => !File.Exists(Path.Combine(RepositoryRoot(), "tests", "Unit", "Layers", n + "Tests.cs"))).ToArray();
+        Assert.True(noTests.Length == 0, $"layers without tests/Unit/Layers/{{Layer}}Tests.cs: {string.Join(", ", noTests)}");
+        var noExample = layers.Where(t => !withExample.Contains("T:" + t.FullName)).Select(t => t.Name).ToArray();
+        Assert.True(noExample.Length == 0, $"layers without an <example> in their XML docs: {string.Join(", ", noExample)}");
+    }
+
     private static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
