@@ -8,6 +8,11 @@ namespace MiniHaiku.Layers;
 /// plain <c>Tensor → Tensor</c> function, so it can be passed where a <see cref="Func{Tensor, Tensor}"/> is
 /// expected (e.g. <see cref="MLP.Create"/>).
 /// </summary>
+/// <example>
+/// <code>
+/// return Linear.Create(10).Call(x).Select(Activations.Gelu);
+/// </code>
+/// </example>
 public static class Activations
 {
     /// <summary>max(x, 0).</summary>

@@ -12,7 +12,14 @@ namespace MiniHaiku.Layers;
 /// <param name="Stride">(sh, sw).</param>
 /// <param name="Padding">VALID (default), SAME or explicit.</param>
 /// <param name="DataFormat">Where the channels are.</param>
-public sealed record AvgPool(ModuleName Name, IReadOnlyList<long> WindowShape, IReadOnlyList<long> Stride, Pad Padding, DataFormat DataFormat) : Module(Name)
+/// <example>
+/// <code>
+/// // Each output is the mean of the real (unpadded) elements of its 3×3 window.
+/// return AvgPool.Create(3, stride: 2, padding: Pad.Same).Call(x);
+/// </code>
+/// </example>
+public sealed record AvgPool(ModuleName Name, IReadOnlyList<long> WindowShape, IReadOnlyList<long> Stride, Pad Padding, DataFormat DataFormat)
+    : Pooling(Name, WindowShape, Stride, Padding, DataFormat)
 {
     /// <summary>Creates an average-pooling module.</summary>
     /// <param name="windowSize">The window's height and width.</param>
@@ -42,25 +49,6 @@ public sealed record AvgPool(ModuleName Name, IReadOnlyList<long> WindowShape, I
         return Hk.Module(n => new AvgPool(n, w, s, p, dataFormat), name);
     }
 
-    /// <summary>Pools <paramref name="x"/>.</summary>
-    /// <param name="x">The input, <c>[N, H, W, C]</c> or <c>[N, C, H, W]</c> (or without N).</param>
-    /// <returns>A model producing the pooled input.</returns>
-    public Model<Tensor> Call(Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        return Method(Hk.Pure(Pooling.Run(x, Name.Path, nameof(AvgPool), DataFormat, WindowShape.ToArray(), Stride.ToArray(), Padding, max: false)));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the average-pooling module and calls it.</summary>
-    /// <param name="pool">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<AvgPool> pool, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(pool);
-        return pool.SelectMany(p => p.Call(x));
-    }
+    /// <inheritdoc/>
+    private protected override bool TakesMaximum => false;
 }

@@ -11,9 +11,8 @@ namespace MiniHaiku.Layers;
 /// </summary>
 /// <example>
 /// <code>
-/// // [T, B, 8] → [T, B, 4] with one Linear over all T·B rows.
-/// from y in BatchApply.Call(h => Linear.Create(4).Call(h), xs)
-/// select y
+/// // x [T, B, 8] → [T, B, 4] with one Linear over all T·B rows.
+/// return BatchApply.Call(h =&gt; Linear.Create(4).Call(h), x);
 /// </code>
 /// </example>
 public static class BatchApply

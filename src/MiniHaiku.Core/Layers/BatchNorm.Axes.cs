@@ -37,7 +37,7 @@ public sealed partial record BatchNorm
             from scale in CreateScale ? Hk.GetParam("scale", keptShape, ScaleInit ?? Initializers.Ones(), dtype).Select(t => (Tensor?)t) : Hk.Pure<Tensor?>(null)
             from offset in CreateOffset ? Hk.GetParam("offset", keptShape, OffsetInit ?? Initializers.Zeros(), dtype).Select(t => (Tensor?)t) : Hk.Pure<Tensor?>(null)
             from y in isTraining ? TrainOverAxes(meanEma, varEma, scale, offset, Run) : Hk.Pure(Run(meanEma, varEma, scale, offset, false))
-            select y, "Call");
+            select y, x, "Call");
     }
 
     // As Train: batch_norm updates the running statistics in place, so it gets fresh copies that become the new state.

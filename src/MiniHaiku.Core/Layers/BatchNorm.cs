@@ -30,6 +30,12 @@ namespace MiniHaiku.Layers;
 /// <param name="OffsetInit">The initializer of <c>offset</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Axis">Haiku's <c>axis</c>: the axes to reduce over; null for all but the channel axis.</param>
+/// <example>
+/// <code>
+/// // Needs Hk.TransformWithState: training normalises with the batch statistics and updates mean_ema, var_ema.
+/// return BatchNorm.Create(decayRate: 0.9).Call(x, isTraining: true);
+/// </code>
+/// </example>
 public sealed partial record BatchNorm(ModuleName Name, bool CreateScale, bool CreateOffset, double DecayRate, double Eps,
     Initializer? ScaleInit, Initializer? OffsetInit, DataFormat DataFormat, IReadOnlyList<int>? Axis = null) : Module(Name)
 {
@@ -80,7 +86,7 @@ public sealed partial record BatchNorm(ModuleName Name, bool CreateScale, bool C
             from scale in Normalization.Optional(CreateScale, "scale", channels, ScaleInit ?? Initializers.Ones(), dtype)
             from offset in Normalization.Optional(CreateOffset, "offset", channels, OffsetInit ?? Initializers.Zeros(), dtype)
             from y in isTraining ? Train(x, channelAxis, rank, meanEma, varEma, scale, offset) : Hk.Pure(Evaluate(x, channelAxis, rank, meanEma, varEma, scale, offset))
-            select y);
+            select y, x);
     }
 
     // One fused native batch_norm (channels on axis 1), as torch.nn.BatchNorm2d does.
@@ -131,6 +137,12 @@ public sealed partial record BatchNorm(ModuleName Name, bool CreateScale, bool C
     }
 }
 
+/// <summary>The one-step forms (create and call) of the layers whose call takes more than the input; tensor-to-tensor layers use <see cref="LayerModelExtensions.Call{TLayer}(Model{TLayer}, Tensor)"/>.</summary>
+/// <example>
+/// <code>
+/// return MLP.Create([8, 4]).Call(x, isTraining: false);   // create and call in one step
+/// </code>
+/// </example>
 public static partial class LayerExtensions
 {
     /// <summary>Creates the batch normalisation and calls it.</summary>

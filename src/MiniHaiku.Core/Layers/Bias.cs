@@ -15,7 +15,13 @@ namespace MiniHaiku.Layers;
 /// <param name="OutputSize">The expected input shape without the batch axis, or null for any.</param>
 /// <param name="BiasDims">The axes the bias varies along (not the batch axis 0), or null for all but the batch axis.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
-public sealed record Bias(ModuleName Name, IReadOnlyList<long>? OutputSize, IReadOnlyList<int>? BiasDims, Initializer? BInit) : Module(Name)
+/// <example>
+/// <code>
+/// // x [N, 5]: b [5] at ~/Bias_0/__call__/b, added to every example.
+/// return Bias.Create().Call(x);
+/// </code>
+/// </example>
+public sealed record Bias(ModuleName Name, IReadOnlyList<long>? OutputSize, IReadOnlyList<int>? BiasDims, Initializer? BInit) : Layer(Name)
 {
     /// <summary>Creates a bias module.</summary>
     /// <param name="outputSize">The expected input shape without the batch axis; null to accept any.</param>
@@ -37,32 +43,37 @@ public sealed record Bias(ModuleName Name, IReadOnlyList<long>? OutputSize, IRea
     /// <param name="x">An input <c>[batch, ...]</c> with at least two axes.</param>
     /// <returns>A model producing <c>x + b</c>.</returns>
     /// <exception cref="LayerInputException">Fewer than two axes, a shape other than <see cref="OutputSize"/>, or a bias axis that is the batch axis or out of range.</exception>
-    public Model<Tensor> Call(Tensor x) => Call(x, null);
+    protected override Model<Tensor> Forward(Tensor x) => Body(x, null);
 
     /// <summary>Adds the bias times <paramref name="multiplier"/> (Haiku's <c>multiplier</c>, e.g. −1 to subtract the same bias elsewhere).</summary>
     /// <param name="x">An input <c>[batch, ...]</c> with at least two axes.</param>
     /// <param name="multiplier">Multiplies the bias (anything that broadcasts with it, same dtype), or null for 1.</param>
     /// <returns>A model producing <c>x + b · multiplier</c>.</returns>
-    /// <exception cref="LayerInputException">See <see cref="Call(Tensor)"/>.</exception>
+    /// <exception cref="LayerInputException">See <see cref="Forward(Tensor)"/>.</exception>
     public Model<Tensor> Call(Tensor x, Tensor? multiplier)
     {
         ArgumentNullException.ThrowIfNull(x);
+        return Method(Body(x, multiplier), x);
+    }
+
+    private Model<Tensor> Body(Tensor x, Tensor? multiplier)
+    {
         var shape = x.shape;
         if (shape.Length < 2)
             throw new LayerInputException(Name.Path, $"Bias needs an input [batch, ...] with at least two axes, got shape {ShapeText.Format(shape)}.");
         if (OutputSize is not null && !OutputSize.SequenceEqual(shape[1..]))
             throw new LayerInputException(Name.Path, $"Bias expects inputs of shape (-1, {string.Join(", ", OutputSize)}), got {ShapeText.Format(shape)}.");
         var bShape = BiasShape(shape);
-        return Method(
+        return
             from b in Hk.GetParam("b", bShape, BInit ?? Initializers.Zeros(), x.dtype)
-            select x.Plus(multiplier is null ? b : b.mul(multiplier)));
+            select x.Plus(multiplier is null ? b : b.mul(multiplier));
     }
 
     /// <summary>Adds the bias times a constant <paramref name="multiplier"/> (e.g. −1 to subtract it).</summary>
     /// <param name="x">An input <c>[batch, ...]</c> with at least two axes.</param>
     /// <param name="multiplier">Multiplies the bias.</param>
     /// <returns>A model producing <c>x + b · multiplier</c>.</returns>
-    /// <exception cref="LayerInputException">See <see cref="Call(Tensor)"/>.</exception>
+    /// <exception cref="LayerInputException">See <see cref="Forward(Tensor)"/>.</exception>
     public Model<Tensor> Call(Tensor x, double multiplier)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -93,16 +104,6 @@ public sealed record Bias(ModuleName Name, IReadOnlyList<long>? OutputSize, IRea
 
 public static partial class LayerExtensions
 {
-    /// <summary>Creates the bias module and calls it.</summary>
-    /// <param name="bias">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<Bias> bias, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(bias);
-        return bias.SelectMany(b => b.Call(x));
-    }
-
     /// <summary>Creates the bias module and calls it with a multiplier.</summary>
     /// <param name="bias">The model creating the module.</param>
     /// <param name="x">The input.</param>

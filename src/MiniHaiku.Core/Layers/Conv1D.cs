@@ -20,9 +20,14 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
+/// <example>
+/// <code>
+/// return Conv1D.Create(16, 3).Call(x);     // [N, W, C] → [N, W, 16] (SAME padding)
+/// </code>
+/// </example>
 public sealed record Conv1D(
     ModuleName Name, int OutputChannels, int KernelSize, int Stride, Pad Padding, int Dilation, int Groups,
-    bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask = null) : Module(Name)
+    bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask = null) : Layer(Name)
 {
     /// <summary>Creates a 1-D convolution.</summary>
     /// <param name="outputChannels">The number of output channels (divisible by <paramref name="groups"/>).</param>
@@ -55,23 +60,9 @@ public sealed record Conv1D(
     /// <summary>Convolves <paramref name="x"/>.</summary>
     /// <param name="x">The input, <c>[N, W, C]</c> or <c>[N, C, W]</c> (or without N).</param>
     /// <returns>A model producing the output in the same layout.</returns>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        return Method(ConvBody.Build(Name.Path, nameof(Conv1D), x, OutputChannels, [KernelSize], [Stride], Padding,
-            [Dilation], Groups, WithBias, WInit, BInit, DataFormat, Mask));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the convolution and calls it.</summary>
-    /// <param name="conv">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<Conv1D> conv, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(conv);
-        return conv.SelectMany(c => c.Call(x));
+        return ConvBody.Build(Name.Path, nameof(Conv1D), x, OutputChannels, [KernelSize], [Stride], Padding,
+            [Dilation], Groups, WithBias, WInit, BInit, DataFormat, Mask);
     }
 }

@@ -14,6 +14,14 @@ namespace MiniHaiku.Layers;
 /// <param name="InputShape">The spatial shape (W) of inputs and states, without batch and channels.</param>
 /// <param name="OutputChannels">The channels of h and c.</param>
 /// <param name="KernelShape">The convolutions' (k).</param>
+/// <example>
+/// <code>
+/// // One step on x [N, W, C]: h and c are [N, W, 8].
+/// return from core in Conv1DLSTM.Create([(int)x.shape[1]], outputChannels: 8, kernelSize: 3)
+///        from step in core.Call(x, core.InitialState(x.shape[0], x.dtype))
+///        select step.Output;
+/// </code>
+/// </example>
 public sealed record Conv1DLSTM(ModuleName Name, IReadOnlyList<long> InputShape, int OutputChannels, IReadOnlyList<int> KernelShape)
     : Module(Name), IRecurrentCore<LSTMState>
 {
@@ -49,7 +57,7 @@ public sealed record Conv1DLSTM(ModuleName Name, IReadOnlyList<long> InputShape,
         return Method(
             from i2h in Conv1D.Create(4 * OutputChannels, KernelShape[0], 1, Pad.Same, 1, name: "input_to_hidden").Call(x)
             from h2h in Conv1D.Create(4 * OutputChannels, KernelShape[0], 1, Pad.Same, 1, name: "hidden_to_hidden").Call(state.Hidden)
-            select ConvLSTMCell.Gates(i2h, h2h, state));
+            select ConvLSTMCell.Gates(i2h, h2h, state), x);
     }
 
     /// <inheritdoc />

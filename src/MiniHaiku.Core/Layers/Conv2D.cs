@@ -22,9 +22,15 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
+/// <example>
+/// <code>
+/// // [N, H, W, C] → [N, ⌈H/2⌉, ⌈W/2⌉, 32]; w [3, 3, C, 32] at ~/Conv2D_0/__call__/w.
+/// return Conv2D.Create(32, 3, stride: 2).Call(x);
+/// </code>
+/// </example>
 public sealed record Conv2D(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
-    IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask = null) : Module(Name)
+    IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask = null) : Layer(Name)
 {
     /// <summary>Creates a 2-D convolution with a square kernel.</summary>
     /// <param name="outputChannels">The number of output channels (divisible by <paramref name="groups"/>).</param>
@@ -82,23 +88,9 @@ public sealed record Conv2D(
     /// <param name="x">The input, <c>[N, H, W, C]</c> or <c>[N, C, H, W]</c> (or without N).</param>
     /// <returns>A model producing the output in the same layout.</returns>
     /// <exception cref="LayerInputException">Wrong rank or channels not divisible by the groups.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        return Method(ConvBody.Build(Name.Path, nameof(Conv2D), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(), Padding,
-            Dilation.ToArray(), Groups, WithBias, WInit, BInit, DataFormat, Mask));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the convolution and calls it.</summary>
-    /// <param name="conv">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<Conv2D> conv, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(conv);
-        return conv.SelectMany(c => c.Call(x));
+        return ConvBody.Build(Name.Path, nameof(Conv2D), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(), Padding,
+            Dilation.ToArray(), Groups, WithBias, WInit, BInit, DataFormat, Mask);
     }
 }

@@ -14,6 +14,14 @@ namespace MiniHaiku.Layers;
 /// <param name="InputShape">The spatial shape (H, W) of inputs and states, without batch and channels.</param>
 /// <param name="OutputChannels">The channels of h and c.</param>
 /// <param name="KernelShape">The convolutions' (kh, kw).</param>
+/// <example>
+/// <code>
+/// // One step on x [N, H, W, C]: h and c are [N, H, W, 8].
+/// return from core in Conv2DLSTM.Create([(int)x.shape[1], (int)x.shape[2]], outputChannels: 8, kernelSize: 3)
+///        from step in core.Call(x, core.InitialState(x.shape[0], x.dtype))
+///        select step.Output;
+/// </code>
+/// </example>
 public sealed record Conv2DLSTM(ModuleName Name, IReadOnlyList<long> InputShape, int OutputChannels, IReadOnlyList<int> KernelShape)
     : Module(Name), IRecurrentCore<LSTMState>
 {
@@ -49,7 +57,7 @@ public sealed record Conv2DLSTM(ModuleName Name, IReadOnlyList<long> InputShape,
         return Method(
             from i2h in Conv2D.Create(4 * OutputChannels, KernelShape, [1, 1], Pad.Same, [1, 1], name: "input_to_hidden").Call(x)
             from h2h in Conv2D.Create(4 * OutputChannels, KernelShape, [1, 1], Pad.Same, [1, 1], name: "hidden_to_hidden").Call(state.Hidden)
-            select ConvLSTMCell.Gates(i2h, h2h, state));
+            select ConvLSTMCell.Gates(i2h, h2h, state), x);
     }
 
     /// <inheritdoc />

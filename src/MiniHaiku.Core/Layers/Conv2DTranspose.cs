@@ -27,9 +27,14 @@ namespace MiniHaiku.Layers;
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="OutputShape">The spatial output shape (h, w), or null for the one implied by the padding.</param>
 /// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
+/// <example>
+/// <code>
+/// return Conv2DTranspose.Create(16, 4, stride: 2).Call(x);   // [N, H, W, C] → [N, 2H, 2W, 16]
+/// </code>
+/// </example>
 public sealed record Conv2DTranspose(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
-    bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, IReadOnlyList<long>? OutputShape = null, Tensor? Mask = null) : Module(Name)
+    bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, IReadOnlyList<long>? OutputShape = null, Tensor? Mask = null) : Layer(Name)
 {
     /// <summary>Creates a transposed convolution with a square kernel.</summary>
     /// <param name="outputChannels">The number of output channels.</param>
@@ -75,24 +80,10 @@ public sealed record Conv2DTranspose(
     /// <param name="x">The input, <c>[N, H, W, C]</c> or <c>[N, C, H, W]</c> (or without N).</param>
     /// <returns>A model producing the upsampled output in the same layout.</returns>
     /// <exception cref="LayerInputException">Wrong rank, a mask of the wrong shape, or an input that cannot give <see cref="OutputShape"/>.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
         LayerChecks.RequireFloatingInput(Name.Path, nameof(Conv2DTranspose), x);
-        return Method(ConvTransposeBody.Build(Name.Path, nameof(Conv2DTranspose), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(),
-            OutputShape?.ToArray(), Padding, WithBias, WInit, BInit, DataFormat, Mask));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the transposed convolution and calls it.</summary>
-    /// <param name="conv">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<Conv2DTranspose> conv, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(conv);
-        return conv.SelectMany(c => c.Call(x));
+        return ConvTransposeBody.Build(Name.Path, nameof(Conv2DTranspose), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(),
+            OutputShape?.ToArray(), Padding, WithBias, WInit, BInit, DataFormat, Mask);
     }
 }

@@ -21,9 +21,14 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c> of <c>w</c>'s shape; null for none.</param>
+/// <example>
+/// <code>
+/// return Conv3D.Create(8, 3).Call(x);      // [N, D, H, W, C] → [N, D, H, W, 8]
+/// </code>
+/// </example>
 public sealed record Conv3D(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
-    IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Module(Name)
+    IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Layer(Name)
 {
     /// <summary>Creates a 3-D convolution with a cubic kernel.</summary>
     /// <param name="outputChannels">The number of output channels (divisible by <paramref name="groups"/>).</param>
@@ -71,23 +76,9 @@ public sealed record Conv3D(
     /// <param name="x">The input, <c>[N, D, H, W, C]</c> or <c>[N, C, D, H, W]</c> (or without N).</param>
     /// <returns>A model producing the output in the same layout.</returns>
     /// <exception cref="LayerInputException">Wrong rank, channels not divisible by the groups, or a mask of the wrong shape.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        return Method(ConvBody.Build(Name.Path, nameof(Conv3D), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(), Padding,
-            Dilation.ToArray(), Groups, WithBias, WInit, BInit, DataFormat, Mask));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the convolution and calls it.</summary>
-    /// <param name="conv">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<Conv3D> conv, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(conv);
-        return conv.SelectMany(c => c.Call(x));
+        return ConvBody.Build(Name.Path, nameof(Conv3D), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(), Padding,
+            Dilation.ToArray(), Groups, WithBias, WInit, BInit, DataFormat, Mask);
     }
 }

@@ -21,9 +21,14 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c> of <c>w</c>'s shape; null for none.</param>
+/// <example>
+/// <code>
+/// return Conv3DTranspose.Create(8, 4, stride: 2).Call(x);    // [N, D, H, W, C] → [N, 2D, 2H, 2W, 8]
+/// </code>
+/// </example>
 public sealed record Conv3DTranspose(
     ModuleName Name, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, IReadOnlyList<long>? OutputShape,
-    Pad Padding, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Module(Name)
+    Pad Padding, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Layer(Name)
 {
     /// <summary>Creates a 3-D transposed convolution with the same kernel size, stride and output size on every axis.</summary>
     /// <param name="outputChannels">The number of output channels.</param>
@@ -69,23 +74,9 @@ public sealed record Conv3DTranspose(
     /// <param name="x">The input, <c>[N, D, H, W, C]</c> or <c>[N, C, D, H, W]</c> (or without N).</param>
     /// <returns>A model producing the upsampled output in the same layout.</returns>
     /// <exception cref="LayerInputException">Wrong rank, a mask of the wrong shape, or an input that cannot give <see cref="OutputShape"/>.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        return Method(ConvTransposeBody.Build(Name.Path, nameof(Conv3DTranspose), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(),
-            OutputShape?.ToArray(), Padding, WithBias, WInit, BInit, DataFormat, Mask));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the transposed convolution and calls it.</summary>
-    /// <param name="conv">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<Conv3DTranspose> conv, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(conv);
-        return conv.SelectMany(c => c.Call(x));
+        return ConvTransposeBody.Build(Name.Path, nameof(Conv3DTranspose), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(),
+            OutputShape?.ToArray(), Padding, WithBias, WInit, BInit, DataFormat, Mask);
     }
 }

@@ -10,12 +10,6 @@ namespace MiniHaiku.Layers;
 /// <c>b</c> of shape <c>[out]</c> channels last or <c>[out, 1, …, 1]</c> channels first (default zeros). Inputs are
 /// <c>[N, spatial…, C]</c> (or <c>[N, C, spatial…]</c>), or unbatched without the leading N.
 /// </summary>
-/// <example>
-/// <code>
-/// // A 3-D convolution over [batch, depth, height, width, channels] written as ConvND.
-/// var f = Hk.Transform((Tensor v) => ConvND.Create(3, 8, [3]).Call(v));
-/// </code>
-/// </example>
 /// <param name="Name">The module's name.</param>
 /// <param name="NumSpatialDims">N: 1, 2 or 3.</param>
 /// <param name="OutputChannels">The number of output channels.</param>
@@ -29,9 +23,15 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise before the convolution; null for none.</param>
+/// <example>
+/// <code>
+/// // A 3-D convolution over [N, D, H, W, C] written as ConvND (as Conv3D.Create(8, 3)).
+/// return ConvND.Create(3, 8, [3]).Call(x);
+/// </code>
+/// </example>
 public sealed record ConvND(
     ModuleName Name, int NumSpatialDims, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
-    IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Module(Name)
+    IReadOnlyList<long> Dilation, int Groups, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Layer(Name)
 {
     /// <summary>Creates an N-d convolution.</summary>
     /// <param name="numSpatialDims">N: 1, 2 or 3.</param>
@@ -62,11 +62,10 @@ public sealed record ConvND(
     /// <param name="x">The input, <c>[N, spatial…, C]</c> or <c>[N, C, spatial…]</c> (or without N).</param>
     /// <returns>A model producing the output in the same layout.</returns>
     /// <exception cref="LayerInputException">Wrong rank, channels not divisible by the groups, or a mask of the wrong shape.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        return Method(ConvBody.Build(Name.Path, nameof(ConvND), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(), Padding,
-            Dilation.ToArray(), Groups, WithBias, WInit, BInit, DataFormat, Mask));
+        return ConvBody.Build(Name.Path, nameof(ConvND), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(), Padding,
+            Dilation.ToArray(), Groups, WithBias, WInit, BInit, DataFormat, Mask);
     }
 }
 
@@ -88,18 +87,5 @@ internal sealed record ConvConfig(long[] Kernel, long[] Stride, Pad Padding, lon
             ConvOps.Replicate(layer, "stride", stride ?? [1], n),
             pad,
             ConvOps.Replicate(layer, "dilation", dilation ?? [1], n));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the convolution and calls it.</summary>
-    /// <param name="conv">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<ConvND> conv, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(conv);
-        return conv.SelectMany(c => c.Call(x));
     }
 }

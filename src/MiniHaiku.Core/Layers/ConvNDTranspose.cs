@@ -25,9 +25,14 @@ namespace MiniHaiku.Layers;
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
 /// <param name="Mask">Haiku's <c>mask</c>: multiplies <c>w</c> elementwise (same shape); null for none.</param>
+/// <example>
+/// <code>
+/// return ConvNDTranspose.Create(2, 16, [4], stride: [2]).Call(x);   // [N, H, W, C] → [N, 2H, 2W, 16]
+/// </code>
+/// </example>
 public sealed record ConvNDTranspose(
     ModuleName Name, int NumSpatialDims, int OutputChannels, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride,
-    IReadOnlyList<long>? OutputShape, Pad Padding, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Module(Name)
+    IReadOnlyList<long>? OutputShape, Pad Padding, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat, Tensor? Mask) : Layer(Name)
 {
     /// <summary>Creates an N-d transposed convolution.</summary>
     /// <param name="numSpatialDims">N: 1, 2 or 3.</param>
@@ -57,11 +62,10 @@ public sealed record ConvNDTranspose(
     /// <param name="x">The input, <c>[N, spatial…, C]</c> or <c>[N, C, spatial…]</c> (or without N).</param>
     /// <returns>A model producing the upsampled output in the same layout.</returns>
     /// <exception cref="LayerInputException">Wrong rank, a mask of the wrong shape, or an input that cannot give <see cref="OutputShape"/>.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        return Method(ConvTransposeBody.Build(Name.Path, nameof(ConvNDTranspose), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(),
-            OutputShape?.ToArray(), Padding, WithBias, WInit, BInit, DataFormat, Mask));
+        return ConvTransposeBody.Build(Name.Path, nameof(ConvNDTranspose), x, OutputChannels, KernelShape.ToArray(), Stride.ToArray(),
+            OutputShape?.ToArray(), Padding, WithBias, WInit, BInit, DataFormat, Mask);
     }
 }
 
@@ -167,18 +171,5 @@ internal static class ConvTransposeBody
         var low = k - 1 - before;
         var high = output + k - 1 - ((input - 1) * s + 1) - low;
         return (low, high);
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the transposed convolution and calls it.</summary>
-    /// <param name="conv">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<ConvNDTranspose> conv, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(conv);
-        return conv.SelectMany(c => c.Call(x));
     }
 }

@@ -89,19 +89,22 @@ public sealed record DeepRNNState(ImmutableArray<object> States)
 /// <param name="Name">The module's name.</param>
 /// <param name="Layers">The layers, in order.</param>
 /// <param name="SkipConnections">Whether to use skip connections.</param>
+/// <example>
+/// <code>
+/// // x [T, N, F] → [T, N, 4]: an LSTM, a ReLU and a GRU, one after another at every step.
+/// return from l1 in LSTM.Create(8)
+///        from l2 in GRU.Create(4)
+///        from deep in DeepRNN.Create([RecurrentLayer.Core(l1), RecurrentLayer.Function(Activations.Relu), RecurrentLayer.Core(l2)])
+///        from r in Recurrent.DynamicUnroll(deep, x, deep.InitialState(x.shape[1], x.dtype))
+///        select r.Outputs;
+/// </code>
+/// </example>
 public sealed record DeepRNN(ModuleName Name, IReadOnlyList<RecurrentLayer> Layers, bool SkipConnections) : Module(Name), IRecurrentCore<DeepRNNState>
 {
     /// <summary>Creates a deep RNN (Haiku's <c>hk.DeepRNN</c>).</summary>
     /// <param name="layers">Cores (<see cref="RecurrentLayer.Core{TState}"/>), functions (<see cref="RecurrentLayer.Function"/>) and layers (<see cref="RecurrentLayer.Layer"/>).</param>
     /// <param name="name">An explicit module name, or null for <c>DeepRNN_n</c>.</param>
     /// <returns>A model producing the module.</returns>
-    /// <example><code>
-    /// from l1 in LSTM.Create(8)
-    /// from l2 in GRU.Create(4)
-    /// from deep in DeepRNN.Create([RecurrentLayer.Core(l1), RecurrentLayer.Function(Activations.Relu), RecurrentLayer.Core(l2)])
-    /// from r in Recurrent.DynamicUnroll(deep, xs, deep.InitialState(batch))
-    /// select r.Outputs                                           // [T, batch, 4]
-    /// </code></example>
     public static Model<DeepRNN> Create(IReadOnlyList<RecurrentLayer> layers, string? name = null) => Create(layers, false, name);
 
     /// <summary>
@@ -148,7 +151,7 @@ public sealed record DeepRNN(ModuleName Name, IReadOnlyList<RecurrentLayer> Laye
                     ? (r.Output, a.Core + 1, a.States.Add(r.State!), a.Outputs.Add(r.Output))
                     : (r.Output, a.Core, a.States, a.Outputs));
             })
-            select new CoreOutput<DeepRNNState>(SkipConnections ? torch.cat(acc.Outputs, -1) : acc.Current, new DeepRNNState(acc.States)));
+            select new CoreOutput<DeepRNNState>(SkipConnections ? torch.cat(acc.Outputs, -1) : acc.Current, new DeepRNNState(acc.States)), x);
     }
 
     /// <summary>The cores' initial states, in order.</summary>

@@ -20,9 +20,14 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// return DepthwiseConv1D.Create(2, 3).Call(x);   // [N, W, C] → [N, W, 2C], one group per channel
+/// </code>
+/// </example>
 public sealed record DepthwiseConv1D(
     ModuleName Name, int ChannelMultiplier, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
-    IReadOnlyList<long> Dilation, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Module(Name)
+    IReadOnlyList<long> Dilation, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Layer(Name)
 {
     /// <summary>Creates a 1-D depthwise convolution with the same kernel size on every axis.</summary>
     /// <param name="channelMultiplier">Filters per input channel (positive; 1 keeps the channel count).</param>
@@ -65,23 +70,9 @@ public sealed record DepthwiseConv1D(
     /// <param name="x">The input, <c>[N, W, C]</c> or <c>[N, C, W]</c> (or without N).</param>
     /// <returns>A model producing <c>C · ChannelMultiplier</c> channels in the same layout.</returns>
     /// <exception cref="LayerInputException">Wrong rank, or a window larger than the padded input.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        return Method(DepthwiseConfig.Body(Name.Path, nameof(DepthwiseConv1D), x, ChannelMultiplier, KernelShape, Stride, Padding, Dilation,
-            WithBias, WInit, BInit, DataFormat));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the depthwise convolution and calls it.</summary>
-    /// <param name="conv">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<DepthwiseConv1D> conv, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(conv);
-        return conv.SelectMany(c => c.Call(x));
+        return DepthwiseConfig.Body(Name.Path, nameof(DepthwiseConv1D), x, ChannelMultiplier, KernelShape, Stride, Padding, Dilation,
+            WithBias, WInit, BInit, DataFormat);
     }
 }

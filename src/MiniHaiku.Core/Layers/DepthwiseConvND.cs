@@ -23,9 +23,14 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// return DepthwiseConvND.Create(2, 1, [3]).Call(x);   // as DepthwiseConv2D.Create(1, 3)
+/// </code>
+/// </example>
 public sealed record DepthwiseConvND(
     ModuleName Name, int NumSpatialDims, int ChannelMultiplier, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
-    IReadOnlyList<long> Dilation, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Module(Name)
+    IReadOnlyList<long> Dilation, bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Layer(Name)
 {
     /// <summary>Creates an N-d depthwise convolution.</summary>
     /// <param name="numSpatialDims">N: 1, 2 or 3.</param>
@@ -54,11 +59,10 @@ public sealed record DepthwiseConvND(
     /// <param name="x">The input, <c>[N, spatial…, C]</c> or <c>[N, C, spatial…]</c> (or without N).</param>
     /// <returns>A model producing <c>C · ChannelMultiplier</c> channels in the same layout.</returns>
     /// <exception cref="LayerInputException">Wrong rank, or a window larger than the padded input.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        return Method(DepthwiseConfig.Body(Name.Path, nameof(DepthwiseConvND), x, ChannelMultiplier, KernelShape, Stride, Padding, Dilation,
-            WithBias, WInit, BInit, DataFormat));
+        return DepthwiseConfig.Body(Name.Path, nameof(DepthwiseConvND), x, ChannelMultiplier, KernelShape, Stride, Padding, Dilation,
+            WithBias, WInit, BInit, DataFormat);
     }
 }
 
@@ -78,17 +82,4 @@ internal sealed record DepthwiseConfig(long[] Kernel, long[] Stride, Pad Padding
         Pad padding, IReadOnlyList<long> dilation, bool withBias, Initializer? wInit, Initializer? bInit, DataFormat format) =>
         ConvBody.Build(path, layer, x, 0, kernel.ToArray(), stride.ToArray(), padding, dilation.ToArray(), 1, withBias, wInit, bInit, format,
             channelMultiplier: channelMultiplier);
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the depthwise convolution and calls it.</summary>
-    /// <param name="conv">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<DepthwiseConvND> conv, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(conv);
-        return conv.SelectMany(c => c.Call(x));
-    }
 }

@@ -16,6 +16,14 @@ namespace MiniHaiku.Layers;
 /// <param name="WarmupLength">Calls with decay 0 first.</param>
 /// <param name="IgnoreRegex">Paths matching this regular expression at their start (Python's <c>re.match</c>) are
 /// passed through without averaging; empty for none.</param>
+/// <example>
+/// <code>
+/// // Needs Hk.TransformWithState: one moving average per path of the tree.
+/// return from ema in EMAParamsTree.Create(0.999)
+///        from averaged in ema.Call(Params.Create([KeyValuePair.Create("~/w", x)]))
+///        select averaged["~/w"];
+/// </code>
+/// </example>
 public sealed record EMAParamsTree(ModuleName Name, double Decay, bool ZeroDebias, int WarmupLength, string IgnoreRegex) : Module(Name)
 {
     /// <summary>Creates the averager.</summary>
@@ -26,12 +34,6 @@ public sealed record EMAParamsTree(ModuleName Name, double Decay, bool ZeroDebia
     /// <param name="name">An explicit module name, or null for <c>EMAParamsTree_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="LayerConfigurationException">Bad decay or warm-up, or an invalid regular expression.</exception>
-    /// <example><code>
-    /// var averaged = Hk.TransformWithState((Params p) =>
-    ///     from ema in EMAParamsTree.Create(0.999)
-    ///     from avg in ema.Call(p)
-    ///     select avg);
-    /// </code></example>
     public static Model<EMAParamsTree> Create(double decay, bool zeroDebias = true, int warmupLength = 0, string ignoreRegex = "", string? name = null)
     {
         ExponentialMovingAverage.Validate(nameof(EMAParamsTree), decay, zeroDebias, warmupLength);

@@ -16,8 +16,13 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of <c>embeddings</c>; null for truncated normal(1).</param>
 /// <param name="Dtype">The element type of <c>embeddings</c>.</param>
 /// <param name="LookupStyle">How ids are looked up.</param>
+/// <example>
+/// <code>
+/// return Embed.Create(vocabSize: 1000, embedDim: 64).Call(x);   // integer ids x [N, T] → [N, T, 64]
+/// </code>
+/// </example>
 public sealed record Embed(ModuleName Name, long VocabSize, long EmbedDim, Initializer? WInit, ScalarType Dtype,
-    EmbedLookupStyle LookupStyle = EmbedLookupStyle.ArrayIndex) : Module(Name)
+    EmbedLookupStyle LookupStyle = EmbedLookupStyle.ArrayIndex) : Layer(Name)
 {
     /// <summary>Creates an embedding table.</summary>
     /// <param name="vocabSize">The number of rows (positive).</param>
@@ -53,42 +58,28 @@ public sealed record Embed(ModuleName Name, long VocabSize, long EmbedDim, Initi
     }
 
     /// <summary>Looks up the embedding of every id.</summary>
-    /// <param name="ids">Integer ids in [0, <see cref="VocabSize"/>), any shape.</param>
+    /// <param name="x">Integer ids in [0, <see cref="VocabSize"/>), any shape.</param>
     /// <returns>A model producing <c>[..., EmbedDim]</c>.</returns>
     /// <exception cref="LayerInputException">The ids are not integers or are out of range.</exception>
-    public Model<Tensor> Call(Tensor ids)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(ids);
-        TensorChecks.RequireAlive(ids, $"the ids given to '{Name.Path}' (Embed)");
-        if (ids.is_floating_point() || ids.is_complex() || ids.dtype == ScalarType.Bool)
-            throw new LayerInputException(Name.Path, $"Embed needs integer ids, got dtype {ids.dtype}. Convert with .to_type(ScalarType.Int64).");
-        if (ids.numel() > 0)
+        TensorChecks.RequireAlive(x, $"the ids given to '{Name.Path}' (Embed)");
+        if (x.is_floating_point() || x.is_complex() || x.dtype == ScalarType.Bool)
+            throw new LayerInputException(Name.Path, $"Embed needs integer ids, got dtype {x.dtype}. Convert with .to_type(ScalarType.Int64).");
+        if (x.numel() > 0)
         {
-            long min = ids.min().item<long>(), max = ids.max().item<long>();
+            long min = x.min().item<long>(), max = x.max().item<long>();
             if (min < 0 || max >= VocabSize)
                 throw new LayerInputException(Name.Path, $"Embed ids must lie in [0, {VocabSize}), got values from {min} to {max}.");
         }
-        var shape = ids.shape;
-        return Method(
+        var shape = x.shape;
+        return
             from table in Hk.GetParam("embeddings", [VocabSize, EmbedDim], WInit ?? Initializers.TruncatedNormal(), Dtype)
-            select Lookup(table, ids.reshape(-1).to_type(ScalarType.Int64)).reshape([.. shape, EmbedDim]));
+            select Lookup(table, x.reshape(-1).to_type(ScalarType.Int64)).reshape([.. shape, EmbedDim]);
     }
 
     // ONE_HOT: one_hot(ids) in the table's dtype (matmul aborts on a dtype mismatch) times the table.
     private Tensor Lookup(Tensor table, Tensor flatIds) => LookupStyle == EmbedLookupStyle.OneHot
         ? nn.functional.one_hot(flatIds, VocabSize).to_type(table.dtype).matmul(table)
         : table.index_select(0, flatIds);
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the embedding table and looks up <paramref name="ids"/>.</summary>
-    /// <param name="embed">The model creating the module.</param>
-    /// <param name="ids">The ids.</param>
-    /// <returns>A model producing the embeddings.</returns>
-    public static Model<Tensor> Call(this Model<Embed> embed, Tensor ids)
-    {
-        ArgumentNullException.ThrowIfNull(embed);
-        return embed.SelectMany(e => e.Call(ids));
-    }
 }

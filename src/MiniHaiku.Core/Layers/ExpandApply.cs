@@ -7,6 +7,12 @@ namespace MiniHaiku.Layers;
 /// Haiku's <c>hk.expand_apply</c>: adds a size-1 axis to the input (first or last), runs a function built for the
 /// larger rank, and removes that axis from the output, e.g. to apply a <c>[T, B, ...]</c> function to one step.
 /// </summary>
+/// <example>
+/// <code>
+/// // x [F] → [4]: the Linear runs on [1, F] and the added axis is squeezed back.
+/// return ExpandApply.Call(h =&gt; Linear.Create(4).Call(h), x);
+/// </code>
+/// </example>
 public static class ExpandApply
 {
     /// <summary>Applies <paramref name="f"/> to <paramref name="x"/> with a size-1 axis added at <paramref name="axis"/>.</summary>

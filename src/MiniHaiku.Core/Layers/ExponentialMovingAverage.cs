@@ -20,6 +20,14 @@ namespace MiniHaiku.Layers;
 /// <param name="Decay">The decay in [0, 1].</param>
 /// <param name="ZeroDebias">Whether to divide by <c>1 − decay^counter</c>.</param>
 /// <param name="WarmupLength">How many calls use decay 0 before the average starts to decay.</param>
+/// <example>
+/// <code>
+/// // Needs Hk.TransformWithState: state counter, hidden and average (zero-debiased).
+/// return from ema in ExponentialMovingAverage.Create(0.99)
+///        from average in ema.Call(x)
+///        select average;
+/// </code>
+/// </example>
 public sealed record ExponentialMovingAverage(ModuleName Name, double Decay, bool ZeroDebias, int WarmupLength) : Module(Name)
 {
     /// <summary>Creates a moving average.</summary>
@@ -29,11 +37,6 @@ public sealed record ExponentialMovingAverage(ModuleName Name, double Decay, boo
     /// <param name="name">An explicit module name, or null for <c>ExponentialMovingAverage_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="LayerConfigurationException">The decay is outside [0, 1], the warm-up is negative, or warm-up is combined with zero debiasing.</exception>
-    /// <example><code>
-    /// from ema in ExponentialMovingAverage.Create(0.99)
-    /// from average in ema.Call(loss)                 // state: counter, hidden, average
-    /// select average
-    /// </code></example>
     public static Model<ExponentialMovingAverage> Create(double decay, bool zeroDebias = true, int warmupLength = 0, string? name = null)
     {
         Validate(nameof(ExponentialMovingAverage), decay, zeroDebias, warmupLength);
@@ -88,7 +91,7 @@ public sealed record ExponentialMovingAverage(ModuleName Name, double Decay, boo
                   from a in Hk.SetState("average", step.Average)
                   select a
                 : Hk.Pure(step.Average)
-            select step.Average);
+            select step.Average, value);
     }
 
     private (Tensor Counter, Tensor Hidden, Tensor Average) Step(Tensor counter, Tensor hidden, Tensor value)

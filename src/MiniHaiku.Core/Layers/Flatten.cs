@@ -12,7 +12,12 @@ namespace MiniHaiku.Layers;
 /// </summary>
 /// <param name="Name">The module's name.</param>
 /// <param name="PreserveDims">How many leading axes to keep.</param>
-public sealed record Flatten(ModuleName Name, int PreserveDims) : Module(Name)
+/// <example>
+/// <code>
+/// return Flatten.Create().Call(x);          // [N, H, W, C] → [N, H·W·C]
+/// </code>
+/// </example>
+public sealed record Flatten(ModuleName Name, int PreserveDims) : Layer(Name)
 {
     /// <summary>Creates a flatten module.</summary>
     /// <param name="preserveDims">How many leading axes to keep (at least 1), or minus the number of trailing axes to flatten.</param>
@@ -27,27 +32,13 @@ public sealed record Flatten(ModuleName Name, int PreserveDims) : Module(Name)
     /// <summary>Flattens the trailing axes.</summary>
     /// <param name="x">The input.</param>
     /// <returns>A model producing the flattened input.</returns>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
         var shape = x.shape;
-        if (shape.Length <= PreserveDims) return Method(Hk.Pure(x));
+        if (shape.Length <= PreserveDims) return Hk.Pure(x);
         var keep = PreserveDims > 0 ? PreserveDims : Math.Max(shape.Length + PreserveDims, 0);
         long rest = 1;
         for (var i = keep; i < shape.Length; i++) rest *= shape[i];
-        return Method(Hk.Pure(x.reshape([.. shape[..keep], rest])));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the flatten module and calls it.</summary>
-    /// <param name="flatten">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<Flatten> flatten, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(flatten);
-        return flatten.SelectMany(f => f.Call(x));
+        return Hk.Pure(x.reshape([.. shape[..keep], rest]));
     }
 }

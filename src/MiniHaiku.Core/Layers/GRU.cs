@@ -16,6 +16,13 @@ namespace MiniHaiku.Layers;
 /// <param name="WIInit">The initializer of <c>w_i</c>; null for the default.</param>
 /// <param name="WHInit">The initializer of <c>w_h</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
+/// <example>
+/// <code>
+/// return from core in GRU.Create(32)
+///        from step in core.Call(x, core.InitialState(x.shape[0], x.dtype))
+///        select step.Output;   // [N, 32]
+/// </code>
+/// </example>
 public sealed record GRU(ModuleName Name, int HiddenSize, Initializer? WIInit, Initializer? WHInit, Initializer? BInit) : Module(Name), IRecurrentCore<Tensor>
 {
     /// <summary>Creates a GRU core.</summary>
@@ -50,24 +57,10 @@ public sealed record GRU(ModuleName Name, int HiddenSize, Initializer? WIInit, I
             let r = zr.narrow(-1, h, h)
             let a = torch.tanh(gx.narrow(-1, 2 * h, h).Plus(r * gh.narrow(-1, 2 * h, h)).PlusInPlace(b.narrow(0, 2 * h, h)))
             let next = (z.SubtractedFrom(1.0) * state).PlusInPlace(z * a)
-            select new CoreOutput<Tensor>(next, next));
+            select new CoreOutput<Tensor>(next, next), x);
     }
 
     /// <inheritdoc />
     public Tensor InitialState(long? batchSize, ScalarType dtype = ScalarType.Float32) =>
         batchSize is { } n ? torch.zeros(n, HiddenSize, dtype: dtype) : torch.zeros(HiddenSize, dtype: dtype);
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the core and runs one step of it.</summary>
-    /// <param name="core">The model creating the core.</param>
-    /// <param name="x">The input at this step.</param>
-    /// <param name="state">The previous state.</param>
-    /// <returns>A model producing the output and the next state.</returns>
-    public static Model<CoreOutput<Tensor>> Call(this Model<GRU> core, Tensor x, Tensor state)
-    {
-        ArgumentNullException.ThrowIfNull(core);
-        return core.SelectMany(c => c.Call(x, state));
-    }
 }

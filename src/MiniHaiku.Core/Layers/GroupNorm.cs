@@ -17,8 +17,13 @@ namespace MiniHaiku.Layers;
 /// <param name="ScaleInit">The initializer of <c>scale</c>; null for ones.</param>
 /// <param name="OffsetInit">The initializer of <c>offset</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// return GroupNorm.Create(groups: 4).Call(x);   // x [N, ..., C] with C divisible by 4
+/// </code>
+/// </example>
 public sealed record GroupNorm(ModuleName Name, int Groups, bool CreateScale, bool CreateOffset, double Eps,
-    Initializer? ScaleInit, Initializer? OffsetInit, DataFormat DataFormat) : Module(Name)
+    Initializer? ScaleInit, Initializer? OffsetInit, DataFormat DataFormat) : Layer(Name)
 {
     /// <summary>Creates a group normalisation.</summary>
     /// <param name="groups">The number of groups (positive).</param>
@@ -43,9 +48,8 @@ public sealed record GroupNorm(ModuleName Name, int Groups, bool CreateScale, bo
     /// <param name="x">The input, batched, with at least a batch and a channel axis.</param>
     /// <returns>A model producing the normalised input, same shape.</returns>
     /// <exception cref="LayerInputException">The rank is below 2 or the channels do not divide into groups.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
         LayerChecks.RequireFloatingInput(Name.Path, nameof(GroupNorm), x);
         var rank = x.dim();
         if (rank < 2) throw new LayerInputException(Name.Path, $"GroupNorm needs a batched input [N, ..., C] or [N, C, ...], got shape {ShapeText.Format(x.shape)}.");
@@ -54,10 +58,10 @@ public sealed record GroupNorm(ModuleName Name, int Groups, bool CreateScale, bo
         if (channels % Groups != 0)
             throw new LayerInputException(Name.Path, $"GroupNorm with {Groups} groups needs channels divisible by {Groups}, got {channels} (input shape {ShapeText.Format(x.shape)}).");
         var dtype = x.dtype;
-        return Method(
+        return
             from scale in Normalization.Optional(CreateScale, "scale", channels, ScaleInit ?? Initializers.Ones(), dtype)
             from offset in Normalization.Optional(CreateOffset, "offset", channels, OffsetInit ?? Initializers.Zeros(), dtype)
-            select Normalization.Affine(Normalize(x, channelAxis), scale, offset, channelAxis, rank));
+            select Normalization.Affine(Normalize(x, channelAxis), scale, offset, channelAxis, rank);
     }
 
     private Tensor Normalize(Tensor x, long channelAxis)
@@ -67,18 +71,5 @@ public sealed record GroupNorm(ModuleName Name, int Groups, bool CreateScale, bo
         var grouped = channelsFirst.reshape(shape[0], Groups, -1);
         var normalized = LayerNorm.Normalize(grouped, [2], Eps).reshape(shape);
         return channelAxis == 1 ? normalized : normalized.movedim([1], [channelAxis]);
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the group normalisation and calls it.</summary>
-    /// <param name="norm">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<GroupNorm> norm, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(norm);
-        return norm.SelectMany(n => n.Call(x));
     }
 }

@@ -15,6 +15,13 @@ public sealed record EmptyState
 /// a placeholder in a <see cref="DeepRNN"/> or wherever a core is expected. No parameters.
 /// </summary>
 /// <param name="Name">The module's name.</param>
+/// <example>
+/// <code>
+/// return from core in IdentityCore.Create()
+///        from step in core.Call(x, EmptyState.Value)
+///        select step.Output;   // x itself
+/// </code>
+/// </example>
 public sealed record IdentityCore(ModuleName Name) : Module(Name), IRecurrentCore<EmptyState>
 {
     /// <summary>Creates an identity core.</summary>
@@ -26,7 +33,7 @@ public sealed record IdentityCore(ModuleName Name) : Module(Name), IRecurrentCor
     public Model<CoreOutput<EmptyState>> Call(Tensor x, EmptyState state)
     {
         ArgumentNullException.ThrowIfNull(x);
-        return Method(Hk.Pure(new CoreOutput<EmptyState>(x, state ?? EmptyState.Value)));
+        return Method(Hk.Pure(new CoreOutput<EmptyState>(x, state ?? EmptyState.Value)), x);
     }
 
     /// <inheritdoc />

@@ -17,8 +17,13 @@ namespace MiniHaiku.Layers;
 /// <param name="ScaleInit">The initializer of <c>scale</c>; null for ones.</param>
 /// <param name="OffsetInit">The initializer of <c>offset</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// return InstanceNorm.Create().Call(x);   // x [N, H, W, C]: per example and channel, over H and W
+/// </code>
+/// </example>
 public sealed record InstanceNorm(ModuleName Name, bool CreateScale, bool CreateOffset, double Eps,
-    Initializer? ScaleInit, Initializer? OffsetInit, DataFormat DataFormat) : Module(Name)
+    Initializer? ScaleInit, Initializer? OffsetInit, DataFormat DataFormat) : Layer(Name)
 {
     /// <summary>Creates an instance normalisation.</summary>
     /// <param name="createScale">Whether to learn a scale.</param>
@@ -37,15 +42,25 @@ public sealed record InstanceNorm(ModuleName Name, bool CreateScale, bool Create
         return Hk.Module(n => new InstanceNorm(n, createScale, createOffset, eps, scaleInit, offsetInit, dataFormat), name);
     }
 
+    /// <summary>The call without the extra arguments: <c>Call(x)</c>.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A model producing the output.</returns>
+    protected override Model<Tensor> Forward(Tensor x) => Body(x, null, null);
+
     /// <summary>Normalises every channel of every example of <paramref name="x"/> over its spatial axes.</summary>
     /// <param name="x">The input, <c>[N, spatial…, C]</c> or <c>[N, C, spatial…]</c> with at least one spatial axis.</param>
     /// <param name="scale">A scale given at call time (broadcast, same dtype); only without <see cref="CreateScale"/>. Null for none.</param>
     /// <param name="offset">An offset given at call time; only without <see cref="CreateOffset"/>. Null for none.</param>
     /// <returns>A model producing the normalised input, same shape.</returns>
     /// <exception cref="LayerInputException">Fewer than three axes, or a given scale/offset that does not fit.</exception>
-    public Model<Tensor> Call(Tensor x, Tensor? scale = null, Tensor? offset = null)
+    public Model<Tensor> Call(Tensor x, Tensor? scale, Tensor? offset)
     {
         ArgumentNullException.ThrowIfNull(x);
+        return Method(Body(x, scale, offset), x);
+    }
+
+    private Model<Tensor> Body(Tensor x, Tensor? scale, Tensor? offset)
+    {
         var rank = (int)x.dim();
         if (rank < 3)
             throw new LayerInputException(Name.Path,
@@ -53,10 +68,10 @@ public sealed record InstanceNorm(ModuleName Name, bool CreateScale, bool Create
         var channelAxis = DataFormat == DataFormat.ChannelsLast ? rank - 1 : 1;
         var spatial = Enumerable.Range(1, rank - 1).Where(a => a != channelAxis).Select(a => (long)a).ToArray();
         var shape = NormalizationParams.Shape(Name.Path, nameof(InstanceNorm), x, [channelAxis]);
-        return Method(
+        return
             from s in NormalizationParams.LearnedOrGiven(Name.Path, nameof(InstanceNorm), "scale", CreateScale, scale, shape, ScaleInit ?? Initializers.Ones(), x)
             from o in NormalizationParams.LearnedOrGiven(Name.Path, nameof(InstanceNorm), "offset", CreateOffset, offset, shape, OffsetInit ?? Initializers.Zeros(), x)
-            select NormalizationParams.Affine(LayerNorm.Normalize(x, spatial, Eps), s, o));
+            select NormalizationParams.Affine(LayerNorm.Normalize(x, spatial, Eps), s, o);
     }
 }
 
@@ -68,7 +83,7 @@ public static partial class LayerExtensions
     /// <param name="scale">A scale given at call time, or null.</param>
     /// <param name="offset">An offset given at call time, or null.</param>
     /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<InstanceNorm> norm, Tensor x, Tensor? scale = null, Tensor? offset = null)
+    public static Model<Tensor> Call(this Model<InstanceNorm> norm, Tensor x, Tensor? scale, Tensor? offset)
     {
         ArgumentNullException.ThrowIfNull(norm);
         return norm.SelectMany(n => n.Call(x, scale, offset));

@@ -17,6 +17,14 @@ public sealed record LSTMState(Tensor Hidden, Tensor Cell);
 /// </summary>
 /// <param name="Name">The module's name.</param>
 /// <param name="HiddenSize">The width of h and c.</param>
+/// <example>
+/// <code>
+/// // One step on x [N, F] from the zero state; step.State is the next LSTMState.
+/// return from core in LSTM.Create(32)
+///        from step in core.Call(x, core.InitialState(x.shape[0], x.dtype))
+///        select step.Output;
+/// </code>
+/// </example>
 public sealed record LSTM(ModuleName Name, int HiddenSize) : Module(Name), IRecurrentCore<LSTMState>
 {
     /// <summary>Creates an LSTM core.</summary>
@@ -41,7 +49,7 @@ public sealed record LSTM(ModuleName Name, int HiddenSize) : Module(Name), IRecu
             let gates = gated.chunk(4, -1)
             let c = (torch.sigmoid(gates[2].Plus(1.0)) * state.Cell).PlusInPlace(torch.sigmoid(gates[0]) * torch.tanh(gates[1]))
             let h = torch.sigmoid(gates[3]) * torch.tanh(c)
-            select new CoreOutput<LSTMState>(h, new LSTMState(h, c)));
+            select new CoreOutput<LSTMState>(h, new LSTMState(h, c)), x);
     }
 
     /// <inheritdoc />
@@ -49,19 +57,5 @@ public sealed record LSTM(ModuleName Name, int HiddenSize) : Module(Name), IRecu
     {
         long[] shape = batchSize is { } b ? [b, HiddenSize] : [HiddenSize];
         return new LSTMState(torch.zeros(shape, dtype: dtype), torch.zeros(shape, dtype: dtype));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the core and runs one step of it.</summary>
-    /// <param name="core">The model creating the core.</param>
-    /// <param name="x">The input at this step.</param>
-    /// <param name="state">The previous state.</param>
-    /// <returns>A model producing the output and the next state.</returns>
-    public static Model<CoreOutput<LSTMState>> Call(this Model<LSTM> core, Tensor x, LSTMState state)
-    {
-        ArgumentNullException.ThrowIfNull(core);
-        return core.SelectMany(c => c.Call(x, state));
     }
 }

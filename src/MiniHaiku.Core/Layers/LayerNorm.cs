@@ -12,15 +12,6 @@ namespace MiniHaiku.Layers;
 /// <see cref="CreateScale"/>/<see cref="CreateOffset"/>, a scale and offset can be given at call time
 /// (conditional normalisation, Haiku's <c>scale=</c>/<c>offset=</c>).
 /// </summary>
-/// <example>
-/// <code>
-/// // Conditional layer norm: scale and offset computed from a condition c.
-/// from s in Linear.Create(width).Call(c)
-/// from o in Linear.Create(width).Call(c)
-/// from y in LayerNorm.Create(createScale: false, createOffset: false).Call(x, scale: s, offset: o)
-/// select y
-/// </code>
-/// </example>
 /// <param name="Name">The module's name.</param>
 /// <param name="Axes">The axes to normalise over (negative counts from the end).</param>
 /// <param name="CreateScale">Whether to learn <c>scale</c>.</param>
@@ -29,8 +20,18 @@ namespace MiniHaiku.Layers;
 /// <param name="ScaleInit">The initializer of <c>scale</c>; null for ones.</param>
 /// <param name="OffsetInit">The initializer of <c>offset</c>; null for zeros.</param>
 /// <param name="ParamAxis">Haiku's <c>param_axis</c>: the axes the scale and offset vary along; null for the last.</param>
+/// <example>
+/// <code>
+/// // Conditional layer norm of x [N, F]: the scale and offset computed from x itself.
+/// var width = (int)x.shape[^1];
+/// return from s in Linear.Create(width).Call(x)
+///        from o in Linear.Create(width).Call(x)
+///        from y in LayerNorm.Create(createScale: false, createOffset: false).Call(x, scale: s, offset: o)
+///        select y;
+/// </code>
+/// </example>
 public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool CreateScale, bool CreateOffset, double Eps,
-    Initializer? ScaleInit, Initializer? OffsetInit, IReadOnlyList<int>? ParamAxis = null) : Module(Name)
+    Initializer? ScaleInit, Initializer? OffsetInit, IReadOnlyList<int>? ParamAxis = null) : Layer(Name)
 {
     /// <summary>Creates a layer normalisation.</summary>
     /// <param name="axes">The axes to normalise over; default the last, <c>[-1]</c>.</param>
@@ -57,7 +58,7 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
     /// <summary>Normalises <paramref name="x"/>.</summary>
     /// <param name="x">The input.</param>
     /// <returns>A model producing the normalised input, same shape.</returns>
-    public Model<Tensor> Call(Tensor x) => Call(x, null, null);
+    protected override Model<Tensor> Forward(Tensor x) => Body(x, null, null);
 
     /// <summary>Normalises <paramref name="x"/> with a scale and offset given at call time (conditional normalisation).</summary>
     /// <param name="x">The input.</param>
@@ -68,14 +69,19 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
     public Model<Tensor> Call(Tensor x, Tensor? scale, Tensor? offset)
     {
         ArgumentNullException.ThrowIfNull(x);
+        return Method(Body(x, scale, offset), x);
+    }
+
+    private Model<Tensor> Body(Tensor x, Tensor? scale, Tensor? offset)
+    {
         LayerChecks.RequireFloatingInput(Name.Path, nameof(LayerNorm), x);
         var axes = Normalization.Axes(Name.Path, nameof(LayerNorm), x, Axes);
         if (x.dim() == 0) throw new LayerInputException(Name.Path, "LayerNorm needs an input with at least one axis.");
         var shape = NormalizationParams.Shape(Name.Path, nameof(LayerNorm), x, ParamAxis ?? [-1]);
-        return Method(
+        return
             from s in NormalizationParams.LearnedOrGiven(Name.Path, nameof(LayerNorm), "scale", CreateScale, scale, shape, ScaleInit ?? Initializers.Ones(), x)
             from o in NormalizationParams.LearnedOrGiven(Name.Path, nameof(LayerNorm), "offset", CreateOffset, offset, shape, OffsetInit ?? Initializers.Zeros(), x)
-            select NormalizationParams.Affine(Normalize(x, axes, Eps), s, o));
+            select NormalizationParams.Affine(Normalize(x, axes, Eps), s, o);
     }
 
     internal static Tensor Normalize(Tensor x, long[] axes, double eps)
@@ -89,16 +95,6 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
 
 public static partial class LayerExtensions
 {
-    /// <summary>Creates the layer normalisation and calls it.</summary>
-    /// <param name="norm">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<LayerNorm> norm, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(norm);
-        return norm.SelectMany(n => n.Call(x));
-    }
-
     /// <summary>Creates the layer normalisation and calls it with a scale and offset given at call time.</summary>
     /// <param name="norm">The model creating the module.</param>
     /// <param name="x">The input.</param>

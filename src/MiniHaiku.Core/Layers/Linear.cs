@@ -15,7 +15,15 @@ namespace MiniHaiku.Layers;
 /// <param name="WithBias">Whether to add the bias <c>b</c>.</param>
 /// <param name="WInit">The initializer of <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
-public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Initializer? WInit, Initializer? BInit) : Module(Name)
+/// <example>
+/// <code>
+/// // [N, 16] → [N, 10]: w [16, 10] and b [10] at ~/Linear_0/__call__.
+/// return from linear in Linear.Create(10)
+///        from y in linear.Call(x)
+///        select y;
+/// </code>
+/// </example>
+public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Initializer? WInit, Initializer? BInit) : Layer(Name)
 {
     /// <summary>Creates a linear layer.</summary>
     /// <param name="outputSize">The number of output features (positive).</param>
@@ -35,33 +43,18 @@ public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Init
     /// <param name="x">An input of shape <c>[..., in]</c> (at least one axis).</param>
     /// <returns>A model producing <c>[..., out]</c>.</returns>
     /// <exception cref="LayerInputException"><paramref name="x"/> is a scalar.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
         LayerChecks.RequireFloatingInput(Name.Path, nameof(Linear), x);
         var shape = x.shape;
         if (shape.Length == 0) throw new LayerInputException(Name.Path, "Linear needs an input with at least one axis, got a scalar.");
         var inSize = shape[^1];
         var dtype = x.dtype;
         var w = Hk.GetParam("w", [inSize, OutputSize], WInit ?? Initializers.TruncatedNormal(1.0 / Math.Sqrt(inSize)), dtype);
-        if (!WithBias) return Method(w.Select(x.matmul));
-        return Method(
+        if (!WithBias) return w.Select(x.matmul);
+        return
             from wv in w
             from b in Hk.GetParam("b", [OutputSize], BInit ?? Initializers.Zeros(), dtype)
-            select x.matmul(wv).PlusInPlace(b));
-    }
-}
-
-/// <summary>One-step helpers so a layer can be created and called in one query line.</summary>
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the linear layer and calls it: <c>from y in Linear.Create(10).Call(x)</c>.</summary>
-    /// <param name="layer">The model creating the layer.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<Linear> layer, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        return layer.SelectMany(l => l.Call(x));
+            select x.matmul(wv).PlusInPlace(b);
     }
 }

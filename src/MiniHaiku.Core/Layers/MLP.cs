@@ -17,6 +17,12 @@ namespace MiniHaiku.Layers;
 /// <param name="WithBias">Whether each layer has a bias.</param>
 /// <param name="WInit">The initializer of every <c>w</c>; null for <see cref="Linear"/>'s default.</param>
 /// <param name="BInit">The initializer of every <c>b</c>; null for zeros.</param>
+/// <example>
+/// <code>
+/// // [N, 784] → [N, 10], ReLU between the layers; dropout only when training (needs a seed in Apply).
+/// return MLP.Create([300, 100, 10], dropoutRate: 0.1).Call(x, isTraining: true);
+/// </code>
+/// </example>
 public sealed record MLP(
     ModuleName Name,
     IReadOnlyList<int> OutputSizes,
@@ -25,7 +31,7 @@ public sealed record MLP(
     double DropoutRate,
     bool WithBias,
     Initializer? WInit,
-    Initializer? BInit) : Module(Name)
+    Initializer? BInit) : Layer(Name)
 {
     /// <summary>Creates an MLP.</summary>
     /// <param name="outputSizes">The output size of each layer (at least one, all positive).</param>
@@ -58,22 +64,32 @@ public sealed record MLP(
         return Hk.Module(n => new MLP(n, sizes, activation ?? Activations.Relu, activateFinal, dropoutRate, withBias, wInit, bInit), name);
     }
 
+    /// <summary>The call without the extra arguments: <c>Call(x)</c>.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>A model producing the output.</returns>
+    protected override Model<Tensor> Forward(Tensor x) => Body(x, false);
+
     /// <summary>Applies the layers in order.</summary>
     /// <param name="x">An input of shape <c>[..., in]</c>.</param>
     /// <param name="isTraining">Whether to apply dropout (needs a seed or key in <c>Apply</c> when the rate is positive).</param>
     /// <returns>A model producing <c>[..., OutputSizes[^1]]</c>.</returns>
-    public Model<Tensor> Call(Tensor x, bool isTraining = false)
+    public Model<Tensor> Call(Tensor x, bool isTraining)
     {
         ArgumentNullException.ThrowIfNull(x);
+        return Method(Body(x, isTraining), x);
+    }
+
+    private Model<Tensor> Body(Tensor x, bool isTraining)
+    {
         var last = OutputSizes.Count - 1;
         var dropout = isTraining && DropoutRate > 0;
-        return Method(Hk.Aggregate(Enumerable.Range(0, OutputSizes.Count), x, (h, i) =>
+        return Hk.Aggregate(Enumerable.Range(0, OutputSizes.Count), x, (h, i) =>
             from layer in Linear.Create(OutputSizes[i], WithBias, WInit, BInit)
             from y in layer.Call(h)
             from d in i < last || ActivateFinal
                 ? (dropout ? Hk.Dropout(DropoutRate, y) : Hk.Pure(y)).Select(Activation)
                 : Hk.Pure(y)
-            select d));
+            select d);
     }
 }
 
@@ -84,7 +100,7 @@ public static partial class LayerExtensions
     /// <param name="x">The input.</param>
     /// <param name="isTraining">Whether to apply dropout.</param>
     /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<MLP> mlp, Tensor x, bool isTraining = false)
+    public static Model<Tensor> Call(this Model<MLP> mlp, Tensor x, bool isTraining)
     {
         ArgumentNullException.ThrowIfNull(mlp);
         return mlp.SelectMany(m => m.Call(x, isTraining));

@@ -25,6 +25,12 @@ namespace MiniHaiku.Layers;
 /// <param name="WithBias">Whether the projections have biases.</param>
 /// <param name="WInit">The projections' weight initializer; null for <see cref="Linear"/>'s default.</param>
 /// <param name="BInit">The projections' bias initializer; null for zeros.</param>
+/// <example>
+/// <code>
+/// // Causal self-attention over x [N, T, 64]: 4 heads with keys of size 16.
+/// return MultiHeadAttention.Create(numHeads: 4, keySize: 16).Call(x, causal: true);
+/// </code>
+/// </example>
 public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySize, int ValueSize, int ModelSize, bool WithBias,
     Initializer? WInit, Initializer? BInit) : Module(Name)
 {
@@ -93,7 +99,7 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
             from v in Project(value, ValueSize, "value")
             let attended = Attend(q, k, v, CombinedMask(mask, causal, qs[^2], ks[^2], q.device))
             from output in Linear.Create(ModelSize, WithBias, WInit, BInit, "linear").Call(attended)
-            select output);
+            select output, query);
     }
 
     /// <summary>[..., T, D] → [..., heads, T, size].</summary>

@@ -5,6 +5,11 @@ namespace MiniHaiku.Layers;
 /// padding at the end like XLA), <see cref="Valid"/> (no padding), or explicit (low, high) amounts
 /// per spatial axis.
 /// </summary>
+/// <example>
+/// <code>
+/// return Conv2D.Create(8, 3, padding: Pad.Explicit(1, 1)).Call(x);   // 1 on both sides of H and W
+/// </code>
+/// </example>
 public sealed record Pad
 {
     private Pad(string kind, IReadOnlyList<(long Low, long High)>? amounts)

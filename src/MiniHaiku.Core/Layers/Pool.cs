@@ -13,7 +13,7 @@ namespace MiniHaiku.Layers;
 /// </summary>
 /// <example>
 /// <code>
-/// var pooled = Pool.Max(video, [2, 2, 2, 1]);     // [N, T, H, W, C] → [N, T/2, H/2, W/2, C]
+/// return Hk.Pure(Pool.Max(x, [2, 2, 1]));   // [N, H, W, C] → [N, H/2, W/2, C]; any trailing axes
 /// </code>
 /// </example>
 public static class Pool

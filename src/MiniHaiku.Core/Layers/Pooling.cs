@@ -3,10 +3,37 @@ using static TorchSharp.torch;
 
 namespace MiniHaiku.Layers;
 
-/// <summary>The window arithmetic shared by <see cref="MaxPool"/> and <see cref="AvgPool"/>.</summary>
-internal static class Pooling
+/// <summary>
+/// The implementation shared by <see cref="MaxPool"/> and <see cref="AvgPool"/>: 2-D pooling over the spatial axes
+/// of <c>[N, H, W, C]</c> or <c>[N, C, H, W]</c> (or without N; extra leading axes are batch axes). No parameters.
+/// </summary>
+/// <param name="Name">The module's name.</param>
+/// <param name="WindowShape">(wh, ww).</param>
+/// <param name="Stride">(sh, sw).</param>
+/// <param name="Padding">VALID, SAME or explicit.</param>
+/// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// // [N, 28, 28, C] → [N, 14, 14, C] with either pooling.
+/// return from pool in MaxPool.Create(2)
+///        from y in pool.Call(x)
+///        select y;
+/// </code>
+/// </example>
+public abstract record Pooling(ModuleName Name, IReadOnlyList<long> WindowShape, IReadOnlyList<long> Stride, Pad Padding, DataFormat DataFormat)
+    : Layer(Name)
 {
-    public static (long[] Window, long[] Stride, Pad Padding) Validate(string layer, IReadOnlyList<int> window, IReadOnlyList<int>? stride, Pad? padding)
+    /// <summary>Whether each window keeps its maximum (<see cref="MaxPool"/>) or its mean (<see cref="AvgPool"/>).</summary>
+    private protected abstract bool TakesMaximum { get; }
+
+    /// <summary>Pools <paramref name="x"/>.</summary>
+    /// <param name="x">The input, <c>[N, H, W, C]</c> or <c>[N, C, H, W]</c> (or without N).</param>
+    /// <returns>A model producing the pooled input.</returns>
+    protected override Model<Tensor> Forward(Tensor x) =>
+        Hk.Pure(Run(x, Name.Path, GetType().Name, DataFormat, WindowShape.ToArray(), Stride.ToArray(), Padding, TakesMaximum));
+
+    /// <summary>Checks and normalises the arguments of a <c>Create</c>.</summary>
+    internal static (long[] Window, long[] Stride, Pad Padding) Validate(string layer, IReadOnlyList<int> window, IReadOnlyList<int>? stride, Pad? padding)
     {
         ArgumentNullException.ThrowIfNull(window);
         var w = ConvOps.Positive(layer, "windowShape", window, 2);
@@ -16,7 +43,7 @@ internal static class Pooling
         return (w, s, p);
     }
 
-    public static Tensor Run(Tensor x, string path, string layer, DataFormat format, long[] window, long[] stride, Pad padding, bool max)
+    private static Tensor Run(Tensor x, string path, string layer, DataFormat format, long[] window, long[] stride, Pad padding, bool max)
     {
         if (x.dim() > 4)
         {

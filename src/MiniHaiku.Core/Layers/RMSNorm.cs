@@ -16,8 +16,13 @@ namespace MiniHaiku.Layers;
 /// <param name="Eps">Added to the mean square.</param>
 /// <param name="ScaleInit">The initializer of <c>scale</c>; null for ones.</param>
 /// <param name="ParamAxis">Haiku's <c>param_axis</c>: the axes the scale varies along; null for the last.</param>
+/// <example>
+/// <code>
+/// return RMSNorm.Create().Call(x);        // x / √(mean(x²) + eps) · scale, over the last axis
+/// </code>
+/// </example>
 public sealed record RMSNorm(ModuleName Name, IReadOnlyList<int> Axes, bool CreateScale, double Eps, Initializer? ScaleInit,
-    IReadOnlyList<int>? ParamAxis = null) : Module(Name)
+    IReadOnlyList<int>? ParamAxis = null) : Layer(Name)
 {
     /// <summary>Creates an RMS normalisation.</summary>
     /// <param name="axes">The axes to average over; default <c>[-1]</c>.</param>
@@ -42,7 +47,7 @@ public sealed record RMSNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Crea
     /// <summary>Normalises <paramref name="x"/>.</summary>
     /// <param name="x">The input.</param>
     /// <returns>A model producing the normalised input, same shape.</returns>
-    public Model<Tensor> Call(Tensor x) => Call(x, null);
+    protected override Model<Tensor> Forward(Tensor x) => Body(x, null);
 
     /// <summary>Normalises <paramref name="x"/> with a scale given at call time (conditional normalisation).</summary>
     /// <param name="x">The input.</param>
@@ -52,28 +57,23 @@ public sealed record RMSNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Crea
     public Model<Tensor> Call(Tensor x, Tensor? scale)
     {
         ArgumentNullException.ThrowIfNull(x);
+        return Method(Body(x, scale), x);
+    }
+
+    private Model<Tensor> Body(Tensor x, Tensor? scale)
+    {
         LayerChecks.RequireFloatingInput(Name.Path, nameof(RMSNorm), x);
         var axes = Normalization.Axes(Name.Path, nameof(RMSNorm), x, Axes);
         if (x.dim() == 0) throw new LayerInputException(Name.Path, "RMSNorm needs an input with at least one axis.");
         var shape = NormalizationParams.Shape(Name.Path, nameof(RMSNorm), x, ParamAxis ?? [-1]);
-        return Method(
+        return
             from s in NormalizationParams.LearnedOrGiven(Name.Path, nameof(RMSNorm), "scale", CreateScale, scale, shape, ScaleInit ?? Initializers.Ones(), x)
-            select NormalizationParams.Affine(x.mul(torch.rsqrt(x.Squared().mean(axes, keepdim: true).Plus(Eps))), s, null));
+            select NormalizationParams.Affine(x.mul(torch.rsqrt(x.Squared().mean(axes, keepdim: true).Plus(Eps))), s, null);
     }
 }
 
 public static partial class LayerExtensions
 {
-    /// <summary>Creates the RMS normalisation and calls it.</summary>
-    /// <param name="norm">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<RMSNorm> norm, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(norm);
-        return norm.SelectMany(n => n.Call(x));
-    }
-
     /// <summary>Creates the RMS normalisation and calls it with a scale given at call time.</summary>
     /// <param name="norm">The model creating the module.</param>
     /// <param name="x">The input.</param>

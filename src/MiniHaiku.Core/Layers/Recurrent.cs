@@ -21,6 +21,14 @@ public sealed record UnrollResult<TState>(Tensor Outputs, TState FinalState)
 /// <c>hk.static_unroll</c>). The same core instance is called at every step, so all steps share its
 /// parameters: unrolling for T steps creates exactly the parameters of one step.
 /// </summary>
+/// <example>
+/// <code>
+/// // x [T, N, F] → [T, N, 8]: an LSTM run over the time axis from the zero state.
+/// return from core in LSTM.Create(8)
+///        from r in Recurrent.DynamicUnroll(core, x, core.InitialState(x.shape[1], x.dtype))
+///        select r.Outputs;
+/// </code>
+/// </example>
 public static partial class Recurrent
 {
     /// <summary>
@@ -38,9 +46,10 @@ public static partial class Recurrent
     /// <returns>A model producing the stacked outputs and the final state.</returns>
     /// <exception cref="LayerInputException">The sequence is empty or has no time axis.</exception>
     /// <example><code>
-    /// from core in LSTM.Create(8)
-    /// from r in Recurrent.DynamicUnroll(core, xs, core.InitialState(xs.shape[1]), reverse: true, returnAllStates: true)
-    /// select r.AllStates!.Hidden                                  // [T, batch, 8]
+    /// // x [T, N, F]: the LSTM runs backwards in time; every step's hidden state, [T, N, 8].
+    /// return from core in LSTM.Create(8)
+    ///        from r in Recurrent.DynamicUnroll(core, x, core.InitialState(x.shape[1], x.dtype), reverse: true, returnAllStates: true)
+    ///        select r.AllStates!.Hidden;
     /// </code></example>
     public static Model<UnrollResult<TState>> DynamicUnroll<TState>(IRecurrentCore<TState> core, Tensor inputs, TState initialState,
         bool timeMajor = true, bool reverse = false, bool returnAllStates = false)

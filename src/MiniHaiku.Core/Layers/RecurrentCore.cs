@@ -29,6 +29,22 @@ public interface IRecurrentCore<TState>
     TState InitialState(long? batchSize, ScalarType dtype = ScalarType.Float32);
 }
 
+public static partial class LayerExtensions
+{
+    /// <summary>Creates a recurrent core and runs one step of it: <c>from r in LSTM.Create(8).Call(x, state) select r.Output</c>.</summary>
+    /// <typeparam name="TCore">The core type (<see cref="LSTM"/>, <see cref="GRU"/>, <see cref="VanillaRNN"/>, <see cref="DeepRNN"/>, …).</typeparam>
+    /// <typeparam name="TState">The core's state type.</typeparam>
+    /// <param name="core">The model creating the core.</param>
+    /// <param name="x">The input at this step.</param>
+    /// <param name="state">The previous state.</param>
+    /// <returns>A model producing the output and the next state.</returns>
+    public static Model<CoreOutput<TState>> Call<TCore, TState>(this Model<TCore> core, Tensor x, TState state) where TCore : IRecurrentCore<TState>
+    {
+        ArgumentNullException.ThrowIfNull(core);
+        return core.SelectMany(c => c.Call(x, state));
+    }
+}
+
 /// <summary>Input/state checks shared by the recurrent cores.</summary>
 internal static class RecurrentChecks
 {

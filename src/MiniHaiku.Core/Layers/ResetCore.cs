@@ -19,6 +19,16 @@ public sealed record ResetInput(Tensor Input, Tensor ShouldReset);
 /// <typeparam name="TState">The wrapped core's state type.</typeparam>
 /// <param name="Name">The module's name.</param>
 /// <param name="Core">The wrapped core.</param>
+/// <example>
+/// <code>
+/// // x [T, N, F]; the state of example n restarts at the steps where starts[t, n] is true.
+/// var starts = torch.zeros([x.shape[0], x.shape[1]], dtype: ScalarType.Bool);
+/// return from lstm in LSTM.Create(8)
+///        from core in ResetCore.Create(lstm)
+///        from r in Recurrent.DynamicUnroll(core, new ResetInput(x, starts), core.InitialState(x.shape[1], x.dtype))
+///        select r.Outputs;
+/// </code>
+/// </example>
 public sealed record ResetCore<TState>(ModuleName Name, IRecurrentCore<TState> Core) : Module(Name), IRecurrentCore<ResetInput, Tensor, TState>
 {
     /// <summary>Resets the flagged examples' state, then runs the wrapped core.</summary>
@@ -50,7 +60,7 @@ public sealed record ResetCore<TState>(ModuleName Name, IRecurrentCore<TState> C
             var shape = flags.shape.Concat(Enumerable.Repeat(1L, (int)(s.dim() - flags.dim()))).ToArray();
             return torch.where(flags.reshape(shape), ts[0].to_type(s.dtype), s);
         })!;
-        return Method(Core.Call(x.Input, reset).Select(r => new CoreOutput<Tensor, TState>(r.Output, r.State)));
+        return Method(Core.Call(x.Input, reset).Select(r => new CoreOutput<Tensor, TState>(r.Output, r.State)), x.Input);
     }
 
     /// <summary>The wrapped core's initial state.</summary>
@@ -69,10 +79,11 @@ public static class ResetCore
     /// <param name="name">An explicit module name, or null for <c>ResetCore_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     /// <example><code>
-    /// from lstm in LSTM.Create(8)
-    /// from core in ResetCore.Create(lstm)
-    /// from r in Recurrent.DynamicUnroll(core, new ResetInput(xs, resets), core.InitialState(batch))
-    /// select r.Outputs
+    /// var starts = torch.zeros([x.shape[0], x.shape[1]], dtype: ScalarType.Bool);   // x [T, N, F]: no restarts
+    /// return from lstm in LSTM.Create(8)
+    ///        from core in ResetCore.Create(lstm)
+    ///        from r in Recurrent.DynamicUnroll(core, new ResetInput(x, starts), core.InitialState(x.shape[1], x.dtype))
+    ///        select r.Outputs;
     /// </code></example>
     public static Model<ResetCore<TState>> Create<TState>(IRecurrentCore<TState> core, string? name = null)
     {

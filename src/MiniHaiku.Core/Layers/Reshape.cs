@@ -11,7 +11,12 @@ namespace MiniHaiku.Layers;
 /// <param name="Name">The module's name.</param>
 /// <param name="OutputShape">The shape of the trailing axes.</param>
 /// <param name="PreserveDims">How many leading axes to keep.</param>
-public sealed record Reshape(ModuleName Name, IReadOnlyList<long> OutputShape, int PreserveDims) : Module(Name)
+/// <example>
+/// <code>
+/// return Reshape.Create([-1, 4]).Call(x);   // [N, 8] → [N, 2, 4]
+/// </code>
+/// </example>
+public sealed record Reshape(ModuleName Name, IReadOnlyList<long> OutputShape, int PreserveDims) : Layer(Name)
 {
     /// <summary>Creates a reshape module.</summary>
     /// <param name="outputShape">The trailing shape; at most one -1.</param>
@@ -31,9 +36,8 @@ public sealed record Reshape(ModuleName Name, IReadOnlyList<long> OutputShape, i
     /// <param name="x">The input, with at least <see cref="PreserveDims"/> axes.</param>
     /// <returns>A model producing the reshaped input.</returns>
     /// <exception cref="LayerInputException">The element counts do not match.</exception>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
         var shape = x.shape;
         if (shape.Length < PreserveDims)
             throw new LayerInputException(Name.Path, $"input {ShapeText.Format(shape)} has fewer than {PreserveDims} axes to preserve.");
@@ -46,19 +50,6 @@ public sealed record Reshape(ModuleName Name, IReadOnlyList<long> OutputShape, i
         if (inferred >= 0 ? known == 0 || rest % known != 0 : known != rest)
             throw new LayerInputException(Name.Path, $"cannot reshape the trailing axes of {ShapeText.Format(shape)} ({rest} elements) to {ShapeText.Format(target)}.");
         if (inferred >= 0) target[inferred] = rest / known;
-        return Method(Hk.Pure(x.reshape([.. shape[..keep], .. target])));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the reshape module and calls it.</summary>
-    /// <param name="reshape">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<Reshape> reshape, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(reshape);
-        return reshape.SelectMany(r => r.Call(x));
+        return Hk.Pure(x.reshape([.. shape[..keep], .. target]));
     }
 }

@@ -12,6 +12,14 @@ namespace MiniHaiku.Layers;
 /// <param name="Eps">Added under the square root when normalising.</param>
 /// <param name="NSteps">Power-iteration steps per call.</param>
 /// <param name="IgnoreRegex">Paths matching this at their start are passed through; empty for none.</param>
+/// <example>
+/// <code>
+/// // Needs Hk.TransformWithState: every matrix of the tree divided by its largest singular value.
+/// return from sn in SNParamsTree.Create()
+///        from normalized in sn.Call(Params.Create([KeyValuePair.Create("~/w", x)]))
+///        select normalized["~/w"];
+/// </code>
+/// </example>
 public sealed record SNParamsTree(ModuleName Name, double Eps, int NSteps, string IgnoreRegex) : Module(Name)
 {
     /// <summary>Creates the normaliser.</summary>

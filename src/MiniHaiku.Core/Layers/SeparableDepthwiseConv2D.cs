@@ -19,9 +19,15 @@ namespace MiniHaiku.Layers;
 /// <param name="WInit">The initializer of both <c>w</c>; null for the default.</param>
 /// <param name="BInit">The initializer of <c>b</c>; null for zeros.</param>
 /// <param name="DataFormat">Where the channels are.</param>
+/// <example>
+/// <code>
+/// // A (3, 1) then a (1, 3) depthwise convolution over [N, H, W, C].
+/// return SeparableDepthwiseConv2D.Create(1, [3, 3]).Call(x);
+/// </code>
+/// </example>
 public sealed record SeparableDepthwiseConv2D(
     ModuleName Name, int ChannelMultiplier, IReadOnlyList<long> KernelShape, IReadOnlyList<long> Stride, Pad Padding,
-    bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Module(Name)
+    bool WithBias, Initializer? WInit, Initializer? BInit, DataFormat DataFormat) : Layer(Name)
 {
     /// <summary>Creates a separable depthwise convolution.</summary>
     /// <param name="channelMultiplier">Filters per input channel (positive).</param>
@@ -46,26 +52,12 @@ public sealed record SeparableDepthwiseConv2D(
     /// <summary>Applies the two depthwise convolutions.</summary>
     /// <param name="x">The input, <c>[N, H, W, C]</c> or <c>[N, C, H, W]</c> (or without N).</param>
     /// <returns>A model producing <c>C · ChannelMultiplier</c> channels in the same layout.</returns>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
         int kh = (int)KernelShape[0], kw = (int)KernelShape[1], sh = (int)Stride[0], sw = (int)Stride[1];
-        return Method(
+        return
             from tall in DepthwiseConv2D.Create(ChannelMultiplier, [kh, 1], [sh, sw], Padding, [1], withBias: false, wInit: WInit, dataFormat: DataFormat).Call(x)
             from wide in DepthwiseConv2D.Create(1, [1, kw], [1], Padding, [1], WithBias, WInit, BInit, DataFormat).Call(tall)
-            select wide);
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the separable depthwise convolution and calls it.</summary>
-    /// <param name="conv">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<SeparableDepthwiseConv2D> conv, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(conv);
-        return conv.SelectMany(c => c.Call(x));
+            select wide;
     }
 }

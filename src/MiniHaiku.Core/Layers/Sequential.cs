@@ -9,7 +9,15 @@ namespace MiniHaiku.Layers;
 /// </summary>
 /// <param name="Name">The module's name.</param>
 /// <param name="Layers">The layers, in order.</param>
-public sealed record Sequential(ModuleName Name, IReadOnlyList<Func<Tensor, Model<Tensor>>> Layers) : Module(Name)
+/// <example>
+/// <code>
+/// return Sequential.Create([
+///     h =&gt; Linear.Create(32).Call(h),
+///     h =&gt; Hk.Pure(Activations.Relu(h)),
+///     h =&gt; Linear.Create(10).Call(h)]).Call(x);
+/// </code>
+/// </example>
+public sealed record Sequential(ModuleName Name, IReadOnlyList<Func<Tensor, Model<Tensor>>> Layers) : Layer(Name)
 {
     /// <summary>Creates a sequential module.</summary>
     /// <param name="layers">The layers; e.g. <c>x => Linear.Create(10).Call(x)</c> or <c>x => Hk.Pure(Activations.Relu(x))</c>.</param>
@@ -26,22 +34,8 @@ public sealed record Sequential(ModuleName Name, IReadOnlyList<Func<Tensor, Mode
     /// <summary>Threads <paramref name="x"/> through every layer.</summary>
     /// <param name="x">The input.</param>
     /// <returns>A model producing the last layer's output.</returns>
-    public Model<Tensor> Call(Tensor x)
+    protected override Model<Tensor> Forward(Tensor x)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        return Method(Hk.Aggregate(Layers, x, (h, layer) => layer(h)));
-    }
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the sequential module and calls it.</summary>
-    /// <param name="sequential">The model creating the module.</param>
-    /// <param name="x">The input.</param>
-    /// <returns>A model producing the output.</returns>
-    public static Model<Tensor> Call(this Model<Sequential> sequential, Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(sequential);
-        return sequential.SelectMany(s => s.Call(x));
+        return Hk.Aggregate(Layers, x, (h, layer) => layer(h));
     }
 }

@@ -17,6 +17,15 @@ namespace MiniHaiku.Layers;
 /// <param name="Name">The module's name.</param>
 /// <param name="Eps">Added under the square root when normalising.</param>
 /// <param name="NSteps">Power-iteration steps per call.</param>
+/// <example>
+/// <code>
+/// // x [N, F] times a weight whose largest singular value is about 1 (state u0, sigma).
+/// return from w in Hk.GetParam("w", [x.shape[^1], 8])
+///        from sn in SpectralNorm.Create()
+///        from wBar in sn.Call(w)
+///        select x.matmul(wBar);
+/// </code>
+/// </example>
 public sealed record SpectralNorm(ModuleName Name, double Eps, int NSteps) : Module(Name)
 {
     /// <summary>Creates a spectral normalisation.</summary>
@@ -25,12 +34,6 @@ public sealed record SpectralNorm(ModuleName Name, double Eps, int NSteps) : Mod
     /// <param name="name">An explicit module name, or null for <c>SpectralNorm_n</c>.</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="LayerConfigurationException">A non-positive eps or step count.</exception>
-    /// <example><code>
-    /// from w in Hk.GetParam("w", [16, 8])
-    /// from sn in SpectralNorm.Create()
-    /// from wBar in sn.Call(w, updateStats: isTraining)    // largest singular value ≈ 1
-    /// select x.matmul(wBar)
-    /// </code></example>
     public static Model<SpectralNorm> Create(double eps = 1e-4, int nSteps = 1, string? name = null)
     {
         Validate(nameof(SpectralNorm), eps, nSteps);
@@ -69,7 +72,7 @@ public sealed record SpectralNorm(ModuleName Name, double Eps, int NSteps) : Mod
                   from s in Hk.SetState("sigma", r.Sigma)
                   select s
                 : Hk.Pure(r.Sigma)
-            select r.Normalized.reshape(shape));
+            select r.Normalized.reshape(shape), value);
     }
 
     /// <summary>The latest estimate of the spectral norm (Haiku's <c>sigma</c> property; 1 before any update).</summary>

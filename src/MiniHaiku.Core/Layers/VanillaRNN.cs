@@ -14,6 +14,14 @@ namespace MiniHaiku.Layers;
 /// <param name="HiddenSize">The state width.</param>
 /// <param name="DoubleBias">Whether <c>hidden_to_hidden</c> also has a bias.</param>
 /// <param name="Activation">The nonlinearity; Haiku uses ReLU.</param>
+/// <example>
+/// <code>
+/// // One step on x [N, F]; unroll over time with Recurrent.DynamicUnroll.
+/// return from core in VanillaRNN.Create(32)
+///        from step in core.Call(x, core.InitialState(x.shape[0], x.dtype))
+///        select step.Output;
+/// </code>
+/// </example>
 public sealed record VanillaRNN(ModuleName Name, int HiddenSize, bool DoubleBias, Func<Tensor, Tensor> Activation) : Module(Name), IRecurrentCore<Tensor>
 {
     /// <summary>Creates a vanilla RNN core.</summary>
@@ -38,24 +46,10 @@ public sealed record VanillaRNN(ModuleName Name, int HiddenSize, bool DoubleBias
             from a in Linear.Create(HiddenSize, name: "input_to_hidden").Call(x)
             from b in Linear.Create(HiddenSize, DoubleBias, name: "hidden_to_hidden").Call(state)
             let h = Activation(a.Plus(b))
-            select new CoreOutput<Tensor>(h, h));
+            select new CoreOutput<Tensor>(h, h), x);
     }
 
     /// <inheritdoc />
     public Tensor InitialState(long? batchSize, ScalarType dtype = ScalarType.Float32) =>
         batchSize is { } b ? torch.zeros(b, HiddenSize, dtype: dtype) : torch.zeros(HiddenSize, dtype: dtype);
-}
-
-public static partial class LayerExtensions
-{
-    /// <summary>Creates the core and runs one step of it.</summary>
-    /// <param name="core">The model creating the core.</param>
-    /// <param name="x">The input at this step.</param>
-    /// <param name="state">The previous state.</param>
-    /// <returns>A model producing the output and the next state.</returns>
-    public static Model<CoreOutput<Tensor>> Call(this Model<VanillaRNN> core, Tensor x, Tensor state)
-    {
-        ArgumentNullException.ThrowIfNull(core);
-        return core.SelectMany(c => c.Call(x, state));
-    }
 }

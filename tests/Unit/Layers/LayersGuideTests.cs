@@ -76,6 +76,16 @@ public static class ConditionalLayerNorm
         from y in LayerNorm.Create(createScale: false, createOffset: false).Call(x, scale, offset)
         select y;
 }
+// --- docs/layers.md: "Writing a layer" ---
+/// <summary>Multiplies its input by one learned scalar, ~/Scale_n/__call__/scale (starts at 1).</summary>
+public sealed record Scale(ModuleName Name) : Layer(Name)
+{
+    public static Model<Scale> Create(string? name = null) => Hk.Module(n => new Scale(n), name);
+
+    protected override Model<Tensor> Forward(Tensor x) =>
+        from s in Hk.GetParam("scale", [], Initializers.Ones(), x.dtype)
+        select x * s;
+}
 // --- end of the guide's code ---
 
 public class LayersGuideTests
@@ -192,6 +202,24 @@ public class LayersGuideTests
         Assert.True(Loss(parameters) < before, $"loss did not decrease: {before} → {Loss(parameters)}");
     }
 
+    [Fact]
+    public void TheGuidesOwnLayerIsScopedAndTrains()
+    {
+        var x = torch.ones(3);
+        var f = Hk.Transform((Tensor v) =>
+            from a in Scale.Create().Call(v)
+            from scale in Scale.Create()
+            from b in scale.Call(a)
+            select b);
+        var parameters = f.Init(0, x);
+        Assert.Equal("{'~/Scale_0/__call__/scale': (), '~/Scale_1/__call__/scale': ()}", parameters.Shapes().ToString());
+        double Loss(Params p) => Losses.Mse(f.Apply(p, x), torch.full(3, 4.0f)).item<float>();
+        var before = Loss(parameters);
+        for (var step = 0; step < 5; step++)
+            parameters = SgdStep(parameters, p => Losses.Mse(f.Apply(p, x), torch.full(3, 4.0f)), 0.05);
+        Assert.True(Loss(parameters) < before, $"loss did not decrease: {before} → {Loss(parameters)}");
+    }
+
     /// <summary>The layer table of docs/layers.md lists every public module of MiniHaiku.Layers, each with its Haiku name.</summary>
     [Fact]
     public void TheGuideTableListsEveryLayerWithItsHaikuName()
@@ -214,6 +242,26 @@ public class LayersGuideTests
         Assert.Contains("Conv3D", modules);
         var missing = modules.Where(m => !System.Text.RegularExpressions.Regex.IsMatch(firstColumns, $@"\b{m}\b")).ToArray();
         Assert.True(missing.Length == 0, $"layers missing from the docs/layers.md table: {string.Join(", ", missing)}");
+    }
+
+    /// <summary>Adding a layer = one source file (with an &lt;example&gt;), one test file, one row: the file and the example are checked here.</summary>
+    [Fact]
+    public void EveryLayerHasItsTestFileAndAnExample()
+    {
+        var docs = System.Xml.Linq.XDocument.Load(Path.ChangeExtension(typeof(Linear).Assembly.Location, ".xml"));
+        var withExample = docs.Descendants("member")
+            .Where(m => m.Element("example") is not null)
+            .Select(m => (string)m.Attribute("name")!)
+            .ToHashSet(StringComparer.Ordinal);
+        var layers = typeof(Linear).Assembly.GetExportedTypes()
+            .Where(t => t.Namespace == "MiniHaiku.Layers" && t.IsSubclassOf(typeof(Module)) && !t.IsAbstract)
+            .ToArray();
+        Assert.Contains(typeof(Conv3D), layers);
+        var noTests = layers.Select(t => t.Name.Split('`')[0])
+            .Where(n => !File.Exists(Path.Combine(RepositoryRoot(), "tests", "Unit", "Layers", n + "Tests.cs"))).ToArray();
+        Assert.True(noTests.Length == 0, $"layers without tests/Unit/Layers/{{Layer}}Tests.cs: {string.Join(", ", noTests)}");
+        var noExample = layers.Where(t => !withExample.Contains("T:" + t.FullName)).Select(t => t.Name).ToArray();
+        Assert.True(noExample.Length == 0, $"layers without an <example> in their XML docs: {string.Join(", ", noExample)}");
     }
 
     private static string RepositoryRoot()

@@ -114,4 +114,19 @@ public class RecurrentTests
         var r = Random(14, 3, 2, 4);
         AssertMatchesFiniteDifferences(p, q => (f.Apply(q, xs).AllStates!.Cell * r).sum());
     }
+
+    [Fact]
+    public void OneGenericExtensionCreatesAndStepsEveryCore()
+    {
+        // Call<TCore, TState>(this Model<TCore>, x, state) infers the state type from the core's IRecurrentCore<TState>.
+        var x = Random(2, 2, 3);
+        var gru = Hk.Transform((Tensor v) => GRU.Create(4).Call(v, zeros(2, 4, dtype: v.dtype)).Select(r => r.Output));
+        var gruTwoSteps = Hk.Transform((Tensor v) => from core in GRU.Create(4) from r in core.Call(v, zeros(2, 4, dtype: v.dtype)) select r.Output);
+        var p = gru.Init(0, x);
+        AssertClose(gruTwoSteps.Apply(p, x), gru.Apply(p, x));
+        var lstm = Hk.Transform((Tensor v) => LSTM.Create(4).Call(v, new LSTMState(zeros(2, 4, dtype: v.dtype), zeros(2, 4, dtype: v.dtype))).Select(r => r.State.Cell));
+        Assert.Equal([2L, 4], lstm.Apply(lstm.Init(0, x), x).shape);
+        var identity = Hk.Transform((Tensor v) => IdentityCore.Create().Call(v, EmptyState.Value).Select(r => r.Output));
+        Assert.Same(x, identity.Apply(Params.Empty, x));
+    }
 }

@@ -1,3 +1,4 @@
+using MiniHaiku.Layers;
 using MiniHaiku.Summaries;
 
 namespace MiniHaiku.Tests.Summaries;
@@ -49,14 +50,46 @@ public class SummaryTests
     }
 
     [Fact]
-    public void ModulesThatDoNotPassTheirInputShowOnlyOutputs()
+    public void LibraryLayersShowTheirInputShapes()
     {
-        var f = Hk.Transform((Tensor x) => from m in Support.MLP.Create([3, 5]) from y in m.Call(x) select y);
+        var f = Hk.Transform((Tensor x) => from m in MiniHaiku.Layers.MLP.Create([3, 5]) from y in m.Call(x) select y);
         var table = Summary.Tabulate(f, torch.zeros(2, 4, dtype: float64).to_type(float32));
         Assert.Equal(["~/MLP_0", "~/MLP_0/__call__/Linear_0", "~/MLP_0/__call__/Linear_1"], table.Rows.Select(r => r.Module).ToArray());
-        Assert.All(table.Rows, r => Assert.Equal("", r.Input));
+        Assert.Equal(["f32[2, 4]", "f32[2, 4]", "f32[2, 3]"], table.Rows.Select(r => r.Input).ToArray());
         Assert.Equal(["f32[2, 5]", "f32[2, 3]", "f32[2, 5]"], table.Rows.Select(r => r.Output).ToArray());
         Assert.Equal([4L * 3 + 3 + 3 * 5 + 5, 15L, 20L], table.Rows.Select(r => r.ParamCount).ToArray());
+    }
+
+    [Fact]
+    public void LayersWithExtraArgumentsShowTheirTensorInput()
+    {
+        // Conv2D, MaxPool, Flatten and Linear are Layers; BatchNorm (isTraining) and LSTM (state) pass their input themselves.
+        var f = Hk.TransformWithState((Tensor x) =>
+            from c in Conv2D.Create(4, 3).Call(x)
+            from n in BatchNorm.Create().Call(c, isTraining: true)
+            from p in MaxPool.Create(2).Call(n)
+            from h in Flatten.Create().Call(p)
+            from lstm in LSTM.Create(6)
+            from r in lstm.Call(h, lstm.InitialState(2))
+            from y in Linear.Create(3).Call(r.Output)
+            select y);
+        var table = Summary.Tabulate(f, torch.zeros(2, 8, 8, 1));
+        Assert.Equal(
+            [("~/Conv2D_0", "f32[2, 8, 8, 1]"), ("~/BatchNorm_0", "f32[2, 8, 8, 4]"), ("~/MaxPool_0", "f32[2, 8, 8, 4]"),
+             ("~/Flatten_0", "f32[2, 4, 4, 4]"), ("~/LSTM_0", "f32[2, 64]"), ("~/LSTM_0/__call__/linear", "f32[2, 70]"), ("~/Linear_0", "f32[2, 6]")],
+            table.Rows.Select(r => (r.Module, r.Input)).ToArray());
+        Assert.Equal("f32[2, 4, 4, 4]", table.Rows[2].Output);
+        Assert.DoesNotContain(table.Rows, r => r.Input == "");
+    }
+
+    [Fact]
+    public void ModulesThatDoNotPassTheirInputShowOnlyOutputs()
+    {
+        // A user module may call Method without its input: the row is still there, with an empty Input.
+        var f = Hk.Transform((Tensor x) => from m in Support.MLP.Create([3, 5]) from y in m.Call(x) select y);
+        var table = Summary.Tabulate(f, torch.zeros(2, 4));
+        Assert.All(table.Rows, r => Assert.Equal("", r.Input));
+        Assert.Equal(["f32[2, 5]", "f32[2, 3]", "f32[2, 5]"], table.Rows.Select(r => r.Output).ToArray());
     }
 
     [Fact]
