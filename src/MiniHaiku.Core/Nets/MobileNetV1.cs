@@ -54,7 +54,7 @@ public sealed record MobileNetV1(ModuleName Name, IReadOnlyList<int> Strides, IR
                 MobileNetV1Block.Create(Channels[i], Strides[i], UseBn).SelectMany(b => b.Call(acc, isTraining)))
             from flat in Flatten.Create().Call(h.mean([1, 2]))
             from logits in Linear.Create(NumClasses, name: "logits").Call(flat)
-            select logits);
+            select logits, x);
     }
 
     internal static Model<Tensor> Normalize(bool useBn, Tensor x, bool isTraining) =>

@@ -44,6 +44,6 @@ public sealed record MobileNetV1Block(ModuleName Name, int Channels, int Stride,
             from n1 in MobileNetV1.Normalize(UseBn, d, isTraining)
             from p in Conv2D.Create(Channels, 1, 1, Pad.Valid, withBias: !UseBn, name: "pointwise_conv").Call(Activations.Relu(n1))
             from n2 in MobileNetV1.Normalize(UseBn, p, isTraining)
-            select Activations.Relu(n2));
+            select Activations.Relu(n2), x);
     }
 }

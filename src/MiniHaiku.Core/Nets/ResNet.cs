@@ -139,6 +139,6 @@ public sealed record ResNet(ModuleName Name, IReadOnlyList<int> BlocksPerGroup, 
                 ? BatchNorm.Create("final_batchnorm").Call(h, isTraining).Select(Activations.Relu)
                 : Hk.Pure(h)
             from logits in Linear.Create(NumClasses, wInit: LogitsWInit, name: "logits").Call(final.mean([1, 2]))
-            select logits);
+            select logits, x);
     }
 }

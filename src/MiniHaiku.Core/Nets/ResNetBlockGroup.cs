@@ -50,6 +50,6 @@ public sealed record ResNetBlockGroup(ModuleName Name, int Channels, int NumBloc
             return ResNetV2
                 ? ResNetBlockV2.Create(Channels, stride, project, Bottleneck, BatchNorm, $"block_{i}").SelectMany(b => b.Call(h, isTraining))
                 : ResNetBlockV1.Create(Channels, stride, project, Bottleneck, BatchNorm, $"block_{i}").SelectMany(b => b.Call(h, isTraining));
-        }));
+        }), x);
     }
 }

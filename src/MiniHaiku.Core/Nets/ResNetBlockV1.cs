@@ -52,7 +52,7 @@ public sealed record ResNetBlockV1(ModuleName Name, int Channels, int Stride, bo
                 from c in Conv2D.Create(layers[i].Channels, layers[i].Kernel, layers[i].Stride, Pad.Same, withBias: false, name: $"conv_{i}").Call(h)
                 from n in BatchNorm.Create($"batchnorm_{i}", zeroScale: Bottleneck && i == 2).Call(c, isTraining)
                 select i < layers.Length - 1 ? Activations.Relu(n) : n)
-            select Activations.Relu(body.Plus(shortcut)));
+            select Activations.Relu(body.Plus(shortcut)), x);
     }
 }
 

@@ -50,6 +50,6 @@ public sealed record ResNetBlockV2(ModuleName Name, int Channels, int Stride, bo
                     : Hk.Pure(acc.Shortcut)
                 from c in Conv2D.Create(layers[i].Channels, layers[i].Kernel, layers[i].Stride, Pad.Same, withBias: false, name: $"conv_{i}").Call(a)
                 select (c, shortcut))
-            select r.H.Plus(r.Shortcut));
+            select r.H.Plus(r.Shortcut), x);
     }
 }

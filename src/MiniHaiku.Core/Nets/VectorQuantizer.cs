@@ -62,7 +62,7 @@ public sealed record VectorQuantizer(ModuleName Name, int EmbeddingDim, int NumE
         ArgumentNullException.ThrowIfNull(inputs);
         return Method(
             from embeddings in GetEmbeddings()
-            select Quantized(inputs, embeddings));
+            select Quantized(inputs, embeddings), inputs);
     }
 
     private VectorQuantizerOutput Quantized(Tensor inputs, Tensor embeddings)

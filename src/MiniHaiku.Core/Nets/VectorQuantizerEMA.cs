@@ -66,7 +66,7 @@ public sealed record VectorQuantizerEMA(ModuleName Name, int EmbeddingDim, int N
             let q = Nearest(inputs, embeddings)
             let loss = VectorQuantization.Mse(q.Quantized.detach(), inputs).Times(CommitmentCost)
             from updated in isTraining ? Update(q.Flat.detach(), q.Encodings) : Hk.Pure(embeddings)
-            select VectorQuantization.Output(inputs, loss, q.Distances, q.Indices, q.Encodings, q.Quantized));
+            select VectorQuantization.Output(inputs, loss, q.Distances, q.Indices, q.Encodings, q.Quantized), inputs);
     }
 
     private (Tensor Flat, Tensor Distances, Tensor Indices, Tensor Encodings, Tensor Quantized) Nearest(Tensor inputs, Tensor embeddings)

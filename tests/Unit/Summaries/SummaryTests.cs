@@ -61,6 +61,27 @@ public class SummaryTests
     }
 
     [Fact]
+    public void NetsShowTheirInputShapes()
+    {
+        // ResNet, its block groups and blocks, MobileNetV1 and its blocks pass their input to Method like the layers.
+        var resnet = Hk.TransformWithState((Tensor x) =>
+            from m in MiniHaiku.Nets.ResNet.Create([1, 1, 1, 1], 3, channelsPerGroup: [4, 4, 4, 4])
+            from y in m.Call(x, isTraining: false)
+            select y);
+        var table = Summary.Tabulate(resnet, torch.zeros(1, 8, 8, 1));
+        Assert.Equal("f32[1, 8, 8, 1]", table.Rows.Single(r => r.Module == "~/ResNet_0").Input);
+        Assert.All(table.Rows, r => Assert.NotEqual("", r.Input));
+
+        var mobile = Hk.TransformWithState((Tensor x) =>
+            from m in MiniHaiku.Nets.MobileNetV1.Create([1, 2], [4, 8], numClasses: 3)
+            from y in m.Call(x, false)
+            select y);
+        var mobileTable = Summary.Tabulate(mobile, torch.zeros(1, 8, 8, 1));
+        Assert.Equal("f32[1, 8, 8, 1]", mobileTable.Rows.Single(r => r.Module == "~/MobileNetV1_0").Input);
+        Assert.All(mobileTable.Rows, r => Assert.NotEqual("", r.Input));
+    }
+
+    [Fact]
     public void LayersWithExtraArgumentsShowTheirTensorInput()
     {
         // Conv2D, MaxPool, Flatten and Linear are Layers; BatchNorm (isTraining) and LSTM (state) pass their input themselves.
