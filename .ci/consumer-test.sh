@@ -63,7 +63,7 @@ done
 for project in "$repo"/src/*/*.csproj "$repo"/src/*/*.fsproj; do
   [ -f "$project" ] || continue
   name=$(basename "${project%.*}")
-  [ "$name" = MiniHaiku.Analyzers ] && continue # no package of its own: it travels inside MiniHaiku.Core
+  case "$name" in MiniHaiku.Analyzers*) continue ;; esac # no package of its own: they travel inside MiniHaiku.Core
   if CI=true dotnet pack "$project" -c Release -o "$feed" -v q -nologo > "$work/pack-$name.log" 2>&1; then
     pass "pack $name"
   else
@@ -89,8 +89,9 @@ for nupkg in "$feed"/*.nupkg; do
   if [ "$id" = MiniHaiku.Core ]; then
     check "package $id: buildTransitive/MiniHaiku.Core.targets and the targets it imports" \
       bash -c 'for f in MiniHaiku.Core.targets LibTorchSharpGlibcxx.targets HostNativesOnly.targets; do grep -q " buildTransitive/$f$" <<< "$1" || exit 1; done' _ "$listing"
-    check "package $id: analyzers/dotnet/cs/MiniHaiku.Analyzers.dll inside, no package dependency on it" \
-      bash -c 'grep -q " analyzers/dotnet/cs/MiniHaiku.Analyzers.dll$" <<< "$1" && ! grep -qi "id=\"MiniHaiku.Analyzers\"" <<< "$2"' _ "$listing" "$nuspec"
+    check "package $id: analyzers/dotnet/cs/MiniHaiku.Analyzers.dll and .CodeFixes.dll inside, no package dependency on them" \
+      bash -c 'grep -q " analyzers/dotnet/cs/MiniHaiku.Analyzers.dll$" <<< "$1" && grep -q " analyzers/dotnet/cs/MiniHaiku.Analyzers.CodeFixes.dll$" <<< "$1" &&
+               ! grep -qi "id=\"MiniHaiku.Analyzers" <<< "$2"' _ "$listing" "$nuspec"
   fi
 done
 [ ${#ids[@]} -gt 0 ] || { fail "the feed holds packages"; finish; }

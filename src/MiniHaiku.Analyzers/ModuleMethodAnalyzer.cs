@@ -52,8 +52,9 @@ public sealed class ModuleMethodAnalyzer : DiagnosticAnalyzer
             }
         }
 
+        // A property getter's diagnostic goes on the getter (its `=> …` or `get`), inside the analyzed block.
         var member = method.MethodKind == MethodKind.PropertyGet && method.AssociatedSymbol is { } property ? property : method;
-        var location = member.Locations.FirstOrDefault(l => l.IsInSource);
+        var location = method.Locations.FirstOrDefault(l => l.IsInSource);
         if (location is null) return;
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.ModuleMethodWithoutMethod,

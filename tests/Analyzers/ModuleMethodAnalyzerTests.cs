@@ -115,7 +115,7 @@ public class ModuleMethodAnalyzerTests
                 internal Model<Tensor> {|MH0001:Inner|}(Tensor x) => Hk.GetParam("w", [1L]);
                 protected internal Model<int> {|MH0001:Count|}() => Hk.Pure(1);
                 Model<Tensor> ILayer.{|MH0001:Call|}(Tensor x) => Hk.GetParam("w", [1L]);
-                public Model<Tensor> {|MH0001:Weights|} => Hk.GetParam("w", [1L]);
+                public Model<Tensor> Weights => {|MH0001:Hk.GetParam("w", [1L])|}; // a property: on its getter
                 public Model<Tensor> Scoped => Method(Hk.GetParam("w", [1L]));
             }
             """);
