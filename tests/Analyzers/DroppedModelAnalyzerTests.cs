@@ -34,7 +34,7 @@ public class DroppedModelAnalyzerTests
                 {
                     {|MH0002:layer.Call(x)|};
                     {|MH0002:maybe?.Call(x)|};
-                    {|MH0002:new Model<int>(f => (1, f))|};
+                    {|MH0002:m.Select(i => i + 1)|};
                     Action later = () => {|MH0002:layer.Call(x)|};
                     return layer.Call(x);
                 }
