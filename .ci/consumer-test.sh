@@ -8,7 +8,8 @@
 #      + run, `dotnet publish -r linux-x64` + run;
 #    - the README's F# quickstart, extracted verbatim, saved as a .fsx next to a nuget.config for the feed:
 #      `dotnet fsi` twice (first run prepares the fixed-up native copy when the host needs it, second reuses it);
-#    - a script that uses MiniHaiku.Extensions after touching torch first (the documented Prepare() call).
+#    - a script that uses MiniHaiku.Extensions after touching torch first (the documented Prepare() call);
+#    - a class library with MiniHaiku mistakes: the analyzers packed in MiniHaiku.Core report MH0001 and MH0002.
 #    It checks that TorchSharp's fallback never wrote its `cpu/` folder into the packages folder and that the
 #    packages folder's libLibTorchSharp.so is unchanged.
 # Prints "consumer: PASS …" / "consumer: FAIL …" per check and ends with "consumer: N passed, N failed".
@@ -62,6 +63,7 @@ done
 for project in "$repo"/src/*/*.csproj "$repo"/src/*/*.fsproj; do
   [ -f "$project" ] || continue
   name=$(basename "${project%.*}")
+  case "$name" in MiniHaiku.Analyzers*) continue ;; esac # no package of its own: they travel inside MiniHaiku.Core
   if CI=true dotnet pack "$project" -c Release -o "$feed" -v q -nologo > "$work/pack-$name.log" 2>&1; then
     pass "pack $name"
   else
@@ -87,6 +89,9 @@ for nupkg in "$feed"/*.nupkg; do
   if [ "$id" = MiniHaiku.Core ]; then
     check "package $id: buildTransitive/MiniHaiku.Core.targets and the targets it imports" \
       bash -c 'for f in MiniHaiku.Core.targets LibTorchSharpGlibcxx.targets HostNativesOnly.targets; do grep -q " buildTransitive/$f$" <<< "$1" || exit 1; done' _ "$listing"
+    check "package $id: analyzers/dotnet/cs/MiniHaiku.Analyzers.dll and .CodeFixes.dll inside, no package dependency on them" \
+      bash -c 'grep -q " analyzers/dotnet/cs/MiniHaiku.Analyzers.dll$" <<< "$1" && grep -q " analyzers/dotnet/cs/MiniHaiku.Analyzers.CodeFixes.dll$" <<< "$1" &&
+               ! grep -qi "id=\"MiniHaiku.Analyzers" <<< "$2"' _ "$listing" "$nuspec"
   fi
 done
 [ ${#ids[@]} -gt 0 ] || { fail "the feed holds packages"; finish; }
@@ -150,6 +155,9 @@ run_app() { # name, command...: runs, compares the output with the README's comm
 
 if (cd "$work/app" && dotnet build -nologo -v m > "$work/build.log" 2>&1); then
   pass "C# quickstart from README.md builds as Program.cs of a new console app"
+  # MH0…: a rule fired; CS8032: an analyzer assembly of the package could not be loaded; AD0001: an analyzer threw.
+  check "the C# quickstart gets no warning from MiniHaiku's analyzers (none fired, all loaded, none threw)" \
+    bash -c '! grep -qE "warning (MH0|CS8032|AD0001)" "$1"' _ "$work/build.log"
   if $host_needs_fix; then
     check "build prints the one-line GLIBCXX message" grep -q "MiniHaiku: host libstdc++ .* lacks GLIBCXX_3.4.32; marked that need weak" "$work/build.log"
   fi
@@ -217,6 +225,52 @@ out=$(cd "$work/script" && dotnet fsi extensions.fsx 2>&1); status=$?
 echo "$out" | sed 's/^/    /'
 check "F# script: NativeBackend.Prepare() then MiniHaiku.Extensions (checkpoint save/load round trip)" \
   bash -c '[ "$1" = 0 ] && grep -q "^checkpoint round trip: {.~/w.: (3,)}" <<< "$2"' _ "$status" "$out"
+
+# -- C#: MiniHaiku's analyzers reach a consumer through the MiniHaiku.Core package
+core_version=
+for entry in "${ids[@]}"; do [ "${entry%%:*}" = MiniHaiku.Core ] && core_version=${entry#*:}; done
+mkdir -p "$work/analyzers"
+cat > "$work/analyzers/Mistakes.csproj" <<EOF
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="MiniHaiku.Core" Version="$core_version" />
+  </ItemGroup>
+</Project>
+EOF
+cat > "$work/analyzers/Mistakes.cs" <<'EOF'
+using MiniHaiku;
+using TorchSharp;
+
+public sealed record Dense(ModuleName Name, int Width) : Module(Name)
+{
+    public Model<torch.Tensor> Call(torch.Tensor x) => // no Method(...): two Dense share ~/w
+        from w in Hk.GetParam("w", [x.shape[^1], Width])
+        select x.matmul(w);
+}
+
+public static class Counter
+{
+    public static Model<torch.Tensor> Step(torch.Tensor x)
+    {
+        Hk.SetState("count", x); // built and dropped: never runs
+        return Hk.GetState("count");
+    }
+}
+EOF
+out=$(cd "$work/analyzers" && dotnet build -nologo -v m 2>&1); status=$?
+name="a consumer's mistakes are reported by the analyzers in MiniHaiku.Core (MH0001 on Dense.Call, MH0002 on Hk.SetState)"
+if [ "$status" = 0 ] &&
+   grep -qE "Mistakes\.cs\(6,[0-9]+\): warning MH0001: 'Dense\.Call' returns a Model<Tensor> without going through Method" <<< "$out" &&
+   grep -qE "Mistakes\.cs\(15,[0-9]+\): warning MH0002: This call to 'Hk\.SetState' returns a Model<Tensor> that is dropped" <<< "$out"; then
+  pass "$name"
+else
+  echo "$out" | grep -E "MH0|error" | sort -u | tail -20; fail "$name (exit $status)"
+fi
+rm -rf "$work/analyzers/bin" "$work/analyzers/obj"
 
 # -- The packages folder was only read
 check "TorchSharp's fallback never wrote a cpu/ folder into the NuGet packages folder" \
