@@ -191,12 +191,16 @@ public sealed class Trainer<TBatch>
             throw new GradientException($"The loss must be floating point but its dtype is {value.dtype}.");
     }
 
-    /// <summary>The flat path's <see cref="FindNonFinite(double, Params)"/>: one float64 sum of the flat gradient.</summary>
+    /// <summary>
+    /// The flat path's <see cref="FindNonFinite(double, Params)"/>: one sum of the flat gradient in its own dtype (a NaN or
+    /// infinity anywhere makes it non-finite; an overflow without one is ruled out by the exact per-tensor scan).
+    /// </summary>
     private static string? FindNonFinite(double lossValue, Tensor gradsFlat, FlatLayout layout)
     {
         if (!double.IsFinite(lossValue)) return "loss";
-        using (var total = gradsFlat.sum(ScalarType.Float64))
-            if (double.IsFinite(total.item<double>())) return null;
+        using (var total = gradsFlat.sum())
+        using (var asDouble = total.to_type(ScalarType.Float64))
+            if (double.IsFinite(asDouble.item<double>())) return null;
         using var scope = torch.NewDisposeScope();
         return FindNonFinite(lossValue, layout.UnregisteredViews(gradsFlat));
     }
