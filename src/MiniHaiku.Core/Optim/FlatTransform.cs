@@ -167,3 +167,30 @@ internal sealed class FlatLion(double b1, double b2) : FlatTransform
         return (updates, true, state);
     }
 }
+
+/// <summary>Flat <see cref="Optimizers.ScaleByRms"/> / RmsProp's scaling (slots <c>nu</c>, and <c>mu</c> when centered).</summary>
+internal sealed class FlatRms(double decay, double eps, bool epsInSqrt, bool centered, bool biasCorrection) : FlatTransform
+{
+    public override (Tensor Updates, bool Owned, OptState State) Update(Tensor g, bool owned, OptState s, FlatContext context)
+    {
+        var count = s.Count + 1;
+        var correction = biasCorrection ? Optimizers.BiasCorrection(decay, count) : 1.0;
+        using var decayScalar = decay.ToScalar();
+        using var oneMinusDecay = (1 - decay).ToScalar();
+        var (nu0, nuOwned) = context.Slot(s, "nu");
+        var nu = FlatContext.Scaled(nu0, nuOwned, decayScalar).addcmul_(g, g, oneMinusDecay);
+        var slots = s.Slots.SetItem("nu", context.Wrap(s, "nu", nu, nuOwned && ReferenceEquals(nu, nu0)));
+        Tensor? mu = null;
+        if (centered)
+        {
+            var (mu0, muOwned) = context.Slot(s, "mu");
+            mu = FlatContext.Scaled(mu0, muOwned, decayScalar).add_(g, oneMinusDecay);
+            slots = slots.SetItem("mu", context.Wrap(s, "mu", mu, muOwned && ReferenceEquals(mu, mu0)));
+        }
+        using var nuHat = correction == 1.0 ? nu.alias() : nu.DividedBy(correction);
+        using var variance = mu is null ? nuHat.alias() : nuHat.Minus(mu.DividedBy(correction).Squared());
+        using var denominator = epsInSqrt ? variance.Plus(eps).sqrt_() : variance.sqrt().PlusInPlace(eps);
+        var updates = owned ? g.div_(denominator) : g.div(denominator);
+        return (updates, true, new OptState(count, slots, s.Inner) { Numbers = s.Numbers, InnerNames = s.InnerNames });
+    }
+}

@@ -43,6 +43,8 @@ public class FlatTransformTests
         ["Sgd"] = () => Optimizers.Sgd(0.1),
         ["Sgd momentum"] = () => Optimizers.Sgd(0.1, momentum: 0.9),
         ["Sgd Nesterov"] = () => Optimizers.Sgd(0.1, momentum: 0.9, nesterov: true),
+        ["RmsProp"] = () => Optimizers.RmsProp(0.01),
+        ["RmsProp centered, momentum, bias-corrected"] = () => Optimizers.RmsProp(0.01, centered: true, momentum: 0.9, nesterov: true, biasCorrection: true, epsInSqrt: false, initialScale: 0.1),
         ["Lion"] = () => Optimizers.Lion(0.01, weightDecay: 0.1),
         ["Scale, decay, learning rate"] = () => Optimizers.Chain(Optimizers.Scale(0.5), Optimizers.AddDecayedWeights(0.01), Optimizers.Trace(0.5), Optimizers.ScaleByLearningRate(0.1)),
     };
