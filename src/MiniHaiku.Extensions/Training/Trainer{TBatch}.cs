@@ -207,7 +207,10 @@ public sealed class Trainer<TBatch>
 
     /// <summary>
     /// Runs <see cref="Step"/> on every batch. Each intermediate state is disposed as soon as the next
-    /// exists (tensors shared with it are kept); the state passed in is never disposed. Reports
+    /// exists (tensors shared with it are kept); the state passed in is never disposed nor changed. With an
+    /// elementwise optimizer (Adam, AdamW, SGD, RMSProp, Lion, …) and parameters of one floating dtype, Fit keeps the
+    /// parameters and optimizer slots in one buffer each and updates the states it made in place (it owns them and is
+    /// about to discard them, as JAX's buffer donation), with the same values as the per-tensor path. Reports
     /// progress every <paramref name="reportEvery"/> steps. If anything throws (the loss, the batch
     /// enumerator, <paramref name="progress"/>, cancellation, a non-finite step), every state Fit made is
     /// disposed before the exception propagates, so a failed run leaks nothing; the state passed in stays
