@@ -19,7 +19,7 @@ public static partial class Optimizers
     /// <param name="nesterov">Use Nesterov momentum (NAdam).</param>
     /// <returns>The transformation, with slots <c>mu</c> and <c>nu</c>.</returns>
     public static GradientTransformation ScaleByAdam(double b1 = 0.9, double b2 = 0.999, double eps = 1e-8, double epsRoot = 0, bool nesterov = false) =>
-        new(p => OptState.WithSlots(("mu", p.ZerosLike()), ("nu", p.ZerosLike())), (grads, s, _) =>
+        new GradientTransformation(p => OptState.WithSlots(("mu", p.ZerosLike()), ("nu", p.ZerosLike())), (grads, s, _) =>
         {
             var count = s.Count + 1;
             var c1 = BiasCorrection(b1, count);
@@ -54,7 +54,7 @@ public static partial class Optimizers
                 });
             }
             return (updates, new OptState(count, s.Slots.SetItem("mu", mu).SetItem("nu", nu), s.Inner));
-        });
+        }).WithFlat(new FlatAdam(b1, b2, eps, epsRoot, nesterov));
 
     /// <summary>Adam (<c>optax.adam</c>; the same steps as <c>torch.optim.Adam</c> without weight decay).</summary>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>

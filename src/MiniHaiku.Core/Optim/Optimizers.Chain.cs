@@ -22,6 +22,7 @@ public static partial class Optimizers
         ArgumentNullException.ThrowIfNull(transformations);
         var ts = transformations.ToArray();
         foreach (var t in ts) ArgumentNullException.ThrowIfNull(t, nameof(transformations));
+        var flats = ts.Select(t => t.Flat).ToArray();
         return GradientTransformation.WithExtraArgs(
             p => OptState.Of(ts.Select(t => t.InitFunction(p))),
             (grads, state, p, extra) =>
@@ -32,7 +33,7 @@ public static partial class Optimizers
                 var states = new OptState[ts.Length];
                 for (var i = 0; i < ts.Length; i++) (updates, states[i]) = ts[i].UpdateWithExtraArgs(updates, state.Inner[i], p, extra);
                 return (updates, OptState.Of(states));
-            });
+            }).WithFlat(flats.All(f => f is not null) ? new FlatChain(flats!) : null);
     }
 
     /// <summary>Maps each gradient with its per-parameter slot tensors; a missing slot entry is a clear error.</summary>

@@ -14,7 +14,7 @@ public static partial class Optimizers
     /// <param name="b2">The decay of the momentum.</param>
     /// <returns>The transformation, with slot <c>mu</c>.</returns>
     public static GradientTransformation ScaleByLion(double b1 = 0.9, double b2 = 0.99) =>
-        new(p => OptState.WithSlots(("mu", p.ZerosLike())), (grads, s, _) =>
+        new GradientTransformation(p => OptState.WithSlots(("mu", p.ZerosLike())), (grads, s, _) =>
         {
             var (updates, state) = MapSlots(grads, s, ["mu"], (_, g, slots) =>
             {
@@ -22,7 +22,7 @@ public static partial class Optimizers
                 return (interpolated.sign(), [Ema(slots[0], g, b2)]);
             });
             return (updates, state with { Count = s.Count + 1 });
-        });
+        }).WithFlat(new FlatLion(b1, b2));
 
     /// <summary>
     /// Lion (<c>optax.lion</c>): the sign of an interpolated momentum, with decoupled weight decay

@@ -11,7 +11,7 @@ public static partial class Optimizers
     /// (true: also <c>μ = decay μ + (1-decay) g</c>, and <c>ν - μ²</c> replaces <c>ν</c>).
     /// </summary>
     internal static GradientTransformation RmsCore(double decay, double eps, double initialScale, bool epsInSqrt, bool centered, bool biasCorrection) =>
-        new(p => centered
+        new GradientTransformation(p => centered
                 ? OptState.WithSlots(("nu", p.FullLike(initialScale)), ("mu", p.ZerosLike()))
                 : OptState.WithSlots(("nu", p.FullLike(initialScale))),
             (grads, s, _) =>
@@ -29,7 +29,7 @@ public static partial class Optimizers
                     return (g.div(denominator), mu is null ? [nu] : [nu, mu]);
                 });
                 return (updates, state with { Count = count });
-            });
+            }).WithFlat(new FlatRms(decay, eps, epsInSqrt, centered, biasCorrection));
 
     /// <summary>
     /// RMSProp (<c>optax.rmsprop</c>): <see cref="ScaleByRms"/> (or its centered form), the learning

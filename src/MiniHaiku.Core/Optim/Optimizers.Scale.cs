@@ -10,7 +10,7 @@ public static partial class Optimizers
     /// <param name="factor">The factor.</param>
     /// <returns>The transformation.</returns>
     public static GradientTransformation Scale(double factor) =>
-        new(_ => OptState.Empty, (g, s, _) => (g.Map(t => t.Times(factor)), s));
+        new GradientTransformation(_ => OptState.Empty, (g, s, _) => (g.Map(t => t.Times(factor)), s)).WithFlat(new FlatScale(_ => factor, counts: false));
 
     /// <summary>
     /// Multiplies every update by <c>-learningRate(count)</c> (<c>optax.scale_by_learning_rate</c>):
@@ -21,23 +21,23 @@ public static partial class Optimizers
     public static GradientTransformation ScaleByLearningRate(Schedule learningRate)
     {
         ArgumentNullException.ThrowIfNull(learningRate);
-        return new(_ => OptState.Empty, (g, s, _) =>
+        return new GradientTransformation(_ => OptState.Empty, (g, s, _) =>
         {
             var factor = -learningRate.ValueAt(s.Count);
             return (g.Map(t => t.Times(factor)), s with { Count = s.Count + 1 });
-        });
+        }).WithFlat(new FlatScale(c => -learningRate.ValueAt(c), counts: true));
     }
 
     /// <summary>Adds <c>weightDecay * param</c> to every update (<c>optax.add_decayed_weights</c>). Needs the parameters.</summary>
     /// <param name="weightDecay">The decay coefficient.</param>
     /// <returns>The transformation.</returns>
     public static GradientTransformation AddDecayedWeights(double weightDecay) =>
-        new(_ => OptState.Empty, (g, s, p) =>
+        new GradientTransformation(_ => OptState.Empty, (g, s, p) =>
         {
             if (weightDecay == 0) return (g, s);
             var ps = RequireParams(p, nameof(AddDecayedWeights));
             return (g.Map((path, t) => t.PlusScaled(ps[path], weightDecay)), s);
-        });
+        }).WithFlat(new FlatDecayedWeights(_ => weightDecay, mask: null, counts: false));
 
     /// <summary>Replaces every update by zeros (<c>optax.set_to_zero</c>): combine with <see cref="Masked"/> to freeze parameters.</summary>
     /// <returns>The transformation.</returns>

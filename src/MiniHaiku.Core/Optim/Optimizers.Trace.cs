@@ -15,10 +15,10 @@ public static partial class Optimizers
     /// <param name="nesterov">Use Nesterov momentum.</param>
     /// <returns>The transformation, with slot <c>trace</c>.</returns>
     public static GradientTransformation Trace(double decay, bool nesterov = false) =>
-        new(p => OptState.WithSlots(("trace", p.ZerosLike())), (grads, s, _) =>
+        new GradientTransformation(p => OptState.WithSlots(("trace", p.ZerosLike())), (grads, s, _) =>
         {
             var trace = MapWithSlots(grads, s.Slot("trace"), "trace", (g, t) => t.Times(decay).PlusInPlace(g));
             var updates = nesterov ? grads.Map((path, g) => g.PlusScaled(trace[path], decay)) : trace;
             return (updates, s with { Slots = s.Slots.SetItem("trace", trace) });
-        });
+        }).WithFlat(new FlatTrace(decay, nesterov));
 }

@@ -97,12 +97,12 @@ public static partial class Optimizers
     /// updates (Optax's <c>add_decayed_weights</c> with a schedule and a mask; a zero decay needs no parameters).
     /// </summary>
     internal static GradientTransformation ScheduledDecayedWeights(Func<long, double> decay, Func<string, bool>? mask = null) =>
-        new(_ => OptState.Empty, (grads, s, p) =>
+        new GradientTransformation(_ => OptState.Empty, (grads, s, p) =>
         {
             var d = decay(s.Count);
             var next = s with { Count = s.Count + 1 };
             if (d == 0) return (grads, next);
             var ps = RequireParams(p, "Weight decay (add_decayed_weights)");
             return (grads.Map((path, u) => mask is null || mask(path) ? u.PlusScaled(ps[path], d) : u), next);
-        });
+        }).WithFlat(new FlatDecayedWeights(decay, mask, counts: true));
 }

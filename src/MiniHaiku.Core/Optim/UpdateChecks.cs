@@ -10,33 +10,43 @@ namespace MiniHaiku.Optim;
 /// </summary>
 internal static class UpdateChecks
 {
+    /// <remarks>
+    /// Every <see cref="Params"/> is sorted ordinally, so gradients, parameters and each slot are compared in one merged
+    /// walk: no dictionary, no per-key lookup, nothing allocated beyond the shapes of gradients and parameters.
+    /// </remarks>
     public static void Validate(Params grads, OptState state, Params? parameters)
     {
-        var gradShapes = new Dictionary<string, long[]>(grads.Count, StringComparer.Ordinal);
-        foreach (var (path, g) in grads)
+        foreach (var (path, g) in grads.Items) TensorChecks.RequireAlive(g, $"the gradient of '{path}'");
+        if (parameters is not null) ValidateParameters(grads, parameters);
+        ValidateState(grads, state, "");
+    }
+
+    private static void ValidateParameters(Params grads, Params parameters)
+    {
+        string? extraGradient = null;
+        using var ge = grads.Items.GetEnumerator();
+        var hasGrad = ge.MoveNext();
+        foreach (var (path, p) in parameters.Items)
         {
-            TensorChecks.RequireAlive(g, $"the gradient of '{path}'");
-            gradShapes[path] = g.shape;
-        }
-        if (parameters is not null)
-        {
-            foreach (var (path, p) in parameters)
+            TensorChecks.RequireAlive(p, $"parameter '{path}' (given to Update)");
+            while (hasGrad && string.CompareOrdinal(ge.Current.Key, path) < 0)
             {
-                TensorChecks.RequireAlive(p, $"parameter '{path}' (given to Update)");
-                if (!gradShapes.TryGetValue(path, out var gs))
-                    throw new OptimizerStateException(
-                        $"Update was given the parameter '{path}' but no gradient for it: gradients and parameters must have the same keys (compute the gradients of these parameters).", path);
-                var ps = p.shape;
-                if (!ShapeText.SameShape(ps, gs))
-                    throw new OptimizerStateException(
-                        $"The gradient of '{path}' has shape {ShapeText.Format(gs)} but the parameter has {ShapeText.Format(ps)}: the gradients were computed for other parameters.", path);
+                extraGradient ??= ge.Current.Key;
+                hasGrad = ge.MoveNext();
             }
-            foreach (var path in gradShapes.Keys)
-                if (!parameters.ContainsKey(path))
-                    throw new OptimizerStateException(
-                        $"Update was given a gradient for '{path}' but no such parameter: gradients and parameters must have the same keys.", path);
+            if (!hasGrad || !string.Equals(ge.Current.Key, path, StringComparison.Ordinal))
+                throw new OptimizerStateException(
+                    $"Update was given the parameter '{path}' but no gradient for it: gradients and parameters must have the same keys (compute the gradients of these parameters).", path);
+            long[] gs = ge.Current.Value.shape, ps = p.shape;
+            if (!ShapeText.SameShape(ps, gs))
+                throw new OptimizerStateException(
+                    $"The gradient of '{path}' has shape {ShapeText.Format(gs)} but the parameter has {ShapeText.Format(ps)}: the gradients were computed for other parameters.", path);
+            hasGrad = ge.MoveNext();
         }
-        ValidateState(gradShapes, state, "");
+        if (hasGrad) extraGradient ??= ge.Current.Key;
+        if (extraGradient is not null)
+            throw new OptimizerStateException(
+                $"Update was given a gradient for '{extraGradient}' but no such parameter: gradients and parameters must have the same keys.", extraGradient);
     }
 
     // Per-parameter slots are checked for keys only: a slot some of whose keys are gradient paths must hold
@@ -45,23 +55,26 @@ internal static class UpdateChecks
     // not checked up front, because many slots are legitimately not parameter-shaped (Adafactor's factored
     // moments, SM3's accumulators, L-BFGS's memories, Novograd's per-tensor norms); a shape that does not fit
     // makes the arithmetic fail, and Explain then names the path and both shapes.
-    private static void ValidateState(Dictionary<string, long[]> gradShapes, OptState state, string prefix)
+    private static void ValidateState(Params grads, OptState state, string prefix)
     {
         foreach (var (slot, values) in state.Slots)
         {
             var perParameter = false;
-            foreach (var (path, t) in values)
+            string? foreign = null;
+            using var ge = grads.Items.GetEnumerator();
+            var hasGrad = ge.MoveNext();
+            foreach (var (path, t) in values.Items)
             {
                 TensorChecks.RequireAlive(t, $"optimizer state entry '{prefix}{slot}/{path}'");
-                perParameter |= gradShapes.ContainsKey(path);
+                while (hasGrad && string.CompareOrdinal(ge.Current.Key, path) < 0) hasGrad = ge.MoveNext();
+                if (hasGrad && string.Equals(ge.Current.Key, path, StringComparison.Ordinal)) perParameter = true;
+                else foreign ??= path;
             }
-            if (!perParameter) continue;
-            foreach (var (path, _) in values)
-                if (!gradShapes.ContainsKey(path))
-                    throw new OptimizerStateException(
-                        $"The optimizer state has a '{slot}' entry for '{path}' but the gradients have no '{path}': the state was made (Init) for other parameters than these gradients'.", path);
+            if (perParameter && foreign is not null)
+                throw new OptimizerStateException(
+                    $"The optimizer state has a '{slot}' entry for '{foreign}' but the gradients have no '{foreign}': the state was made (Init) for other parameters than these gradients'.", foreign);
         }
-        for (var i = 0; i < state.Inner.Count; i++) ValidateState(gradShapes, state.Inner[i], prefix + i + "/");
+        for (var i = 0; i < state.Inner.Count; i++) ValidateState(grads, state.Inner[i], prefix + i + "/");
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ namespace MiniHaiku.Training;
 
 /// <summary>What <see cref="TrainingCallback.OnEpochEnd"/> sees, and one row of <see cref="FitResult.History"/>.</summary>
 /// <param name="Run">The run (to stop it).</param>
-/// <param name="State">The state at the end of the epoch (owned by the loop: do not dispose; disposed once superseded).</param>
+/// <param name="State">The state at the end of the epoch (owned by the loop: do not dispose; once superseded it is disposed or, on the fast path, updated in place by the next step).</param>
 /// <param name="Epoch">The 1-based epoch.</param>
 /// <param name="MeanLoss">The mean of the epoch's finite step losses (over the steps this run took in it).</param>
 /// <param name="Steps">The steps this run took in the epoch (fewer than its batches when it resumed mid-epoch).</param>

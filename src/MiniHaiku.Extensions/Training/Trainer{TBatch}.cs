@@ -94,11 +94,21 @@ public sealed class Trainer<TBatch>
     /// <param name="batch">The batch.</param>
     /// <returns>The new state and the batch loss (before the update).</returns>
     /// <exception cref="NonFiniteTrainingException">The loss or a gradient is not finite (policy <see cref="NonFinitePolicy.Stop"/>).</exception>
-    public (TrainState State, double Loss) Step(TrainState state, TBatch batch) => StepCore(state, batch, null);
+    public (TrainState State, double Loss) Step(TrainState state, TBatch batch) => StepCore(state, batch, null, NoDonation);
 
-    private (TrainState State, double Loss) StepCore(TrainState state, TBatch batch, Action<Params>? gradientsObserver)
+    private static readonly Func<Params, bool> NoDonation = _ => false;
+
+    /// <summary>
+    /// One step. <paramref name="mayDonate"/> names the flat-backed maps of <paramref name="state"/> (parameters,
+    /// optimizer slots) that the caller gives up, so the step may update them in place (JAX's buffer donation);
+    /// everything else of <paramref name="state"/> is left as it is.
+    /// </summary>
+    private (TrainState State, double Loss) StepCore(TrainState state, TBatch batch, Action<Params>? gradientsObserver, Func<Params, bool> mayDonate)
     {
         ArgumentNullException.ThrowIfNull(state);
+        if (Optimizer.Flat is { } flat && FlatLayout.Of(state.Params) is { } layout
+            && (layout.Backs(state.Params) || layout.Fits(state.Params)) && FlatUpdate.SlotsFit(layout, state.OptState))
+            return FlatStep(flat, layout, state, batch, gradientsObserver, mayDonate);
         using var scope = torch.NewDisposeScope();
         if (Device is { } device) batch = moveBatch!(batch, device);
         var (nextRng, stepKey) = state.Rng.Split();
@@ -124,8 +134,83 @@ public sealed class Trainer<TBatch>
     }
 
     /// <summary>
+    /// The fast path for an elementwise optimizer (<see cref="GradientTransformation"/> with a flat form) and parameters
+    /// of one floating dtype: the parameters live in one buffer, the autograd leaf is that buffer (the loss sees views
+    /// of it, so backward gives one flat gradient), and the optimizer updates whole buffers (<see cref="FlatUpdate"/>).
+    /// The values are those of the per-tensor path.
+    /// </summary>
+    private (TrainState State, double Loss) FlatStep(FlatTransform flat, FlatLayout layout, TrainState state, TBatch batch,
+        Action<Params>? gradientsObserver, Func<Params, bool> mayDonate)
+    {
+        using var scope = torch.NewDisposeScope();
+        if (Device is { } device) batch = moveBatch!(batch, device);
+        var (nextRng, stepKey) = state.Rng.Split();
+        var parameters = state.Params;
+        if (!layout.Backs(parameters)) parameters = layout.Views(layout.Pack(parameters)); // a private copy: the caller's tensors stay as they are
+        var paramsFlat = layout.TryGetFlat(parameters)!;
+        Tensor value, gradsFlat;
+        Params newModelState;
+        using (torch.enable_grad())
+        {
+            var leaf = paramsFlat.detach().requires_grad_(true);
+            (value, newModelState) = loss(layout.UnregisteredViews(leaf), state.State, batch, stepKey);
+            RequireScalarLoss(value);
+            gradsFlat = value.requires_grad
+                ? torch.autograd.grad([value], [leaf], retain_graph: false, create_graph: false, allow_unused: true)[0]
+                : null!;
+            if (gradsFlat is null || gradsFlat.IsInvalid) gradsFlat = torch.zeros_like(paramsFlat);
+        }
+        gradientsObserver?.Invoke(layout.UnregisteredViews(gradsFlat));
+        double lossValue;
+        using (var detached = value.detach())
+        using (var asDouble = detached.to_type(ScalarType.Float64)) lossValue = asDouble.item<double>();
+        if (FindNonFinite(lossValue, gradsFlat, layout) is { } problem)
+        {
+            if (NonFinite == NonFinitePolicy.Stop) throw new NonFiniteTrainingException(state.Step + 1, null, problem, lossValue);
+            return (state with { Step = state.Step + 1, Rng = nextRng, SkippedSteps = state.SkippedSteps + 1 }, lossValue);
+        }
+        // A packed copy of the caller's parameters is this step's own: update it in place.
+        var copied = !ReferenceEquals(parameters, state.Params);
+        var (newParams, newOpt) = FlatUpdate.Apply(flat, layout, gradsFlat, parameters, state.OptState, p => (copied && ReferenceEquals(p, parameters)) || mayDonate(p));
+        newModelState = newModelState.Map(t => t.requires_grad ? t.detach() : t);
+        MoveOut(scope, newParams.Values);
+        MoveOut(scope, newModelState.Values);
+        MoveOut(scope, newOpt.Tensors());
+        return (new TrainState(newParams, newModelState, newOpt, state.Step + 1, nextRng) { SkippedSteps = state.SkippedSteps }, lossValue);
+    }
+
+    /// <summary><see cref="Grad"/>'s checks of a loss value, before autograd sees it (an error inside autograd aborts the process).</summary>
+    private static void RequireScalarLoss(Tensor? value)
+    {
+        if (value is null) throw new GradientException("The loss function returned null instead of a scalar tensor.");
+        TensorChecks.RequireAlive(value, "the loss (returned by the loss function)");
+        if (value.numel() != 1)
+            throw new GradientException(
+                $"The loss must be a scalar (one element) but has shape {ShapeText.Format(value.shape)}. Reduce it, e.g. with .mean() or .sum().");
+        if (!value.is_floating_point())
+            throw new GradientException($"The loss must be floating point but its dtype is {value.dtype}.");
+    }
+
+    /// <summary>
+    /// The flat path's <see cref="FindNonFinite(double, Params)"/>: one sum of the flat gradient in its own dtype (a NaN or
+    /// infinity anywhere makes it non-finite; an overflow without one is ruled out by the exact per-tensor scan).
+    /// </summary>
+    private static string? FindNonFinite(double lossValue, Tensor gradsFlat, FlatLayout layout)
+    {
+        if (!double.IsFinite(lossValue)) return "loss";
+        using (var total = gradsFlat.sum())
+        using (var asDouble = total.to_type(ScalarType.Float64))
+            if (double.IsFinite(asDouble.item<double>())) return null;
+        using var scope = torch.NewDisposeScope();
+        return FindNonFinite(lossValue, layout.UnregisteredViews(gradsFlat));
+    }
+
+    /// <summary>
     /// Runs <see cref="Step"/> on every batch. Each intermediate state is disposed as soon as the next
-    /// exists (tensors shared with it are kept); the state passed in is never disposed. Reports
+    /// exists (tensors shared with it are kept); the state passed in is never disposed nor changed. With an
+    /// elementwise optimizer (Adam, AdamW, SGD, RMSProp, Lion, …) and parameters of one floating dtype, Fit keeps the
+    /// parameters and optimizer slots in one buffer each and updates the states it made in place (it owns them and is
+    /// about to discard them, as JAX's buffer donation), with the same values as the per-tensor path. Reports
     /// progress every <paramref name="reportEvery"/> steps. If anything throws (the loss, the batch
     /// enumerator, <paramref name="progress"/>, cancellation, a non-finite step), every state Fit made is
     /// disposed before the exception propagates, so a failed run leaks nothing; the state passed in stays
@@ -198,6 +283,7 @@ public sealed class Trainer<TBatch>
         var run = new FitRun(options.Epochs);
         var history = new List<EpochEnd>();
         var initial = new HashSet<Tensor>(state.Tensors(), ReferenceEqualityComparer.Instance);
+        var donatable = Donatable(state);
         var window = new ReportWindow();
         var current = state;
         var epoch = start.Epoch;
@@ -222,7 +308,7 @@ public sealed class Trainer<TBatch>
                     Action<Params>? observer = null;
                     foreach (var c in callbacks)
                         if (c.WantsGradients(stepNumber)) observer += g => c.OnGradients(stepNumber, g);
-                    var (next, lossValue) = StepCore(current, batch, observer);
+                    var (next, lossValue) = StepCore(current, batch, observer, ReferenceEquals(current, state) ? NoDonation : donatable);
                     var previous = current;
                     current = next;
                     if (!ReferenceEquals(previous, state)) DisposeSuperseded(previous, next, initial);
@@ -314,6 +400,7 @@ public sealed class Trainer<TBatch>
         ArgumentNullException.ThrowIfNull(batches);
         if (reportEvery < 1) throw new ModelUsageException($"reportEvery must be at least 1, got {reportEvery}.");
         var initial = new HashSet<Tensor>(state.Tensors(), ReferenceEqualityComparer.Instance);
+        var donatable = Donatable(state);
         var window = new ReportWindow();
         var current = state;
         try
@@ -321,7 +408,7 @@ public sealed class Trainer<TBatch>
             foreach (var batch in batches)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (next, lossValue) = Step(current, batch);
+                var (next, lossValue) = StepCore(current, batch, null, ReferenceEquals(current, state) ? NoDonation : donatable);
                 var previous = current;
                 current = next;
                 if (!ReferenceEquals(previous, state)) DisposeSuperseded(previous, next, initial);
@@ -360,12 +447,48 @@ public sealed class Trainer<TBatch>
         return null;
     }
 
+    /// <summary>
+    /// What Fit may donate to a step: any map of a state Fit made, never one of the state passed in (a skipped step
+    /// hands that state's maps on unchanged).
+    /// </summary>
+    private static Func<Params, bool> Donatable(TrainState callers)
+    {
+        var kept = new HashSet<Params>(Maps(callers), ReferenceEqualityComparer.Instance);
+        return p => !kept.Contains(p);
+    }
+
+    /// <summary>The tensor maps of a state: parameters, model state, and every optimizer slot.</summary>
+    private static IEnumerable<Params> Maps(TrainState state)
+    {
+        yield return state.Params;
+        yield return state.State;
+        foreach (var slot in SlotMaps(state.OptState)) yield return slot;
+    }
+
+    private static IEnumerable<Params> SlotMaps(OptState state)
+    {
+        foreach (var slot in state.Slots.Values) yield return slot;
+        foreach (var inner in state.Inner)
+            foreach (var slot in SlotMaps(inner)) yield return slot;
+    }
+
+    /// <summary>
+    /// Disposes the tensors of <paramref name="old"/> that neither <paramref name="next"/> nor <paramref name="keep"/> holds.
+    /// Maps that <paramref name="next"/> holds as they are (a donated step keeps its parameter and slot maps) are
+    /// skipped without looking at their tensors, so a step that changed nothing else costs no per-tensor work.
+    /// </summary>
     private static void DisposeSuperseded(TrainState old, TrainState? next, HashSet<Tensor> keep)
     {
-        var live = new HashSet<Tensor>(next?.Tensors() ?? [], ReferenceEqualityComparer.Instance);
-        var done = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        foreach (var t in old.Tensors())
-            if (!live.Contains(t) && !keep.Contains(t) && done.Add(t)) t.Dispose();
+        var kept = next is null ? null : new HashSet<Params>(Maps(next), ReferenceEqualityComparer.Instance);
+        HashSet<Tensor>? live = null, done = null;
+        foreach (var map in Maps(old))
+        {
+            if (map.Count == 0 || (kept is not null && kept.Contains(map))) continue;
+            live ??= new HashSet<Tensor>(next?.Tensors() ?? [], ReferenceEqualityComparer.Instance);
+            done ??= new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+            foreach (var t in map.Values)
+                if (!live.Contains(t) && !keep.Contains(t) && done.Add(t)) t.Dispose();
+        }
     }
 
     private static void MoveOut(DisposeScope scope, IEnumerable<Tensor> tensors)
