@@ -95,12 +95,19 @@ public class DocExamplesTests
 
     internal sealed record Example(string MemberId, int Index, string Code);
 
+    /// <summary>The core's examples, compiled once for the tests of this class.</summary>
+    private static readonly Lazy<(List<Example> Examples, CSharpCompilation Compilation, Dictionary<SyntaxTree, Example> Trees)> CoreExamples = new(() =>
+    {
+        var examples = ReadExamples(CoreXml());
+        var (compilation, trees) = Compile(examples);
+        return (examples, compilation, trees);
+    });
+
     [Fact]
     public void EveryExampleOfTheCoreDocsCompiles()
     {
-        var examples = ReadExamples(CoreXml());
+        var (examples, compilation, trees) = CoreExamples.Value;
         Assert.True(examples.Count >= 200, $"only {examples.Count} examples found in {CoreXmlPath}: is it the current documentation file?");
-        var (compilation, trees) = Compile(examples);
         var errors = compilation.GetDiagnostics()
             .Where(d => d.Severity == DiagnosticSeverity.Error)
             .GroupBy(d => d.Location.SourceTree is { } t && trees.TryGetValue(t, out var e) ? $"{e.MemberId} (example {e.Index + 1})" : "the prelude")
@@ -109,6 +116,62 @@ public class DocExamplesTests
         Assert.True(errors.Count == 0,
             $"{errors.Count} of {examples.Count} documentation examples do not compile (prelude: tests/Unit/Docs/DocExamplesTests.cs, docs/doc-examples.md):\n"
             + string.Join("\n", errors));
+    }
+
+    /// <summary>
+    /// An example that uses none of the prelude's variables needs nothing from outside: it is run too, and must
+    /// not throw (an optimizer or schedule with arguments it rejects, a wrong shape, …).
+    /// </summary>
+    [Fact]
+    public void EverySelfContainedExampleRuns()
+    {
+        var (_, compilation, trees) = CoreExamples.Value;
+        var (run, failures) = RunSelfContained(compilation, trees);
+        Assert.True(run >= 100, $"only {run} examples are self-contained");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {run} self-contained examples throw:\n" + string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void OnlySelfContainedExamplesRunAndAThrowingOneIsReported()
+    {
+        var (compilation, trees) = Compile(
+        [
+            new("M:MiniHaiku.Runs", 0, "var key = RngKey.FromSeed(1);\nvar split = key.Split(2);"),
+            new("M:MiniHaiku.Throws", 0, "var keys = RngKey.FromSeed(1).Split(0);"),
+            new("M:MiniHaiku.UsesPrelude", 0, "Params q = p.Without(\"~/w\");"),   // p is null: would throw if run
+        ]);
+        var (run, failures) = RunSelfContained(compilation, trees);
+        Assert.Equal(2, run);
+        var failure = Assert.Single(failures);
+        Assert.StartsWith("M:MiniHaiku.Throws (example 1): ModelUsageException: ", failure, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs each example that uses no prelude variable; returns how many ran and what threw.</summary>
+    private static (int Run, List<string> Failures) RunSelfContained(CSharpCompilation compilation, Dictionary<SyntaxTree, Example> trees)
+    {
+        var runnable = trees.Where(t => !UsesPrelude(compilation, t.Key)).ToList();
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image);
+        Assert.True(emitted.Success, "the examples do not compile: see EveryExampleOfTheCoreDocsCompiles");
+        // Its own load context (Core and TorchSharp resolve to the loaded ones): each compilation has the same assembly name.
+        var context = new System.Runtime.Loader.AssemblyLoadContext("doc-examples", isCollectible: true);
+        var assembly = context.LoadFromStream(new MemoryStream(image.ToArray()));
+        var failures = new List<string>();
+        foreach (var (tree, example) in runnable)
+        {
+            var type = assembly.GetType($"MiniHaiku.DocExamples.{ExampleNamespace(tree)}.Example", throwOnError: true)!;
+            using var scope = torch.NewDisposeScope();
+            try
+            {
+                type.GetMethod("Run")!.Invoke(Activator.CreateInstance(type), null);
+            }
+            catch (TargetInvocationException e) when (e.InnerException is { } inner)
+            {
+                failures.Add($"{example.MemberId} (example {example.Index + 1}): {inner.GetType().Name}: {inner.Message}");
+            }
+        }
+        context.Unload();
+        return (runnable.Count, failures);
     }
 
     [Fact]
@@ -230,6 +293,17 @@ public class DocExamplesTests
         foreach (var t in types) text.Append(t).Append('\n');
         return text.Append("}\n").ToString();
     }
+
+    /// <summary>Whether an example's code refers to a variable of the prelude (so it is compiled, not run).</summary>
+    private static bool UsesPrelude(CSharpCompilation compilation, SyntaxTree tree)
+    {
+        var model = compilation.GetSemanticModel(tree);
+        return tree.GetRoot().DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Any(id => model.GetSymbolInfo(id).Symbol is IFieldSymbol { ContainingType.Name: "Prelude" });
+    }
+
+    private static string ExampleNamespace(SyntaxTree tree) =>
+        tree.GetRoot().DescendantNodes().OfType<BaseNamespaceDeclarationSyntax>().First().Name.ToString().Split('.')[^1];
 
     private static IEnumerable<MetadataReference> References()
     {
