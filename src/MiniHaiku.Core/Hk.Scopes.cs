@@ -33,6 +33,8 @@ public static partial class Hk
     /// scope (Haiku's <c>force_name</c>): calling it reuses the parameters of the module that lives there,
     /// e.g. to share an encoder created elsewhere. No name is reserved in the current scope.
     /// </summary>
+    /// <typeparam name="M">The module type.</typeparam>
+    /// <param name="create">Builds the module from its name (e.g. <c>n =&gt; new Linear(n, …)</c>).</param>
     /// <example><code>
     /// var shared = from s in Hk.ForceName(n => new Scale(n), "~/encoder")   // reuses ~/encoder/__call__/g
     ///              from h in s.Call(x)
@@ -42,8 +44,6 @@ public static partial class Hk
     ///     public Model&lt;Tensor> Call(Tensor x) => Method(from g in Hk.GetParam("g", [x.shape[^1]], Initializers.Ones()) select x * g);
     /// }
     /// </code></example>
-    /// <typeparam name="M">The module type.</typeparam>
-    /// <param name="create">Builds the module from its name (e.g. <c>n =&gt; new Linear(n, …)</c>).</param>
     /// <param name="path">A full module path such as <c>~/encoder</c> (from another module's <c>Name.Path</c>).</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="ModuleNameException">The path does not start at <c>~</c> or its last part is invalid.</exception>

@@ -134,6 +134,8 @@ public static partial class Hk
     /// Creates a module instance with a unique name in the current scope: <paramref name="name"/> if
     /// given, else <c>{TypeName}_{n}</c> where n counts this type's modules in this scope invocation.
     /// </summary>
+    /// <typeparam name="M">The module type.</typeparam>
+    /// <param name="create">Builds the module from its name.</param>
     /// <example><code>
     /// var scaled = from s in Hk.Module(n => new Scale(n), name: "gain")   // ~/gain, or ~/Scale_0 without a name
     ///              from h in s.Call(x)
@@ -143,8 +145,6 @@ public static partial class Hk
     ///     public Model&lt;Tensor> Call(Tensor x) => Method(from g in Hk.GetParam("g", [x.shape[^1]], Initializers.Ones()) select x * g);
     /// }
     /// </code></example>
-    /// <typeparam name="M">The module type.</typeparam>
-    /// <param name="create">Builds the module from its name.</param>
     /// <param name="name">An explicit name matching <c>^[A-Za-z_][A-Za-z0-9_]*$</c>, or null.</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="ModuleNameException">The name is invalid or already used in this scope invocation.</exception>

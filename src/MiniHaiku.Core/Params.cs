@@ -86,8 +86,8 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     }
 
     /// <summary>Keeps the entries whose path satisfies <paramref name="predicate"/>. Cost: O(n).</summary>
-    /// <example><code>Params weights = p.Where(path => path.EndsWith("/w"));</code></example>
     /// <param name="predicate">A test on the path.</param>
+    /// <example><code>Params weights = p.Where(path => path.EndsWith("/w"));</code></example>
     /// <returns>The filtered map.</returns>
     public Params Where(Func<string, bool> predicate)
     {

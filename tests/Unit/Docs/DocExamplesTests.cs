@@ -196,6 +196,7 @@ public class DocExamplesTests
             new("M:MiniHaiku.Hk.Good", 0, "from w in Hk.GetParam(\"w\", [3, width]) select x.matmul(w)"),
             new("M:MiniHaiku.Hk.Bad", 0, "var q = Hk.NoSuchMethod(x);"),
             new("T:MiniHaiku.Shadowing", 0, "var x = torch.ones(2, 3);\nParams p = net.Init(0, x);"),
+            new("T:MiniHaiku.Returns", 0, "// [N, F] → [N, 10]\nreturn from l in Linear.Create(10)\n       from y in l.Call(x)\n       select y;"),
             new("T:MiniHaiku.WithType", 0, "var m = Twice.Create();\nrecord Twice(ModuleName Name) : Module(Name)\n{\n    public static Model<Twice> Create() => Hk.Module(n => new Twice(n));\n}"),
         ]);
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
@@ -275,6 +276,7 @@ public class DocExamplesTests
         var text = new StringBuilder(Usings).Append('\n');
         var expression = SyntaxFactory.ParseExpression(code);
         string body;
+        var returnsValue = false;
         var types = new List<string>();
         if (!expression.ContainsDiagnostics) // the whole text is one expression (the parser consumes it all)
         {
@@ -284,11 +286,15 @@ public class DocExamplesTests
         {
             var unit = SyntaxFactory.ParseCompilationUnit(code);
             foreach (var u in unit.Usings) text.Append(u.ToFullString().Trim()).Append('\n');
-            body = string.Concat(unit.Members.OfType<GlobalStatementSyntax>().Select(s => s.ToFullString()));
+            var statements = unit.Members.OfType<GlobalStatementSyntax>().ToList();
+            body = string.Concat(statements.Select(s => s.ToFullString()));
+            // Statements that end in `return model;` (a layer's example returning its Model<Tensor>) get a method with a result.
+            returnsValue = statements.Any(s => s.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax)
+                .OfType<ReturnStatementSyntax>().Any(r => r.Expression is not null));
             types.AddRange(unit.Members.Where(m => m is not GlobalStatementSyntax).Select(m => m.ToFullString()));
         }
         text.Append($"namespace MiniHaiku.DocExamples.E{number}\n{{\n");
-        text.Append("sealed class Example : MiniHaiku.DocExamples.Prelude\n{\n    public void Run()\n    {\n");
+        text.Append("sealed class Example : MiniHaiku.DocExamples.Prelude\n{\n    public ").Append(returnsValue ? "object?" : "void").Append(" Run()\n    {\n");
         text.Append("#line 1\n").Append(body).Append("\n#line default\n    }\n}\n");
         foreach (var t in types) text.Append(t).Append('\n');
         return text.Append("}\n").ToString();
