@@ -19,7 +19,7 @@ public static partial class Hk
     /// one runs. Modules created inside a branch live under <c>{scope}/Cond_n/when_true</c> (or
     /// <c>when_false</c>), so their names do not depend on which branch ran.
     /// </summary>
-    /// <example><code>Hk.Cond(isTraining, Hk.Dropout(0.5, x), Hk.Pure(x))   // Init runs both branches, so both create their parameters</code></example>
+    /// <example><code>Hk.Cond(isTraining, f(x), Hk.Pure(x))   // Init runs both branches, so f creates its parameters either way</code></example>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="predicate">Which branch to take.</param>
     /// <param name="whenTrue">The branch taken when <paramref name="predicate"/> is true.</param>

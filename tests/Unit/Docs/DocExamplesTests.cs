@@ -19,7 +19,8 @@ namespace MiniHaiku.Tests.Docs;
 /// expression (a LINQ query, a call) is compiled as <c>_ = expression;</c>; otherwise its statements form a method
 /// body and its type declarations (a module record, …) sit next to that method. Each example gets the usings and
 /// the variables of <see cref="Prelude"/>: a local it declares hides a prelude variable of the same name.
-/// A <c>&lt;code lang="fsharp"&gt;</c> (or <c>language=</c>, any value other than C#) is not compiled.
+/// A <c>&lt;code lang="fsharp"&gt;</c> (or <c>language=</c>, any value other than C#) is not compiled. An example
+/// that uses no prelude variable is also run and must not throw.
 /// </remarks>
 public class DocExamplesTests
 {
