@@ -24,6 +24,13 @@ public static partial class Hk
     /// <paramref name="body"/> in <c>{module path}/__call__</c>. From F#:
     /// <c>let linear w = Hk.ToModule("Linear", fun (x: Tensor) -> model { … })</c>.
     /// </summary>
+    /// <example><code>
+    /// from scale in Hk.ToModule("Scale", (Tensor x) =>
+    ///     from g in Hk.GetParam("g", [x.shape[^1]], Initializers.Ones())
+    ///     select x * g)                          // a module without a record type: ~/Scale_0
+    /// from h in scale.Call(x)
+    /// select h
+    /// </code></example>
     /// <typeparam name="TIn">The input type.</typeparam>
     /// <typeparam name="TOut">The output type.</typeparam>
     /// <param name="typeName">The name modules of this kind are counted under, e.g. <c>Linear</c>.</param>

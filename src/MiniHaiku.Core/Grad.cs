@@ -22,6 +22,7 @@ public static class Grad
     /// Returns a function computing <paramref name="loss"/> and its gradient with respect to every
     /// parameter. The gradients have exactly the parameters' keys, shapes and dtypes.
     /// </summary>
+    /// <example><code>var (value, g) = Grad.ValueAndGrad(p => net.Apply(p, x).sub(y).square().mean())(p);</code></example>
     /// <param name="loss">A scalar, floating-point function of the parameters.</param>
     /// <param name="createGraph">
     /// Keep the gradients differentiable (for higher-order derivatives). When false, the value and the
@@ -42,6 +43,13 @@ public static class Grad
     /// Like <see cref="ValueAndGrad"/> for a loss that also returns auxiliary data (e.g. accuracy or
     /// new model state), which is passed through undifferentiated (<c>has_aux=True</c> in JAX).
     /// </summary>
+    /// <example><code>
+    /// var (value, output, g) = Grad.ValueAndGradWithAux(p =>
+    /// {
+    ///     var o = net.Apply(p, x);
+    ///     return (o.sub(y).square().mean(), o.detach());   // the output rides along, undifferentiated
+    /// })(p);
+    /// </code></example>
     /// <typeparam name="TAux">The auxiliary data type.</typeparam>
     /// <param name="loss">Returns a scalar floating-point loss and auxiliary data.</param>
     /// <param name="createGraph">Keep the gradients differentiable (for higher-order derivatives).</param>
@@ -54,6 +62,7 @@ public static class Grad
     }
 
     /// <summary>Returns a function computing only the gradient of <paramref name="loss"/> (<c>jax.grad</c>).</summary>
+    /// <example><code>Params g = Grad.Gradient(lossFn)(p);   // the same keys and shapes as p</code></example>
     /// <param name="loss">A scalar, floating-point function of the parameters.</param>
     /// <param name="createGraph">Keep the gradients differentiable (for higher-order derivatives).</param>
     /// <returns>A function from parameters to gradients.</returns>

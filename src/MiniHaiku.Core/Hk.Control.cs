@@ -19,6 +19,7 @@ public static partial class Hk
     /// one runs. Modules created inside a branch live under <c>{scope}/Cond_n/when_true</c> (or
     /// <c>when_false</c>), so their names do not depend on which branch ran.
     /// </summary>
+    /// <example><code>Hk.Cond(isTraining, f(x), Hk.Pure(x))   // Init runs both branches, so f creates its parameters either way</code></example>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="predicate">Which branch to take.</param>
     /// <param name="whenTrue">The branch taken when <paramref name="predicate"/> is true.</param>
@@ -32,6 +33,7 @@ public static partial class Hk
     }
 
     /// <summary>Like <see cref="Cond{T}(bool, Model{T}, Model{T})"/> with a one-element tensor predicate.</summary>
+    /// <example><code>Hk.Cond(x.sum().gt(0), f(x), Hk.Pure(x))   // a one-element Bool tensor picks the branch</code></example>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="predicate">A tensor with one element; non-zero means true.</param>
     /// <param name="whenTrue">The branch taken when the predicate is true.</param>
@@ -51,6 +53,7 @@ public static partial class Hk
     /// Runs <c>branches[index]</c>. During <c>Init</c> every branch runs, so all their parameters exist;
     /// during <c>Apply</c> only the chosen one. Branch i's modules live under <c>{scope}/Switch_n/case_i</c>.
     /// </summary>
+    /// <example><code>Hk.Switch((int)(step % 2), [f(x), Hk.Pure(x)])   // every branch is initialised; one runs</code></example>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="index">Which branch, from 0.</param>
     /// <param name="branches">The branches.</param>
@@ -127,6 +130,10 @@ public static partial class Hk
     /// to give it), so <c>Init</c> creates none of its parameters: scan a tensor with
     /// <see cref="Scan{TCarry, TOut}(Func{TCarry, Tensor, Model{ValueTuple{TCarry, TOut}}}, TCarry, Tensor)"/>, which runs the body once on a zero slice.
     /// </summary>
+    /// <example><code>
+    /// from r in Hk.Scan((Tensor h, Tensor xt) => f(h + xt).Select(o => (o, o)), init: zeros(batch, width), xs: xs.unbind(0))
+    /// select stack(r.Outputs)   // one shared set of parameters for every step
+    /// </code></example>
     /// <typeparam name="TCarry">The carry type.</typeparam>
     /// <typeparam name="TIn">The element type.</typeparam>
     /// <typeparam name="TOut">The per-step output type.</typeparam>
@@ -151,6 +158,7 @@ public static partial class Hk
     /// key draws are discarded), so <c>Init</c> creates its parameters and names after the loop never depend
     /// on the count.
     /// </summary>
+    /// <example><code>Hk.Repeat(3, (i, h) => f(h), init: x)   // f's modules share their parameters across the 3 steps</code></example>
     /// <typeparam name="TCarry">The carry type.</typeparam>
     /// <param name="count">How many steps (0 returns <paramref name="init"/>).</param>
     /// <param name="step">Maps (step index, carry) to the next carry.</param>
@@ -167,6 +175,12 @@ public static partial class Hk
     /// Folds <paramref name="items"/> into an accumulator with a model per item. The body's modules get
     /// the same names at every step, so they share parameters. Stack-safe for millions of items.
     /// </summary>
+    /// <example><code>
+    /// Hk.Fold(new[] { 256, 128, 10 }, x, (h, size) =>
+    ///     from layer in Linear.Create(size)
+    ///     from o in layer.Call(h)
+    ///     select o)   // three Linear modules: Linear_0, Linear_1, Linear_2
+    /// </code></example>
     /// <typeparam name="TItem">The item type.</typeparam>
     /// <typeparam name="TAcc">The accumulator type.</typeparam>
     /// <param name="items">The items, enumerated once per run.</param>
@@ -186,6 +200,7 @@ public static partial class Hk
     /// <c>Linear_1</c>, …), unlike <see cref="Fold{TItem, TAcc}"/>, whose steps share names and parameters.
     /// Use it to build layer stacks. Stack-safe.
     /// </summary>
+    /// <example><code>Hk.Aggregate(new[] { 64, 64 }, x, (h, size) => from l in Linear.Create(size) from o in l.Call(h) select Activations.Relu(o))</code></example>
     /// <typeparam name="TItem">The item type.</typeparam>
     /// <typeparam name="TAcc">The accumulator type.</typeparam>
     /// <param name="items">The items, enumerated once per run.</param>
@@ -200,6 +215,10 @@ public static partial class Hk
     }
 
     /// <summary>Runs models one after another and collects their values. Module names accumulate as usual.</summary>
+    /// <example><code>
+    /// from outs in Hk.Sequence(new[] { f(x), f(y) })   // in order, as one model
+    /// select outs[0] + outs[1]
+    /// </code></example>
     /// <typeparam name="T">The value type.</typeparam>
     /// <param name="models">The models, in order.</param>
     /// <returns>A model producing every value, in order.</returns>
@@ -238,6 +257,12 @@ public static partial class Hk
     /// <c>{current scope}/{name}/X</c>. They are created during the outer <c>Init</c> and read during
     /// the outer <c>Apply</c>.
     /// </summary>
+    /// <example><code>
+    /// var encoder = Hk.Transform((Tensor x) => f(x));   // defined and testable on its own
+    /// var outer = Hk.Transform((Tensor x) =>
+    ///     from h in Hk.Lift(encoder, "encoder")(x)      // its parameters appear under ~/encoder/…
+    ///     select h);
+    /// </code></example>
     /// <typeparam name="TIn">The inner input type.</typeparam>
     /// <typeparam name="TOut">The inner output type.</typeparam>
     /// <param name="inner">The transformed model to embed.</param>

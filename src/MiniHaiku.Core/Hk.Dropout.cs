@@ -28,6 +28,10 @@ public static partial class Hk
     }
 
     /// <summary>Applies <see cref="Dropout(double, Tensor)"/> only when <paramref name="isTraining"/> is true.</summary>
+    /// <example><code>
+    /// from h in Hk.Dropout(0.1, x, isTraining)   // identity when not training; Apply(…, seed) gives the key
+    /// select h
+    /// </code></example>
     /// <param name="rate">The probability of dropping an element, in [0, 1].</param>
     /// <param name="x">The input.</param>
     /// <param name="isTraining">False gives the identity (no key drawn).</param>

@@ -12,6 +12,7 @@ public static partial class Hk
     /// drops the same features at every time step. Survivors are scaled by <c>1 / (1 − rate)</c>; rate 0 is the identity
     /// and draws no key.
     /// </summary>
+    /// <example><code>Hk.Dropout(0.2, images, broadcastDims: [1, 2])   // one mask per image and channel, shared over H and W</code></example>
     /// <param name="rate">The probability of dropping, in [0, 1].</param>
     /// <param name="x">The input.</param>
     /// <param name="broadcastDims">The axes that share one mask value (negative counts from the end).</param>

@@ -22,6 +22,7 @@ public static partial class Hk
     /// on the meta device too (<c>torch.empty(shape, device: torch.META)</c>, or use the overload taking a shape).
     /// Models that read tensor values (<c>.item()</c>, data-dependent control flow) cannot run on meta.
     /// </summary>
+    /// <example><code>var shapes = Hk.EvalShape(net, x).Shapes;   // parameter shapes on the meta device: no memory, no compute</code></example>
     /// <typeparam name="TIn">The input type.</typeparam>
     /// <typeparam name="TOut">The output type.</typeparam>
     /// <param name="transformed">The transformed model.</param>
@@ -63,6 +64,10 @@ public static partial class Hk
     }
 
     /// <summary>Like <see cref="EvalShape{TIn, TOut}(Transformed{TIn, TOut}, TIn)"/> for a tensor input given by its shape and dtype.</summary>
+    /// <example><code>
+    /// var result = Hk.EvalShape(net, [32, 784]);
+    /// Console.WriteLine(result.Shapes);   // e.g. {'~/Linear_0/__call__/b': (10,), '~/Linear_0/__call__/w': (784, 10)}
+    /// </code></example>
     /// <typeparam name="TOut">The output type.</typeparam>
     /// <param name="transformed">The transformed model.</param>
     /// <param name="inputShape">The input's shape.</param>

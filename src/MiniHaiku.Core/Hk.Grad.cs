@@ -15,7 +15,7 @@ public static partial class Hk
     /// <returns>A function from input to (value, gradient of the value with respect to the input).</returns>
     /// <exception cref="GradientException">The value is not a floating-point scalar, or the input is not floating point.</exception>
     /// <example><code>
-    /// from vg in Hk.ValueAndGrad(x =&gt; critic(x).Select(y =&gt; y.sum()))(x)
+    /// from vg in Hk.ValueAndGrad(x =&gt; f(x).Select(y =&gt; y.sum()))(x)
     /// select vg.Grad.square().sum()   // a gradient penalty
     /// </code></example>
     public static Func<Tensor, Model<(Tensor Value, Tensor Grad)>> ValueAndGrad(Func<Tensor, Model<Tensor>> f)
@@ -49,6 +49,10 @@ public static partial class Hk
     }
 
     /// <summary>Like <see cref="ValueAndGrad"/>, producing only the gradient (Haiku's <c>hk.grad</c>).</summary>
+    /// <example><code>
+    /// from g in Hk.Gradient(x => f(x).Select(o => o.sum()))(x)   // d sum(f(x)) / dx inside a model
+    /// select g.square().sum()
+    /// </code></example>
     /// <param name="f">A function whose value is a floating-point scalar.</param>
     /// <returns>A function from input to the gradient of <paramref name="f"/> with respect to it.</returns>
     public static Func<Tensor, Model<Tensor>> Gradient(Func<Tensor, Model<Tensor>> f)

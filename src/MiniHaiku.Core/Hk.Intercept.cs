@@ -98,6 +98,7 @@ public static partial class Hk
     /// Runs <paramref name="body"/> with <paramref name="setter"/> intercepting every <see cref="SetState"/>
     /// (Haiku's <c>hk.custom_setter</c>): it may change the value stored. Setters stack: the outermost runs first.
     /// </summary>
+    /// <example><code>Hk.CustomSetter((ctx, value, next) => next(value.clamp(-1, 1)), model)   // every SetState stores a clipped value</code></example>
     /// <typeparam name="T">The body's value type.</typeparam>
     /// <param name="setter">The setter.</param>
     /// <param name="body">The computation whose state updates it sees.</param>
@@ -114,6 +115,13 @@ public static partial class Hk
     /// in it (Haiku's <c>hk.intercept_methods</c>), e.g. to capture intermediate outputs with
     /// <see cref="SetState"/> or to replace a module's result. Interceptors stack: the outermost runs first.
     /// </summary>
+    /// <example><code>
+    /// Hk.InterceptMethods((ctx, next) =>
+    /// {
+    ///     Console.WriteLine($"{ctx.Module.Name} {ctx.Method}");   // log every module method call
+    ///     return next;
+    /// }, model)
+    /// </code></example>
     /// <typeparam name="T">The body's value type.</typeparam>
     /// <param name="interceptor">The interceptor.</param>
     /// <param name="body">The computation whose module calls it sees.</param>

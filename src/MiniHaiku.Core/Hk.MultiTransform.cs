@@ -22,11 +22,13 @@ public sealed class MultiTransformed<TFns>
     }
 
     /// <summary>Creates every parameter by running the template's initialisation model (which should use every function).</summary>
+    /// <example><code>var p = ae.Init(seed: 0);   // ae = Hk.MultiTransform(…) as in its example: runs InitAll once</code></example>
     /// <param name="seed">Determines every parameter's value, together with its path.</param>
     /// <returns>The union of the parameters of all the functions.</returns>
     public Params Init(long seed) => InitWithState(RngKey.FromSeed(seed)).Params;
 
     /// <summary>Creates every parameter and state by running the template's initialisation model.</summary>
+    /// <example><code>var (p, state) = ae.InitWithState(RngKey.FromSeed(0));   // ae = Hk.MultiTransformWithState(…)</code></example>
     /// <param name="key">Determines every initial value, together with its path.</param>
     /// <returns>The union of the parameters and initial state of all the functions.</returns>
     public (Params Params, Params State) InitWithState(RngKey key)
@@ -45,6 +47,7 @@ public sealed class MultiTransformed<TFns>
     /// Runs one of the functions, reading <paramref name="parameters"/> (which may hold the parameters of
     /// the other functions too: only the chosen function's reads are required).
     /// </summary>
+    /// <example><code>Tensor z = ae.Apply(fns => fns.Encode, p, x);   // run one of the functions alone</code></example>
     /// <typeparam name="TIn">The function's input type.</typeparam>
     /// <typeparam name="TOut">The function's output type.</typeparam>
     /// <param name="select">Picks the function, e.g. <c>fns =&gt; fns.Decode</c>.</param>
@@ -56,6 +59,7 @@ public sealed class MultiTransformed<TFns>
         ApplyWithState(select, parameters, Params.Empty, input, key).Output;
 
     /// <summary>Like <see cref="Apply{TIn, TOut}(Func{TFns, Func{TIn, Model{TOut}}}, Params, TIn, RngKey?)"/>, taking and returning state.</summary>
+    /// <example><code>var (z, newState) = ae.ApplyWithState(fns => fns.Encode, p, state, x);</code></example>
     /// <typeparam name="TIn">The function's input type.</typeparam>
     /// <typeparam name="TOut">The function's output type.</typeparam>
     /// <param name="select">Picks the function.</param>
@@ -87,6 +91,10 @@ public static class TransformAdapters
     /// already takes none; this checks it, running <paramref name="transformed"/> with no key so a model that
     /// draws one fails with <see cref="MissingRngException"/>.
     /// </summary>
+    /// <example><code>
+    /// var (init, apply) = net.WithoutApplyRng();   // Apply without a key parameter
+    /// Tensor y = apply(init(0, x), x);
+    /// </code></example>
     /// <typeparam name="TIn">The input type.</typeparam>
     /// <typeparam name="TOut">The output type.</typeparam>
     /// <param name="transformed">The transformed model.</param>
@@ -101,6 +109,7 @@ public static class TransformAdapters
     /// A stateful transformed model as a stateless one (Haiku's <c>without_state</c>): <c>Init</c> returns
     /// only the parameters and <c>Apply</c> only the output. The model must not need state.
     /// </summary>
+    /// <example><code>Transformed&lt;(Tensor X, bool IsTraining), Tensor> plain = netWithState.WithoutState();   // for a model that sets no state</code></example>
     /// <typeparam name="TIn">The input type.</typeparam>
     /// <typeparam name="TOut">The output type.</typeparam>
     /// <param name="transformed">The stateful transformed model.</param>
@@ -115,6 +124,7 @@ public static class TransformAdapters
     /// A stateless transformed model with the stateful signature (Haiku's <c>with_empty_state</c>): <c>Init</c>
     /// returns empty state and <c>Apply</c> takes and returns it.
     /// </summary>
+    /// <example><code>var (p, state) = net.WithEmptyState().Init(seed: 0, x);   // state is empty; fits code that expects (params, state)</code></example>
     /// <typeparam name="TIn">The input type.</typeparam>
     /// <typeparam name="TOut">The output type.</typeparam>
     /// <param name="transformed">The plain transformed model.</param>
@@ -154,6 +164,13 @@ public static partial class Hk
     }
 
     /// <summary>Like <see cref="MultiTransform{TFns}"/> for functions that use state (Haiku's <c>multi_transform_with_state</c>).</summary>
+    /// <example><code>
+    /// var m = Hk.MultiTransformWithState(() =>
+    ///     from bn in BatchNorm.Create(name: "bn")
+    ///     let fns = (Train: (Func&lt;Tensor, Model&lt;Tensor>>)(x => bn.Call(x, isTraining: true)), Eval: (Func&lt;Tensor, Model&lt;Tensor>>)(x => bn.Call(x, isTraining: false)))
+    ///     select (fns, Hk.InitAll(fns.Train(ones(2, 3)))));
+    /// var (p, state) = m.InitWithState(seed: 0);
+    /// </code></example>
     /// <typeparam name="TFns">The functions.</typeparam>
     /// <param name="template">Creates the shared modules and returns (functions, a model that runs every function once).</param>
     /// <returns>The multi-transformed model; use <c>InitWithState</c> and <c>ApplyWithState</c>.</returns>
@@ -164,6 +181,7 @@ public static partial class Hk
     }
 
     /// <summary>Forgets a model's value: the "use every function once" model a <see cref="MultiTransform{TFns}"/> template returns.</summary>
+    /// <example><code>Hk.InitAll(fns.Encode(x).SelectMany(z => fns.Decode(z)))   // the "run everything once" model of a MultiTransform template</code></example>
     /// <typeparam name="T">The value type.</typeparam>
     /// <param name="model">The model.</param>
     /// <returns>The model with its value boxed.</returns>

@@ -11,6 +11,7 @@ public static partial class Hk
     /// from the distribution <c>softmax(logits)</c> over the last axis, with a generator seeded by
     /// <paramref name="key"/> (the same key gives the same draws).
     /// </summary>
+    /// <example><code>Tensor tokens = Hk.Multinomial(RngKey.FromSeed(0), logits, numSamples: 4);   // [batch, 4] class indices</code></example>
     /// <param name="key">The random key.</param>
     /// <param name="logits">Unnormalised log-probabilities <c>[..., classes]</c> (floating point; −∞ excludes a class).</param>
     /// <param name="numSamples">How many draws per distribution (positive).</param>
@@ -33,6 +34,10 @@ public static partial class Hk
     }
 
     /// <summary><see cref="Multinomial(RngKey, Tensor, int)"/> with a key drawn by <see cref="NextRngKey"/>.</summary>
+    /// <example><code>
+    /// from next in Hk.Multinomial(logits, numSamples: 1)   // the key comes from Apply(…, seed)
+    /// select next
+    /// </code></example>
     /// <param name="logits">Unnormalised log-probabilities <c>[..., classes]</c>.</param>
     /// <param name="numSamples">How many draws per distribution.</param>
     /// <returns>A model producing Int64 categories <c>[..., numSamples]</c>.</returns>

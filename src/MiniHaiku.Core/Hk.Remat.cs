@@ -13,6 +13,10 @@ public static partial class Hk
     /// frame, so it draws the same random keys and reproduces dropout masks exactly: gradients equal those
     /// without remat. During <c>Init</c>, or with gradients off, <paramref name="f"/> runs as usual.
     /// </summary>
+    /// <example><code>
+    /// from h in Hk.Remat(f)(x)   // f's activations are recomputed in the backward pass instead of kept
+    /// select h
+    /// </code></example>
     /// <remarks>
     /// TorchSharp 0.107's custom autograd functions also keep an uninitialised <c>empty_like</c> of their
     /// output until the backward pass, so the address space held per checkpointed call is twice its output

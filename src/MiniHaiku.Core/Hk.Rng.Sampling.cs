@@ -12,6 +12,10 @@ public static partial class Hk
     /// <paramref name="count"/> fresh random keys at once (Haiku's <c>next_rng_keys</c>): the same as
     /// <paramref name="count"/> calls of <see cref="NextRngKey"/>.
     /// </summary>
+    /// <example><code>
+    /// from keys in Hk.NextRngKeys(2)
+    /// select x + keys[0].Normal(x.shape) * keys[1].Bernoulli(0.5, x.shape)
+    /// </code></example>
     /// <param name="count">How many keys (0 or more).</param>
     /// <returns>A model producing the keys.</returns>
     /// <exception cref="MissingRngException"><c>Apply</c> was called without a seed or key (and <paramref name="count"/> &gt; 0).</exception>
@@ -39,6 +43,7 @@ public static partial class Hk
     /// body had drawn nothing. A null key makes <see cref="NextRngKey"/> inside fail (and
     /// <see cref="MaybeNextRngKey"/> give null).
     /// </summary>
+    /// <example><code>Hk.WithRng(RngKey.FromSeed(7), Hk.Dropout(0.5, x))   // the same mask on every call, whatever Apply was given</code></example>
     /// <typeparam name="T">The body's value type.</typeparam>
     /// <param name="key">The key sequence for the body, or null for none.</param>
     /// <param name="body">The computation.</param>
@@ -60,6 +65,10 @@ public static partial class Hk
 public readonly record struct PrngSequence(RngKey Key) : IEnumerable<RngKey>
 {
     /// <summary>A sequence started from a seed.</summary>
+    /// <example><code>
+    /// var (k, rest) = PrngSequence.FromSeed(0).Next();
+    /// foreach (var key in PrngSequence.FromSeed(1).Take(3).Keys) Console.WriteLine(key);
+    /// </code></example>
     /// <param name="seed">The seed.</param>
     /// <returns>The sequence.</returns>
     public static PrngSequence FromSeed(long seed) => new(RngKey.FromSeed(seed));
@@ -124,6 +133,7 @@ public static class Sampling
     }
 
     /// <summary>Standard normal values (mean 0, standard deviation 1) of <paramref name="shape"/>.</summary>
+    /// <example><code>Tensor noise = key.Normal([batch, width]);   // the same key always gives the same draw</code></example>
     /// <param name="key">The key.</param>
     /// <param name="shape">The shape.</param>
     /// <param name="dtype">A floating dtype; default Float32.</param>
@@ -137,6 +147,7 @@ public static class Sampling
     }
 
     /// <summary>Uniform values in [<paramref name="minval"/>, <paramref name="maxval"/>) of <paramref name="shape"/>.</summary>
+    /// <example><code>Tensor u = key.Uniform([batch, width], minval: -1, maxval: 1);</code></example>
     /// <param name="key">The key.</param>
     /// <param name="shape">The shape.</param>
     /// <param name="minval">The lower bound (included).</param>
@@ -155,6 +166,7 @@ public static class Sampling
     }
 
     /// <summary>Booleans that are true with probability <paramref name="p"/>, of <paramref name="shape"/>.</summary>
+    /// <example><code>Tensor keep = key.Bernoulli(0.9, x.shape);   // Bool</code></example>
     /// <param name="key">The key.</param>
     /// <param name="p">The probability of true, in [0, 1].</param>
     /// <param name="shape">The shape.</param>
@@ -172,6 +184,7 @@ public static class Sampling
     /// One category index per row of <paramref name="logits"/> (<c>[..., K]</c>, unnormalised log
     /// probabilities), drawn with the Gumbel-max trick: the result has shape <c>[...]</c> and dtype Int64.
     /// </summary>
+    /// <example><code>Tensor sampled = key.Categorical(logits);   // one class index per row</code></example>
     /// <param name="key">The key.</param>
     /// <param name="logits">Floating logits with at least one axis and K ≥ 1 categories.</param>
     /// <returns>The indices.</returns>
@@ -192,6 +205,7 @@ public static class Sampling
     /// <paramref name="count"/> draws per row of <paramref name="probabilities"/> (<c>[K]</c> or <c>[N, K]</c>,
     /// non-negative weights), as Int64 indices of shape <c>[count]</c> or <c>[N, count]</c>.
     /// </summary>
+    /// <example><code>Tensor picks = key.Multinomial(logits.softmax(-1), count: 5, replacement: false);</code></example>
     /// <param name="key">The key.</param>
     /// <param name="probabilities">Non-negative weights (need not sum to one), each row with a positive sum.</param>
     /// <param name="count">Draws per row.</param>

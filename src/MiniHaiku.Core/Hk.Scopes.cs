@@ -12,6 +12,7 @@ public static partial class Hk
     /// Unlike a module name, the same scope may be opened several times in one call; it then shares its
     /// parameters (and its auto-names restart, as for a second call of a module).
     /// </summary>
+    /// <example><code>Hk.NameScope("encoder", f(x))   // f's modules are named ~/encoder/…</code></example>
     /// <typeparam name="T">The body's value type.</typeparam>
     /// <param name="name">One or more valid names joined by <c>/</c>, e.g. <c>encoder/block</c>.</param>
     /// <param name="body">The computation.</param>
@@ -34,6 +35,15 @@ public static partial class Hk
     /// </summary>
     /// <typeparam name="M">The module type.</typeparam>
     /// <param name="create">Builds the module from its name (e.g. <c>n =&gt; new Linear(n, …)</c>).</param>
+    /// <example><code>
+    /// var shared = from s in Hk.ForceName(n => new Scale(n), "~/encoder")   // reuses ~/encoder/__call__/g
+    ///              from h in s.Call(x)
+    ///              select h;
+    /// record Scale(ModuleName Name) : Module(Name)
+    /// {
+    ///     public Model&lt;Tensor> Call(Tensor x) => Method(from g in Hk.GetParam("g", [x.shape[^1]], Initializers.Ones()) select x * g);
+    /// }
+    /// </code></example>
     /// <param name="path">A full module path such as <c>~/encoder</c> (from another module's <c>Name.Path</c>).</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="ModuleNameException">The path does not start at <c>~</c> or its last part is invalid.</exception>
@@ -49,6 +59,10 @@ public static partial class Hk
     }
 
     /// <summary>Like <see cref="Lift{TIn, TOut}(TransformedWithState{TIn, TOut}, string)"/>: the inner model's parameters and state appear under <c>{current scope}/{name}</c> (Haiku's <c>lift_with_state</c>).</summary>
+    /// <example><code>
+    /// from h in Hk.LiftWithState(netWithState, "body")((x, isTraining))   // its parameters and state under ~/body/…
+    /// select h
+    /// </code></example>
     /// <typeparam name="TIn">The inner input type.</typeparam>
     /// <typeparam name="TOut">The inner output type.</typeparam>
     /// <param name="inner">The stateful transformed model to embed.</param>
@@ -61,6 +75,10 @@ public static partial class Hk
     /// <c>transparent_lift</c>): its parameter <c>~/X</c> becomes <c>{current scope}/X</c>, so at the top level
     /// the names are exactly the inner model's (e.g. to load a pretrained inner checkpoint unchanged).
     /// </summary>
+    /// <example><code>
+    /// from h in Hk.TransparentLift(net)(x)   // the inner parameters keep their own names (~/Linear_0/…)
+    /// select h
+    /// </code></example>
     /// <typeparam name="TIn">The inner input type.</typeparam>
     /// <typeparam name="TOut">The inner output type.</typeparam>
     /// <param name="inner">The transformed model to embed.</param>
@@ -74,6 +92,10 @@ public static partial class Hk
     }
 
     /// <summary>Like <see cref="TransparentLift{TIn, TOut}"/> for a stateful model (Haiku's <c>transparent_lift_with_state</c>).</summary>
+    /// <example><code>
+    /// from h in Hk.TransparentLiftWithState(netWithState)((x, isTraining))
+    /// select h
+    /// </code></example>
     /// <typeparam name="TIn">The inner input type.</typeparam>
     /// <typeparam name="TOut">The inner output type.</typeparam>
     /// <param name="inner">The stateful transformed model to embed.</param>
@@ -90,6 +112,12 @@ public static partial class Hk
     /// during <c>Init</c>, those created so far; during <c>Apply</c>, those given whose path is under the module.
     /// Keys are full paths.
     /// </summary>
+    /// <example><code>
+    /// from mlp in MLP.Create([width])
+    /// from h in mlp.Call(x)
+    /// from ps in Hk.ParamsDict(mlp)   // {'~/MLP_0/…/w': …, …}: this module's parameters so far
+    /// select ps.Count
+    /// </code></example>
     /// <param name="module">The module.</param>
     /// <returns>A model producing the parameters under <c>{module path}/</c>.</returns>
     public static Model<Params> ParamsDict(Module module)
@@ -100,6 +128,12 @@ public static partial class Hk
     }
 
     /// <summary>The current state of <paramref name="module"/> (Haiku's <c>module.state_dict()</c>), keyed by full path.</summary>
+    /// <example><code>
+    /// from bn in BatchNorm.Create()
+    /// from h in bn.Call(x, isTraining)
+    /// from s in Hk.StateDict(bn)   // the moving averages
+    /// select h
+    /// </code></example>
     /// <param name="module">The module.</param>
     /// <returns>A model producing the state under <c>{module path}/</c>.</returns>
     public static Model<Params> StateDict(Module module)

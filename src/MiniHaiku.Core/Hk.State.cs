@@ -10,6 +10,11 @@ public static partial class Hk
     /// <paramref name="init"/> during <c>Init</c> when it does not exist yet, read from the state passed
     /// to <c>Apply</c> otherwise. Requires <see cref="TransformWithState{TIn, TOut}"/>.
     /// </summary>
+    /// <example><code>
+    /// from n in Hk.GetState("count", [], Initializers.Zeros())   // created during Init, read from Apply's state
+    /// from _ in Hk.SetState("count", n + 1)
+    /// select x
+    /// </code></example>
     /// <param name="name">The state's name within its scope (no <c>/</c>).</param>
     /// <param name="shape">Its shape; null only when it must already exist.</param>
     /// <param name="init">How to create it; default zeros.</param>
@@ -52,6 +57,11 @@ public static partial class Hk
     /// state takes is the one <c>Init</c> returns; <c>Apply</c> returns the latest values.
     /// Returns <paramref name="value"/> so F# binds it with <c>let!</c>.
     /// </summary>
+    /// <example><code>
+    /// from avg in Hk.GetState("mean", [x.shape[^1]], Initializers.Zeros())
+    /// from _ in Hk.SetState("mean", avg * 0.9 + x.mean([0]) * 0.1)   // returned as the new state by Apply
+    /// select x - avg
+    /// </code></example>
     /// <param name="name">The state's name within its scope.</param>
     /// <param name="value">The new value.</param>
     /// <returns>A model producing <paramref name="value"/>.</returns>

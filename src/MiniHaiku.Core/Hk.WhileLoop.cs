@@ -12,6 +12,7 @@ public static partial class Hk
     /// for its parameters, state and names only (its result is discarded), so <c>Init</c> creates its
     /// parameters and names after the loop never depend on how many steps ran. Stack-safe.
     /// </summary>
+    /// <example><code>Hk.WhileLoop(h => h.abs().max().item&lt;float>() > 1, h => f(h), init: x, maxSteps: 10)</code></example>
     /// <typeparam name="TCarry">The carry type.</typeparam>
     /// <param name="condition">Whether to run another step (e.g. <c>c =&gt; c.Norm().item&lt;float&gt;() &gt; 1</c>).</param>
     /// <param name="body">Maps the carry to the next carry.</param>
@@ -48,6 +49,10 @@ public static partial class Hk
     /// body at <c>Init</c> even for an empty scan): <c>Init</c> on an empty sequence creates the parameters a
     /// later <c>Apply</c> on a non-empty one needs.
     /// </summary>
+    /// <example><code>
+    /// from r in Hk.Scan((Tensor h, Tensor xt) => f(h + xt).Select(o => (o, o)), zeros(batch, width), xs)   // over xs's first axis
+    /// select r.Carry
+    /// </code></example>
     /// <typeparam name="TCarry">The carry type.</typeparam>
     /// <typeparam name="TOut">The per-step output type.</typeparam>
     /// <param name="step">Maps (carry, slice) to (new carry, output).</param>

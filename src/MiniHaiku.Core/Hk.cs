@@ -12,6 +12,7 @@ namespace MiniHaiku;
 public static partial class Hk
 {
     /// <summary>A model that produces <paramref name="value"/> and leaves the frame unchanged.</summary>
+    /// <example><code>Model&lt;Tensor> passThrough = Hk.Pure(x);   // no parameters, no state: just a value</code></example>
     /// <typeparam name="T">The value type.</typeparam>
     /// <param name="value">The value.</param>
     /// <returns>The model.</returns>
@@ -22,6 +23,10 @@ public static partial class Hk
     public static Model<Frame> GetFrame() => new(new Step.Prim(f => (f, f)));
 
     /// <summary>The current scope path, e.g. <c>~/MLP_0/__call__</c>.</summary>
+    /// <example><code>
+    /// from scope in Hk.CurrentScope()
+    /// select scope   // "~" at the top, "~/MLP_0/__call__" inside MLP's Call
+    /// </code></example>
     /// <returns>A model producing the path.</returns>
     public static Model<string> CurrentScope() => new(new Step.Prim(f => (f.CurrentScope.Path, f)));
 
@@ -30,6 +35,11 @@ public static partial class Hk
     /// <paramref name="init"/> during <c>Init</c>, read from the given <see cref="Params"/> during
     /// <c>Apply</c>. Its path is <c>{current scope}/{name}</c>.
     /// </summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.TruncatedNormal(0.02))
+    /// from b in Hk.GetParam("b", [width], Initializers.Zeros())
+    /// select x.matmul(w) + b   // parameters {scope}/w and {scope}/b
+    /// </code></example>
     /// <param name="name">The parameter's name within its scope (no <c>/</c>).</param>
     /// <param name="shape">Its shape; null only when the parameter must already exist.</param>
     /// <param name="init">How to create it; default standard normal (<see cref="Initializers.RandomNormal"/>).</param>
@@ -126,6 +136,15 @@ public static partial class Hk
     /// </summary>
     /// <typeparam name="M">The module type.</typeparam>
     /// <param name="create">Builds the module from its name.</param>
+    /// <example><code>
+    /// var scaled = from s in Hk.Module(n => new Scale(n), name: "gain")   // ~/gain, or ~/Scale_0 without a name
+    ///              from h in s.Call(x)
+    ///              select h;
+    /// record Scale(ModuleName Name) : Module(Name)
+    /// {
+    ///     public Model&lt;Tensor> Call(Tensor x) => Method(from g in Hk.GetParam("g", [x.shape[^1]], Initializers.Ones()) select x * g);
+    /// }
+    /// </code></example>
     /// <param name="name">An explicit name matching <c>^[A-Za-z_][A-Za-z0-9_]*$</c>, or null.</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="ModuleNameException">The name is invalid or already used in this scope invocation.</exception>
@@ -230,6 +249,14 @@ public static partial class Hk
     /// Turns a model function into a pair of pure functions, <c>Init(seed, input) -> Params</c> and
     /// <c>Apply(params, input) -> output</c>.
     /// </summary>
+    /// <example><code>
+    /// var net = Hk.Transform((Tensor x) =>
+    ///     from mlp in MLP.Create([128, 10])
+    ///     from logits in mlp.Call(x)
+    ///     select logits);
+    /// Params p = net.Init(seed: 42, x);   // creates every parameter
+    /// Tensor y = net.Apply(p, x);         // reads them; creates and mutates nothing
+    /// </code></example>
     /// <typeparam name="TIn">The input type (use a tuple or record for several inputs).</typeparam>
     /// <typeparam name="TOut">The output type.</typeparam>
     /// <param name="f">The model, as a function of its input.</param>
@@ -241,6 +268,14 @@ public static partial class Hk
     /// <see cref="SetState"/>): <c>Init</c> returns parameters and initial state, <c>Apply</c> takes and
     /// returns the state.
     /// </summary>
+    /// <example><code>
+    /// var counter = Hk.TransformWithState((Tensor x) =>
+    ///     from n in Hk.GetState("calls", [], Initializers.Zeros())
+    ///     from _ in Hk.SetState("calls", n + 1)
+    ///     select x);
+    /// var (p, state) = counter.Init(seed: 0, x);
+    /// var (y, newState) = counter.Apply(p, state, x);   // newState["~/calls"] is 1
+    /// </code></example>
     /// <typeparam name="TIn">The input type.</typeparam>
     /// <typeparam name="TOut">The output type.</typeparam>
     /// <param name="f">The model, as a function of its input.</param>
@@ -248,6 +283,10 @@ public static partial class Hk
     public static TransformedWithState<TIn, TOut> TransformWithState<TIn, TOut>(Func<TIn, Model<TOut>> f) => new(f);
 
     /// <summary>True during <c>Init</c>, false during <c>Apply</c> (Haiku's <c>running_init</c>).</summary>
+    /// <example><code>
+    /// from initializing in Hk.RunningInit()
+    /// select initializing ? "Init: creating parameters" : "Apply: reading parameters"
+    /// </code></example>
     /// <returns>A model producing the flag.</returns>
     public static Model<bool> RunningInit() => new(new Step.Prim(f => (f.IsInitializing, f)));
 

@@ -51,6 +51,10 @@ public static class Initializers
     private const double CdfPlus2 = 0.97724986805182079;
 
     /// <summary>Fills with <paramref name="value"/>.</summary>
+    /// <example><code>
+    /// from b in Hk.GetParam("b", [width], Initializers.Constant(0.1))
+    /// select x + b
+    /// </code></example>
     /// <param name="value">The constant.</param>
     /// <returns>The initializer.</returns>
     public static Initializer Constant(double value) => (shape, dtype, _) =>
@@ -59,14 +63,26 @@ public static class Initializers
     };
 
     /// <summary>Fills with zeros.</summary>
+    /// <example><code>
+    /// from b in Hk.GetParam("b", [width], Initializers.Zeros())
+    /// select x + b
+    /// </code></example>
     /// <returns>The initializer.</returns>
     public static Initializer Zeros() => (shape, dtype, _) => torch.zeros(shape, dtype: dtype);
 
     /// <summary>Fills with ones.</summary>
+    /// <example><code>
+    /// from scale in Hk.GetParam("scale", [width], Initializers.Ones())
+    /// select x * scale
+    /// </code></example>
     /// <returns>The initializer.</returns>
     public static Initializer Ones() => (shape, dtype, _) => torch.ones(shape, dtype: dtype);
 
     /// <summary>Draws from a normal distribution.</summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.RandomNormal(stddev: 0.02))
+    /// select x.matmul(w)
+    /// </code></example>
     /// <param name="stddev">The standard deviation.</param>
     /// <param name="mean">The mean.</param>
     /// <returns>The initializer.</returns>
@@ -74,6 +90,10 @@ public static class Initializers
         (shape, dtype, g) => Floating(shape, dtype, t => t.normal_(mean, stddev, g));
 
     /// <summary>Draws uniformly from [<paramref name="min"/>, <paramref name="max"/>).</summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.RandomUniform(-0.1, 0.1))
+    /// select x.matmul(w)
+    /// </code></example>
     /// <param name="min">The lower bound.</param>
     /// <param name="max">The upper bound.</param>
     /// <returns>The initializer.</returns>
@@ -84,6 +104,10 @@ public static class Initializers
     /// Draws from a normal cut at two standard deviations: <c>mean + stddev * z</c> with z a unit normal
     /// truncated to [-2, 2] (as Haiku: the result's standard deviation is ≈0.88·stddev).
     /// </summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.TruncatedNormal(stddev: 0.02))   // within two standard deviations
+    /// select x.matmul(w)
+    /// </code></example>
     /// <param name="stddev">The scale of the untruncated normal.</param>
     /// <param name="mean">The mean.</param>
     /// <returns>The initializer.</returns>
@@ -101,6 +125,10 @@ public static class Initializers
     /// <c>VarianceScaling</c>: the target variance is <c>scale / n</c> with n the fan chosen by
     /// <paramref name="mode"/>.
     /// </summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.VarianceScaling(2.0, FanMode.FanIn, Distribution.TruncatedNormal))   // He normal
+    /// select x.matmul(w)
+    /// </code></example>
     /// <param name="scale">The variance scale (1 for LeCun/Glorot, 2 for He).</param>
     /// <param name="mode">Which fan to divide by.</param>
     /// <param name="distribution">What to draw from.</param>
@@ -132,26 +160,50 @@ public static class Initializers
     }
 
     /// <summary>Glorot/Xavier uniform: <c>VarianceScaling(1, FanAvg, Uniform)</c>.</summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.GlorotUniform())
+    /// select x.matmul(w)
+    /// </code></example>
     /// <returns>The initializer.</returns>
     public static Initializer GlorotUniform() => VarianceScaling(1.0, FanMode.FanAvg, Distribution.Uniform);
 
     /// <summary>Glorot/Xavier normal: <c>VarianceScaling(1, FanAvg, TruncatedNormal)</c>.</summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.GlorotNormal())
+    /// select x.matmul(w)
+    /// </code></example>
     /// <returns>The initializer.</returns>
     public static Initializer GlorotNormal() => VarianceScaling(1.0, FanMode.FanAvg, Distribution.TruncatedNormal);
 
     /// <summary>He/Kaiming uniform: <c>VarianceScaling(2, FanIn, Uniform)</c>.</summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.HeUniform())   // for ReLU layers
+    /// select x.matmul(w)
+    /// </code></example>
     /// <returns>The initializer.</returns>
     public static Initializer HeUniform() => VarianceScaling(2.0, FanMode.FanIn, Distribution.Uniform);
 
     /// <summary>He/Kaiming normal: <c>VarianceScaling(2, FanIn, TruncatedNormal)</c>.</summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.HeNormal())   // for ReLU layers
+    /// select x.matmul(w)
+    /// </code></example>
     /// <returns>The initializer.</returns>
     public static Initializer HeNormal() => VarianceScaling(2.0, FanMode.FanIn, Distribution.TruncatedNormal);
 
     /// <summary>LeCun normal: <c>VarianceScaling(1, FanIn, TruncatedNormal)</c>.</summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.LecunNormal())
+    /// select x.matmul(w)
+    /// </code></example>
     /// <returns>The initializer.</returns>
     public static Initializer LecunNormal() => VarianceScaling(1.0, FanMode.FanIn, Distribution.TruncatedNormal);
 
     /// <summary>LeCun uniform: <c>VarianceScaling(1, FanIn, Uniform)</c>.</summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.LecunUniform())
+    /// select x.matmul(w)
+    /// </code></example>
     /// <returns>The initializer.</returns>
     public static Initializer LecunUniform() => VarianceScaling(1.0, FanMode.FanIn, Distribution.Uniform);
 
@@ -159,6 +211,10 @@ public static class Initializers
     /// A (semi-)orthogonal matrix times <paramref name="scale"/>, from the QR decomposition of a normal
     /// draw, over the last axis (rows are the product of the leading dimensions), as in Haiku.
     /// </summary>
+    /// <example><code>
+    /// from u in Hk.GetParam("u", [width, width], Initializers.Orthogonal())   // e.g. a recurrent weight
+    /// select x.matmul(u)
+    /// </code></example>
     /// <param name="scale">The gain.</param>
     /// <returns>The initializer.</returns>
     public static Initializer Orthogonal(double scale = 1.0) => (shape, dtype, g) =>
@@ -177,6 +233,10 @@ public static class Initializers
     };
 
     /// <summary>An identity matrix over the last two axes (broadcast over leading ones) times <paramref name="gain"/>.</summary>
+    /// <example><code>
+    /// from u in Hk.GetParam("u", [width, width], Initializers.Identity(gain: 0.5))
+    /// select x.matmul(u)
+    /// </code></example>
     /// <param name="gain">The scale of the diagonal.</param>
     /// <returns>The initializer.</returns>
     public static Initializer Identity(double gain = 1.0) => (shape, dtype, _) =>
@@ -194,6 +254,10 @@ public static class Initializers
     /// Haiku's <c>UniformScaling</c>: uniform on <c>±scale·√(3 / input_size)</c>, with <c>input_size</c> the product of
     /// every dimension but the last (so the variance is <c>scale² / input_size</c>).
     /// </summary>
+    /// <example><code>
+    /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.UniformScaling(scale: 1.0))
+    /// select x.matmul(w)
+    /// </code></example>
     /// <param name="scale">Multiplies the bound (positive).</param>
     /// <returns>The initializer.</returns>
     public static Initializer UniformScaling(double scale = 1.0)
@@ -209,6 +273,7 @@ public static class Initializers
     }
 
     /// <summary>Haiku's fan computation: (fan_in, fan_out) of a weight shape.</summary>
+    /// <example><code>var (fanIn, fanOut) = Initializers.ComputeFans([3, 3, 16, 32]);   // an HWIO kernel: (144, 288)</code></example>
     /// <param name="shape">A weight shape, <c>[..., in, out]</c>.</param>
     /// <returns>The fans.</returns>
     public static (double FanIn, double FanOut) ComputeFans(IReadOnlyList<long> shape) => ComputeFans(shape, null);

@@ -41,6 +41,7 @@ public sealed class Model<T>
     }
 
     /// <summary>Maps the value of this model (functor map; LINQ <c>select</c>).</summary>
+    /// <example><code>Model&lt;Tensor> probs = model.Select(o => o.softmax(-1));   // or: from o in model select o.softmax(-1)</code></example>
     /// <typeparam name="TResult">The mapped type.</typeparam>
     /// <param name="selector">A pure function of the value.</param>
     /// <returns>A model producing <c>selector(value)</c>.</returns>
@@ -51,6 +52,7 @@ public sealed class Model<T>
     }
 
     /// <summary>Sequences this model with one that depends on its value (monadic bind).</summary>
+    /// <example><code>Model&lt;Tensor> twice = model.SelectMany(h => f(h));   // or: from h in model from o in f(h) select o</code></example>
     /// <typeparam name="TResult">The type of the second model's value.</typeparam>
     /// <param name="binder">Builds the next model from this model's value.</param>
     /// <returns>The combined model.</returns>
@@ -78,12 +80,14 @@ public sealed class Model<T>
     }
 
     /// <summary>Alias of <see cref="SelectMany{TResult}(Func{T, Model{TResult}})"/> for readers used to <c>Bind</c>.</summary>
+    /// <example><code>Model&lt;Tensor> composed = model.Bind(f);   // the same as SelectMany(f)</code></example>
     /// <typeparam name="TResult">The type of the second model's value.</typeparam>
     /// <param name="binder">Builds the next model from this model's value.</param>
     /// <returns>The combined model.</returns>
     public Model<TResult> Bind<TResult>(Func<T, Model<TResult>> binder) => SelectMany(binder);
 
     /// <summary>Runs this model, then <paramref name="next"/>, keeping the second value.</summary>
+    /// <example><code>Model&lt;Tensor> afterCount = Hk.SetState("seen", ones(1)).Then(model);   // run the first for its effect only</code></example>
     /// <typeparam name="TResult">The type of the second model's value.</typeparam>
     /// <param name="next">The model to run afterwards.</param>
     /// <returns>The sequenced model.</returns>

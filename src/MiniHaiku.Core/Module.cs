@@ -27,6 +27,15 @@ public record Module
     /// Runs <paramref name="body"/> inside this module's scope for <paramref name="method"/>:
     /// <c>{Name.Path}/{method}</c>, with fresh module counters. <c>Call</c> appears as <c>__call__</c>.
     /// </summary>
+    /// <example><code>
+    /// public sealed record Scale(ModuleName Name) : Module(Name)
+    /// {
+    ///     public static Model&lt;Scale> Create(string? name = null) => Hk.Module(n => new Scale(n), name);
+    ///     public Model&lt;Tensor> Call(Tensor x) => Method(   // parameters under ~/Scale_0/__call__/
+    ///         from g in Hk.GetParam("g", [x.shape[^1]], Initializers.Ones())
+    ///         select x * g);
+    /// }
+    /// </code></example>
     /// <typeparam name="T">The body's value type.</typeparam>
     /// <param name="body">The method's computation.</param>
     /// <param name="method">The method name; filled in by the compiler.</param>

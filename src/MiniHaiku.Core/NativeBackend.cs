@@ -28,7 +28,7 @@ namespace MiniHaiku;
 /// </remarks>
 /// <example>
 /// A script that calls <c>torch</c> before anything of MiniHaiku calls this first:
-/// <code>
+/// <code lang="fsharp">
 /// #r "nuget: MiniHaiku.Core, 0.1.0"
 /// #r "nuget: libtorch-cpu-linux-x64, 2.10.0"
 /// MiniHaiku.NativeBackend.Prepare() |> ignore

@@ -36,6 +36,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     public static Params Empty { get; } = new(ImmutableSortedDictionary.Create<string, Tensor>(StringComparer.Ordinal, SameTensor));
 
     /// <summary>Builds a map from key/value pairs. Cost: O(n log n).</summary>
+    /// <example><code>var p = Params.Create([KeyValuePair.Create("~/linear/w", ones(3, 4)), KeyValuePair.Create("~/linear/b", zeros(4))]);</code></example>
     /// <param name="entries">Path/tensor pairs; a repeated path is an error.</param>
     /// <returns>The map.</returns>
     /// <exception cref="ParamsKeyException">A path appears twice.</exception>
@@ -57,6 +58,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     public ImmutableSortedDictionary<string, Tensor> Items => items;
 
     /// <summary>Returns a map with <paramref name="path"/> set to <paramref name="value"/>. Cost: O(log n).</summary>
+    /// <example><code>Params q = p.With("~/linear/b", zeros(4));   // a new map; p is unchanged</code></example>
     /// <param name="path">The parameter path.</param>
     /// <param name="value">The tensor.</param>
     /// <returns>The new map; this one is unchanged.</returns>
@@ -68,11 +70,13 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     }
 
     /// <summary>Returns a map without <paramref name="path"/>. Cost: O(log n).</summary>
+    /// <example><code>Params q = p.Without("~/linear/b");</code></example>
     /// <param name="path">The parameter path.</param>
     /// <returns>The new map; this one is unchanged.</returns>
     public Params Without(string path) => new(items.Remove(path));
 
     /// <summary>Returns a map with every entry of <paramref name="other"/> added or replacing. Cost: O(m log(n+m)).</summary>
+    /// <example><code>Params all = p.Merge(state);   // entries of state win on a shared path</code></example>
     /// <param name="other">Entries that win over this map's.</param>
     /// <returns>The merged map.</returns>
     public Params Merge(Params other)
@@ -83,6 +87,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
 
     /// <summary>Keeps the entries whose path satisfies <paramref name="predicate"/>. Cost: O(n).</summary>
     /// <param name="predicate">A test on the path.</param>
+    /// <example><code>Params weights = p.Where(path => path.EndsWith("/w"));</code></example>
     /// <returns>The filtered map.</returns>
     public Params Where(Func<string, bool> predicate)
     {
@@ -91,6 +96,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     }
 
     /// <summary>Applies <paramref name="f"/> to every tensor (a tree map). Cost: O(n) calls.</summary>
+    /// <example><code>Params noBias = p.Map((path, t) => path.EndsWith("/b") ? zeros_like(t) : t);</code></example>
     /// <param name="f">Maps the path and tensor to a new tensor.</param>
     /// <returns>The mapped map, with the same keys.</returns>
     public Params Map(Func<string, Tensor, Tensor> f)
@@ -102,6 +108,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     }
 
     /// <summary>Applies <paramref name="f"/> to every tensor (a tree map). Cost: O(n) calls.</summary>
+    /// <example><code>Params half = p.Map(t => t.to_type(ScalarType.Float16));</code></example>
     /// <param name="f">Maps a tensor to a new tensor.</param>
     /// <returns>The mapped map, with the same keys.</returns>
     public Params Map(Func<Tensor, Tensor> f)
@@ -111,6 +118,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     }
 
     /// <summary>Combines two maps with the same keys entry by entry.</summary>
+    /// <example><code>Params stepped = p.Zip(grads, (w, g) => w - g * 0.1);   // same keys required</code></example>
     /// <param name="other">A map with exactly the same keys.</param>
     /// <param name="f">Combines this map's tensor with the other's.</param>
     /// <returns>The combined map.</returns>
@@ -124,6 +132,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     }
 
     /// <summary>Throws a clear error when <paramref name="other"/> does not have exactly this map's keys.</summary>
+    /// <example><code>grads.RequireSameKeys(p, "my update rule");   // throws naming the missing and unexpected paths</code></example>
     /// <param name="other">The map to compare with.</param>
     /// <param name="operation">The operation, for the message.</param>
     /// <exception cref="ParamsKeyException">The key sets differ.</exception>
@@ -138,6 +147,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     }
 
     /// <summary>The shape of every entry, keyed by path.</summary>
+    /// <example><code>Console.WriteLine(p.Shapes());   // {'~/Linear_0/__call__/b': (4,), '~/Linear_0/__call__/w': (3, 4)}</code></example>
     /// <returns>A sorted map whose <c>ToString()</c> prints like Haiku: <c>{'~/w': (3, 4)}</c>.</returns>
     public ShapeMap Shapes()
     {
@@ -153,12 +163,14 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     public long TotalBytes => items.Values.Sum(t => t.numel() * t.ElementSize);
 
     /// <summary>Disposes every tensor in this map. Use only when nothing else holds them.</summary>
+    /// <example><code>p.DisposeTensors();   // frees the native memory now; p must not be used afterwards</code></example>
     public void DisposeTensors()
     {
         foreach (var t in items.Values) t.Dispose();
     }
 
     /// <summary>True when both maps have the same keys and bitwise-equal tensors (same dtype and shape).</summary>
+    /// <example><code>bool same = net.Init(seed: 1, x).BitwiseEquals(net.Init(seed: 1, x));   // true: Init is reproducible</code></example>
     /// <param name="other">The other map.</param>
     /// <returns>Whether the maps are identical.</returns>
     public bool BitwiseEquals(Params other)

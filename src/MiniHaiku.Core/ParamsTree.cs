@@ -13,6 +13,7 @@ namespace MiniHaiku;
 public static class ParamsTree
 {
     /// <summary>Entry-wise <c>x + y</c> (<c>optax.tree.add</c>).</summary>
+    /// <example><code>Params sum = p.Add(updates);   // leaf by leaf; the keys must match</code></example>
     /// <param name="x">The first map.</param>
     /// <param name="y">A map with the same keys.</param>
     /// <returns>The sums.</returns>
@@ -24,6 +25,7 @@ public static class ParamsTree
     }
 
     /// <summary>Entry-wise <c>x − y</c> (<c>optax.tree.sub</c>).</summary>
+    /// <example><code>Params delta = p.Subtract(state);</code></example>
     /// <param name="x">The first map.</param>
     /// <param name="y">A map with the same keys.</param>
     /// <returns>The differences.</returns>
@@ -35,6 +37,7 @@ public static class ParamsTree
     }
 
     /// <summary>Every tensor multiplied by <paramref name="scalar"/> (<c>optax.tree.scale</c>).</summary>
+    /// <example><code>Params halved = grads.Scale(0.5);</code></example>
     /// <param name="tree">The map.</param>
     /// <param name="scalar">The factor.</param>
     /// <returns>The scaled map.</returns>
@@ -48,6 +51,7 @@ public static class ParamsTree
     /// The inner product <c>Σ x·y</c> over every element of every entry (<c>optax.tree.vdot</c>), as a
     /// float64 scalar tensor.
     /// </summary>
+    /// <example><code>Tensor dot = grads.Vdot(updates);   // sum over every leaf of the elementwise products</code></example>
     /// <param name="x">The first map.</param>
     /// <param name="y">A map with the same keys.</param>
     /// <returns>The inner product.</returns>
@@ -69,6 +73,7 @@ public static class ParamsTree
     /// <paramref name="ord"/> 2 the L2 norm (its square when <paramref name="squared"/>), with 1 the sum
     /// of magnitudes, with <see cref="double.PositiveInfinity"/> the largest magnitude.
     /// </summary>
+    /// <example><code>Tensor globalNorm = grads.Norm();   // L2 over all leaves; Norm(ord: double.PositiveInfinity) for the max</code></example>
     /// <param name="tree">The map.</param>
     /// <param name="ord">1, 2 or infinity.</param>
     /// <param name="squared">Return the square of the norm.</param>
@@ -96,6 +101,7 @@ public static class ParamsTree
     }
 
     /// <summary>Every tensor converted to <paramref name="dtype"/> (<c>optax.tree.cast</c>); tensors already of that dtype are kept.</summary>
+    /// <example><code>Params bf16 = p.Cast(ScalarType.BFloat16);</code></example>
     /// <param name="tree">The map.</param>
     /// <param name="dtype">The target dtype.</param>
     /// <returns>The converted map.</returns>
@@ -109,6 +115,7 @@ public static class ParamsTree
     /// Entry-wise selection (<c>optax.tree.where</c>): <c>condition ? x : y</c>, element by element, where each
     /// condition entry is a boolean tensor broadcastable to the others (e.g. a scalar per parameter).
     /// </summary>
+    /// <example><code>Params finite = ParamsTree.Where(grads.Map(g => g.isfinite()), grads, grads.Map(g => zeros_like(g)));</code></example>
     /// <param name="condition">Boolean tensors with the same keys.</param>
     /// <param name="x">Values where the condition holds.</param>
     /// <param name="y">Values where it does not.</param>
@@ -132,7 +139,7 @@ public static class ParamsTree
     /// <param name="tree">The map.</param>
     /// <param name="predicate">A test on the path.</param>
     /// <returns>The selected entries and the others.</returns>
-    /// <example><code>var (trainable, frozen) = params.Partition(path => !path.Contains("/embed/"));</code></example>
+    /// <example><code>var (trainable, frozen) = p.Partition(path => !path.Contains("/embed/"));</code></example>
     public static (Params Selected, Params Others) Partition(this Params tree, Func<string, bool> predicate)
     {
         ArgumentNullException.ThrowIfNull(tree);
@@ -144,6 +151,7 @@ public static class ParamsTree
     }
 
     /// <summary>Joins maps with disjoint keys (Haiku's <c>data_structures.merge</c>), e.g. the halves of <see cref="Partition"/>.</summary>
+    /// <example><code>Params all = ParamsTree.Merge(p, state);   // the parts must not share a path</code></example>
     /// <param name="parts">The maps.</param>
     /// <returns>One map with every entry.</returns>
     /// <exception cref="MiniHaikuException">A path appears in two maps.</exception>

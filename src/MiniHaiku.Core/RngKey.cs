@@ -18,6 +18,7 @@ public readonly record struct RngKey(ulong Hi, ulong Lo)
     private const ulong Golden = 0x9E3779B97F4A7C15UL;
 
     /// <summary>Makes a key from an integer seed.</summary>
+    /// <example><code>var key = RngKey.FromSeed(42);</code></example>
     /// <param name="seed">Any 64-bit seed.</param>
     /// <returns>A key determined by <paramref name="seed"/> alone.</returns>
     public static RngKey FromSeed(long seed)
@@ -27,6 +28,7 @@ public readonly record struct RngKey(ulong Hi, ulong Lo)
     }
 
     /// <summary>Derives a new key from this key and a string (e.g. a parameter path). Cost: O(length).</summary>
+    /// <example><code>RngKey forW = key.Fold("~/Linear_0/__call__/w");   // how Init derives each parameter's key from its path</code></example>
     /// <param name="data">The data to fold in.</param>
     /// <returns>A key that depends on this key and every character of <paramref name="data"/>.</returns>
     public RngKey Fold(string data)
@@ -51,6 +53,7 @@ public readonly record struct RngKey(ulong Hi, ulong Lo)
     }
 
     /// <summary>Splits this key into <paramref name="count"/> independent keys.</summary>
+    /// <example><code>RngKey[] perDevice = key.Split(4);</code></example>
     /// <param name="count">How many keys, at least 1.</param>
     /// <returns>New keys, all different from each other and from this one.</returns>
     public RngKey[] Split(int count)
@@ -62,14 +65,20 @@ public readonly record struct RngKey(ulong Hi, ulong Lo)
     }
 
     /// <summary>Splits this key in two: one to keep splitting, one to use.</summary>
+    /// <example><code>var (next, use) = key.Split();   // keep splitting next; draw with use</code></example>
     /// <returns>Two new independent keys.</returns>
     public (RngKey Next, RngKey Use) Split() => (Fold(0x5BE0CD19137E2179L), Fold(0x5BE0CD19137E217AL));
 
     /// <summary>A 64-bit seed for a <see cref="torch.Generator"/>.</summary>
+    /// <example><code>ulong seed = key.ToSeed();</code></example>
     /// <returns>The seed derived from this key.</returns>
     public ulong ToSeed() => Mix(Hi ^ Mix(Lo));
 
     /// <summary>Creates a CPU <see cref="torch.Generator"/> seeded from this key. The caller disposes it.</summary>
+    /// <example><code>
+    /// using var g = key.CreateGenerator();
+    /// Tensor noise = randn([3, 4], generator: g);
+    /// </code></example>
     /// <returns>A new generator.</returns>
     public torch.Generator CreateGenerator() => new(ToSeed());
 

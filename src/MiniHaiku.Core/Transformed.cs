@@ -26,10 +26,12 @@ public sealed class Transformed<TIn, TOut>
     public bool UnusedParamsAllowed { get; }
 
     /// <summary>A copy whose <c>Apply</c> accepts parameters the model never reads (e.g. a larger checkpoint).</summary>
+    /// <example><code>Tensor y = net.AllowUnusedParams().Apply(p.With("~/ema/w", ones(3)), x);   // extra entries are ignored</code></example>
     /// <returns>The relaxed transformed model.</returns>
     public Transformed<TIn, TOut> AllowUnusedParams() => new(Function, allowUnusedParams: true);
 
     /// <summary>Creates every parameter by running the model once on <paramref name="input"/>.</summary>
+    /// <example><code>Params p = net.Init(seed: 42, x);   // the same seed gives the same parameters, bit for bit</code></example>
     /// <param name="seed">Determines every parameter's value, together with its path.</param>
     /// <param name="input">An example input (shapes are inferred from it).</param>
     /// <returns>The parameters, keyed by path.</returns>
@@ -47,7 +49,7 @@ public sealed class Transformed<TIn, TOut>
     /// <param name="input">An example input, already on <paramref name="device"/>.</param>
     /// <param name="device">Where to place the parameters; null follows the input when it is a tensor, else the CPU.</param>
     /// <returns>The parameters, keyed by path.</returns>
-    /// <example><code>var p = model.Init(RngKey.FromSeed(0), x.to(torch.CUDA), torch.CUDA);</code></example>
+    /// <example><code>var p = net.Init(RngKey.FromSeed(0), x.to(torch.CUDA), torch.CUDA);</code></example>
     public Params Init(RngKey key, TIn input, Device? device)
     {
         TensorChecks.RequireAliveInput(input, "Init");
@@ -55,6 +57,7 @@ public sealed class Transformed<TIn, TOut>
     }
 
     /// <summary>Runs the model, reading <paramref name="parameters"/>. The model may not draw random keys.</summary>
+    /// <example><code>Tensor y = net.Apply(p, x);   // pure: reads p, creates and mutates nothing</code></example>
     /// <param name="parameters">The result of <see cref="Init(long, TIn)"/> (or a checkpoint of it).</param>
     /// <param name="input">The input.</param>
     /// <returns>The output.</returns>
@@ -64,6 +67,7 @@ public sealed class Transformed<TIn, TOut>
     public TOut Apply(Params parameters, TIn input) => ApplyCore(parameters, input, null);
 
     /// <summary>Runs the model with a random key sequence from <paramref name="seed"/> (e.g. for dropout).</summary>
+    /// <example><code>Tensor y = net.Apply(p, x, seed: step);   // a fresh dropout mask per step</code></example>
     /// <param name="parameters">The parameters.</param>
     /// <param name="input">The input.</param>
     /// <param name="seed">The seed for <see cref="Hk.NextRngKey"/>.</param>
@@ -110,10 +114,12 @@ public sealed class TransformedWithState<TIn, TOut>
     public bool UnusedParamsAllowed { get; }
 
     /// <summary>A copy whose <c>Apply</c> accepts parameters the model never reads.</summary>
+    /// <example><code>var (y, s) = netWithState.AllowUnusedParams().Apply(p.With("~/ema/w", ones(3)), state, (x, false));</code></example>
     /// <returns>The relaxed transformed model.</returns>
     public TransformedWithState<TIn, TOut> AllowUnusedParams() => new(Function, allowUnusedParams: true);
 
     /// <summary>Creates every parameter and state by running the model once.</summary>
+    /// <example><code>var (p, state) = netWithState.Init(seed: 0, (x, true));   // state: e.g. BatchNorm's moving averages</code></example>
     /// <param name="seed">Determines the initial values, together with each path.</param>
     /// <param name="input">An example input.</param>
     /// <returns>The parameters and the first value each state took.</returns>
@@ -139,6 +145,10 @@ public sealed class TransformedWithState<TIn, TOut>
     }
 
     /// <summary>Runs the model without random keys.</summary>
+    /// <example><code>
+    /// var (train, newState) = netWithState.Apply(p, state, (x, true));   // training updates the moving averages
+    /// var (eval, _) = netWithState.Apply(p, newState, (x, false));
+    /// </code></example>
     /// <param name="parameters">The parameters.</param>
     /// <param name="state">The state from <c>Init</c> or a previous <c>Apply</c>.</param>
     /// <param name="input">The input.</param>

@@ -26,6 +26,11 @@ public sealed partial record GradientTransformation
     /// A transformation whose update receives <see cref="UpdateExtraArgs"/>; called through the
     /// three-argument <see cref="Update(Params, OptState, Params?)"/> it receives <see cref="UpdateExtraArgs.None"/>.
     /// </summary>
+    /// <example><code>
+    /// var scaleByLoss = GradientTransformation.WithExtraArgs(
+    ///     _ => OptState.Empty,
+    ///     (g, s, _, extra) => (g.Scale(extra.Value ?? 1.0), s));   // extra.Value: Update(grads, state, params, value: loss)
+    /// </code></example>
     /// <param name="init">Builds the initial state.</param>
     /// <param name="update">Maps (gradients, state, parameters or null, extra arguments) to (updates, new state).</param>
     /// <returns>The transformation.</returns>

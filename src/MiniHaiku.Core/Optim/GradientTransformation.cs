@@ -13,6 +13,7 @@ public sealed partial record GradientTransformation(
     Func<Params, OptState, Params?, (Params Updates, OptState State)> UpdateFunction)
 {
     /// <summary>Builds the initial optimizer state for <paramref name="parameters"/>.</summary>
+    /// <example><code>OptState optState = optimizer.Init(p);   // slots shaped like p (Adam: two moments and a count)</code></example>
     /// <param name="parameters">The parameters to be optimized.</param>
     /// <returns>The initial state.</returns>
     public OptState Init(Params parameters)
@@ -23,6 +24,10 @@ public sealed partial record GradientTransformation(
     }
 
     /// <summary>Turns gradients into updates (to be added to the parameters) and a new state. Runs without autograd (<c>torch.no_grad</c>).</summary>
+    /// <example><code>
+    /// var (updates, newState) = optimizer.Update(grads, optState, p);
+    /// Params newParams = p.ApplyUpdates(updates);   // p + updates; p and optState stay valid
+    /// </code></example>
     /// <param name="grads">Gradients with the parameters' keys and shapes.</param>
     /// <param name="state">The state from <see cref="Init"/> or the previous <see cref="Update(Params, OptState, Params?)"/>.</param>
     /// <param name="parameters">The current parameters; needed by weight decay (<c>AdamW</c>), else may be null.</param>

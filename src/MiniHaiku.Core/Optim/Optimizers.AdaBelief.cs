@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// <c>s = b2 s + (1-b2) (g - m)² + epsRoot</c>, update <c>m̂ / (sqrt(ŝ) + eps)</c> (bias-corrected
     /// as Adam; <paramref name="nesterov"/> as <see cref="ScaleByAdam"/>).
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByBelief(), Optimizers.ScaleByLearningRate(1e-3));</code></example>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the belief (variance of the prediction error).</param>
     /// <param name="eps">Added to the denominator outside the square root.</param>
@@ -37,6 +38,7 @@ public static partial class Optimizers
         });
 
     /// <summary>AdaBelief (<c>optax.adabelief</c>), with optional decoupled weight decay.</summary>
+    /// <example><code>var opt = Optimizers.AdaBelief(1e-3);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the belief.</param>

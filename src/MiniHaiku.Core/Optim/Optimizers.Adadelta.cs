@@ -10,6 +10,7 @@ public static partial class Optimizers
     /// Adadelta's rescaling (<c>optax.scale_by_adadelta</c>): <c>E[g²] = ρ E[g²] + (1-ρ) g²</c>,
     /// update <c>Δ = sqrt(E[Δ²] + eps) / sqrt(E[g²] + eps) · g</c>, then <c>E[Δ²] = ρ E[Δ²] + (1-ρ) Δ²</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByAdadelta(rho: 0.9), Optimizers.ScaleByLearningRate(1.0));</code></example>
     /// <param name="rho">The decay of both averages.</param>
     /// <param name="eps">Added inside both square roots.</param>
     /// <returns>The transformation, with slots <c>e_g</c> and <c>e_x</c>.</returns>
@@ -31,6 +32,7 @@ public static partial class Optimizers
     /// Adadelta (<c>optax.adadelta</c>; the same steps as <c>torch.optim.Adadelta</c>): optional coupled
     /// weight decay (added to the gradient), <see cref="ScaleByAdadelta"/>, the learning rate.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Adadelta(learningRate: 1.0, rho: 0.95);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>; null means 1 (Optax's <c>None</c>
     /// skips the scaling and would therefore step uphill; 1 is the paper's and PyTorch's rule).</param>
     /// <param name="rho">The decay of both averages.</param>

@@ -13,6 +13,7 @@ public static partial class Optimizers
     /// row and column averages of <c>G</c> (over its largest and second-largest axis) and is divided by
     /// <c>sqrt(row / mean(row) · col)</c>; any other tensor keeps the full average <c>v</c> and is divided by <c>sqrt(v)</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByFactoredRms(), Optimizers.ScaleByLearningRate(1e-2));   // factored second moments for matrices</code></example>
     /// <param name="factored">Factor the second moment of large enough tensors.</param>
     /// <param name="decayRate">The exponent of the decay schedule.</param>
     /// <param name="stepOffset">Subtracted from the step in the decay schedule.</param>
@@ -68,6 +69,7 @@ public static partial class Optimizers
     /// Scales each update by the root mean square of its parameter, at least <paramref name="minScale"/>
     /// (<c>optax.scale_by_param_block_rms</c>). Needs the parameters.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByFactoredRms(), Optimizers.ScaleByParamBlockRms(), Optimizers.ScaleByLearningRate(1e-2));</code></example>
     /// <param name="minScale">The smallest scale.</param>
     /// <returns>The transformation.</returns>
     public static GradientTransformation ScaleByParamBlockRms(double minScale = 1e-3) =>
@@ -104,6 +106,7 @@ public static partial class Optimizers
     /// (<see cref="ScaleByParamBlockRms"/>), optional momentum and weight decay, then a descent step.
     /// Pass the parameters to <c>Update</c>. Without a learning rate the step is relative to the parameters' scale.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Adafactor(learningRate: 1e-2);   // memory-light for large matrices</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>; null for none.</param>
     /// <param name="minDimSizeToFactor">The smallest second-largest axis that is factored.</param>
     /// <param name="decayRate">The exponent of the second-moment decay schedule.</param>

@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// <c>s = s + g²</c> (starting at <paramref name="initialAccumulatorValue"/>), update
     /// <c>g / sqrt(s + eps)</c>, or 0 where <c>s</c> is 0.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByRss(), Optimizers.ScaleByLearningRate(0.1));</code></example>
     /// <param name="initialAccumulatorValue">The starting value of <c>s</c>.</param>
     /// <param name="eps">Added inside the square root.</param>
     /// <returns>The transformation, with slot <c>sum_of_squares</c>.</returns>
@@ -27,6 +28,7 @@ public static partial class Optimizers
             }));
 
     /// <summary>Adagrad's rescaling; renamed <see cref="ScaleByRss"/> (Optax's name), which it calls.</summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByAdagrad(), Optimizers.ScaleByLearningRate(0.1));</code></example>
     /// <param name="initialAccumulatorValue">The starting value of the sum of squares.</param>
     /// <param name="eps">Added inside the square root.</param>
     /// <returns>The transformation, with slot <c>sum_of_squares</c>.</returns>
@@ -39,6 +41,7 @@ public static partial class Optimizers
     /// defaults (initial accumulator 0.1, <c>eps</c> 1e-7 inside the square root); with <c>eps: 0</c> the
     /// same steps as <c>torch.optim.Adagrad</c> with <c>eps = 0</c> and no learning-rate decay.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Adagrad(0.1);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="initialAccumulatorValue">The starting value of the sum of squares.</param>
     /// <param name="eps">Added inside the square root.</param>

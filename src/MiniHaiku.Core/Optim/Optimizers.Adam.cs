@@ -12,6 +12,7 @@ public static partial class Optimizers
     /// <c>m̂ = m / (1 - b1^t)</c>, <c>v̂ = v / (1 - b2^t)</c>. With <paramref name="nesterov"/> (NAdam),
     /// <c>m̂ = b1 m / (1 - b1^(t+1)) + (1 - b1) g / (1 - b1^t)</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ClipByGlobalNorm(1.0), Optimizers.ScaleByAdam(), Optimizers.ScaleByLearningRate(1e-3));</code></example>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the second moment.</param>
     /// <param name="eps">Added to the denominator outside the square root.</param>
@@ -57,6 +58,10 @@ public static partial class Optimizers
         }).WithFlat(new FlatAdam(b1, b2, eps, epsRoot, nesterov));
 
     /// <summary>Adam (<c>optax.adam</c>; the same steps as <c>torch.optim.Adam</c> without weight decay).</summary>
+    /// <example><code>
+    /// var opt = Optimizers.Adam(1e-3);   // or a schedule: Optimizers.Adam(Schedule.WarmupCosineDecay(0, 1e-3, 1_000, 100_000))
+    /// var optState = opt.Init(p);
+    /// </code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the second moment.</param>
@@ -88,6 +93,7 @@ public static partial class Optimizers
         WithDecayAndLearningRate(ScaleByAdam(b1, b2, eps, epsRoot, nesterov), weightDecay, mask, learningRate);
 
     /// <summary>NAdam (<c>optax.nadam</c>): <see cref="Adam"/> with Nesterov momentum.</summary>
+    /// <example><code>var opt = Optimizers.NAdam(1e-3);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the second moment.</param>
@@ -98,6 +104,7 @@ public static partial class Optimizers
         Adam(learningRate, b1, b2, eps, epsRoot, nesterov: true);
 
     /// <summary>NAdamW (<c>optax.nadamw</c>): <see cref="AdamW"/> with Nesterov momentum.</summary>
+    /// <example><code>var opt = Optimizers.NAdamW(1e-3, weightDecay: 0.01);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the second moment.</param>

@@ -10,6 +10,7 @@ public static partial class Optimizers
     /// Adamax's rescaling (<c>optax.scale_by_adamax</c>): <c>m = b1 m + (1-b1) g</c>, the infinity norm
     /// <c>u = max(|g| + eps, b2 u)</c>, update <c>m / (1 - b1^t) / u</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByAdamax(), Optimizers.ScaleByLearningRate(2e-3));</code></example>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the infinity norm.</param>
     /// <param name="eps">Added to <c>|g|</c>.</param>
@@ -32,6 +33,7 @@ public static partial class Optimizers
         });
 
     /// <summary>Adamax (<c>optax.adamax</c>; the same steps as <c>torch.optim.Adamax</c>).</summary>
+    /// <example><code>var opt = Optimizers.Adamax(2e-3);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the infinity norm.</param>
@@ -41,6 +43,7 @@ public static partial class Optimizers
         Chain(ScaleByAdamax(b1, b2, eps), ScaleByLearningRate(learningRate));
 
     /// <summary>Adamax with decoupled weight decay (<c>optax.adamaxw</c>). Pass the parameters to <c>Update</c>.</summary>
+    /// <example><code>var opt = Optimizers.AdamaxW(2e-3, weightDecay: 1e-4);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the infinity norm.</param>

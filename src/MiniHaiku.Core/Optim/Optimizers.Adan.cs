@@ -12,6 +12,7 @@ public static partial class Optimizers
     /// <c>n = ema((g + (1-b2) Δ)², b3)</c>, update <c>(m̂ + (1-b2) v̂) / (sqrt(n̂ + epsRoot) + eps)</c>
     /// with every average bias-corrected.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByAdan(), Optimizers.ScaleByLearningRate(1e-3));</code></example>
     /// <param name="b1">The decay of the gradient average.</param>
     /// <param name="b2">The decay of the gradient-difference average.</param>
     /// <param name="b3">The decay of the second moment.</param>
@@ -38,6 +39,7 @@ public static partial class Optimizers
         });
 
     /// <summary>Adan (<c>optax.adan</c>): adaptive Nesterov momentum, with decoupled weight decay. Pass the parameters to <c>Update</c> when decaying.</summary>
+    /// <example><code>var opt = Optimizers.Adan(1e-3);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the gradient average.</param>
     /// <param name="b2">The decay of the gradient-difference average.</param>

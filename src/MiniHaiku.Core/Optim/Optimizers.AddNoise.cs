@@ -12,6 +12,7 @@ public static partial class Optimizers
     /// update <c>t</c> is drawn from <c>key.Fold(t)</c>, so a run is reproducible from its key and the
     /// state holds only the count.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.AddNoise(eta: 0.01, gamma: 0.55, seed: 0), Optimizers.Sgd(0.1));   // annealed gradient noise</code></example>
     /// <param name="eta">The initial variance.</param>
     /// <param name="gamma">The decay exponent of the variance.</param>
     /// <param name="key">The random key (Optax's <c>key</c>).</param>

@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// <c>ν_max = max(ν_max, ν̂)</c> of the (bias-corrected) second moment in the denominator:
     /// update <c>m̂ / (sqrt(ν_max + epsRoot) + eps)</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByAmsGrad(), Optimizers.ScaleByLearningRate(1e-3));</code></example>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the second moment.</param>
     /// <param name="eps">Added to the denominator outside the square root.</param>
@@ -44,6 +45,7 @@ public static partial class Optimizers
     /// raw one and corrects after (the same steps as <c>biasCorrectionNu: false</c> with the learning
     /// rate multiplied by <c>sqrt(1 - b2^t)</c>).
     /// </summary>
+    /// <example><code>var opt = Optimizers.AmsGrad(1e-3);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the second moment.</param>

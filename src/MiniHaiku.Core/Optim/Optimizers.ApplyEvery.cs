@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// (<c>optax.apply_every</c>). The state holds the number <c>count</c> (modulo k) and slot <c>grad_acc</c>.
     /// For gradient accumulation in front of a stateful optimizer prefer <see cref="MultiSteps(GradientTransformation, int, bool, SkipUpdatePredicate?)"/>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.Sgd(0.1), Optimizers.ApplyEvery(k: 4));   // the sum of 4 steps' updates, every 4th step</code></example>
     /// <param name="k">The period; at least 1.</param>
     /// <returns>The transformation.</returns>
     public static GradientTransformation ApplyEvery(int k = 1)

@@ -9,6 +9,7 @@ public static partial class Optimizers
     /// anyway). The state holds numbers <c>notfinite_count</c>, <c>last_finite</c> (1 or 0) and
     /// <c>total_notfinite</c>, and the inner state.
     /// </summary>
+    /// <example><code>var opt = Optimizers.ApplyIfFinite(Optimizers.Adam(1e-3), maxConsecutiveErrors: 5);   // skips steps with NaN/Inf gradients</code></example>
     /// <param name="inner">The transformation to protect.</param>
     /// <param name="maxConsecutiveErrors">How many non-finite steps in a row are skipped.</param>
     /// <returns>The transformation.</returns>

@@ -18,6 +18,7 @@ public static partial class Optimizers
     /// arguments of <c>update</c>; here <paramref name="valueFunction"/> gives all three (the value and
     /// gradient at the parameters passed to <c>Update</c> cost one forward and backward pass, each trial one forward pass).
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.Sgd(1.0), Optimizers.ScaleByBacktrackingLinesearch(lossFn, maxBacktrackingSteps: 15));</code></example>
     /// <param name="valueFunction">The objective (a scalar tensor) of the parameters.</param>
     /// <param name="maxBacktrackingSteps">The most reductions of the step per update.</param>
     /// <param name="slopeRtol">The fraction of the linear decrease required.</param>

@@ -15,6 +15,12 @@ public static partial class Optimizers
     /// each are the gradients of the next. The state holds each one's state, in order. Extra update
     /// arguments (<see cref="UpdateExtraArgs"/>) reach every transformation.
     /// </summary>
+    /// <example><code>
+    /// var opt = Optimizers.Chain(
+    ///     Optimizers.ClipByGlobalNorm(1.0),
+    ///     Optimizers.ScaleByAdam(),
+    ///     Optimizers.ScaleByLearningRate(1e-3));   // each transforms the previous one's output
+    /// </code></example>
     /// <param name="transformations">The transformations, first applied first.</param>
     /// <returns>The chained transformation.</returns>
     public static GradientTransformation Chain(params GradientTransformation[] transformations)

@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// (<c>optax.clip_by_global_norm</c>): unchanged when the norm is below it, else multiplied by
     /// <c>maxNorm / norm</c>. Stateless.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ClipByGlobalNorm(1.0), Optimizers.Adam(1e-3));</code></example>
     /// <param name="maxNorm">The largest allowed global norm; must be positive.</param>
     /// <returns>The transformation.</returns>
     public static GradientTransformation ClipByGlobalNorm(double maxNorm)

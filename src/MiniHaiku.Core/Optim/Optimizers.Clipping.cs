@@ -7,6 +7,7 @@ namespace MiniHaiku.Optim;
 public static partial class Optimizers
 {
     /// <summary>Clips every update element to <c>[−maxDelta, maxDelta]</c> (<c>optax.clip</c>). Stateless.</summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.Clip(maxDelta: 0.5), Optimizers.Sgd(0.1));   // elementwise to [-0.5, 0.5]</code></example>
     /// <param name="maxDelta">The largest allowed magnitude; must not be negative.</param>
     /// <returns>The transformation.</returns>
     public static GradientTransformation Clip(double maxDelta)
@@ -19,6 +20,7 @@ public static partial class Optimizers
     /// Rescales each update tensor whose root mean square exceeds <paramref name="threshold"/> down to it
     /// (<c>optax.clip_by_block_rms</c>): <c>u / max(1, rms(u) / threshold)</c>. Stateless.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ClipByBlockRms(1.0), Optimizers.Sgd(0.1));</code></example>
     /// <param name="threshold">The largest allowed RMS per tensor; must be positive.</param>
     /// <returns>The transformation.</returns>
     public static GradientTransformation ClipByBlockRms(double threshold)
@@ -39,6 +41,7 @@ public static partial class Optimizers
     /// weights, output channels of <c>[h, w, in, out]</c> and <c>[d, h, w, in, out]</c> kernels; or
     /// reductions over <paramref name="axis"/> when given. Needs the parameters.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.AdaptiveGradClip(0.01), Optimizers.Sgd(0.1, momentum: 0.9));</code></example>
     /// <param name="clipping">The largest allowed ratio of update norm to parameter norm.</param>
     /// <param name="eps">The smallest parameter norm used, so zero-initialised parameters can move.</param>
     /// <param name="axis">The axes to reduce over, or null for Optax's per-rank default.</param>

@@ -7,6 +7,7 @@ public static partial class Optimizers
     /// (<c>optax.conditionally_mask</c>); at the other steps the updates are zero and the inner state is kept.
     /// The state holds the number <c>step</c> (counting every call from 0) and the inner state.
     /// </summary>
+    /// <example><code>var opt = Optimizers.ConditionallyMask(Optimizers.Sgd(0.1), step => step >= 1_000);   // zero updates before step 1000</code></example>
     /// <param name="inner">The transformation.</param>
     /// <param name="shouldTransformFn">Maps the step to whether to call <paramref name="inner"/>.</param>
     /// <returns>The transformation.</returns>
@@ -17,6 +18,7 @@ public static partial class Optimizers
     /// Like <see cref="ConditionallyMask"/>, but at the skipped steps the updates pass through unchanged
     /// (<c>optax.conditionally_transform</c>).
     /// </summary>
+    /// <example><code>var opt = Optimizers.ConditionallyTransform(Optimizers.Scale(0.5), step => step % 2 == 0);   // other steps pass gradients through</code></example>
     /// <param name="inner">The transformation.</param>
     /// <param name="shouldTransformFn">Maps the step to whether to call <paramref name="inner"/>.</param>
     /// <returns>The transformation.</returns>

@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// <c>p + u &lt; 0</c> the update becomes <c>−p</c> (the parameter lands on 0). Needs the parameters,
     /// which should start non-negative. Stateless.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.Sgd(0.1), Optimizers.KeepParamsNonnegative());   // needs Update(grads, state, p)</code></example>
     /// <returns>The transformation.</returns>
     public static GradientTransformation KeepParamsNonnegative() =>
         new(_ => OptState.Empty, (g, s, p) =>
@@ -28,6 +29,7 @@ public static partial class Optimizers
     /// Replaces NaN update elements by zeros (<c>optax.zero_nans</c>). The state's slot <c>found_nan</c>
     /// holds, per parameter, a boolean scalar telling whether the last update had a NaN.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ZeroNans(), Optimizers.Adam(1e-3));</code></example>
     /// <returns>The transformation, with slot <c>found_nan</c>.</returns>
     public static GradientTransformation ZeroNans() =>
         new(p => OptState.WithSlots(("found_nan", p.Map(t => torch.zeros([], ScalarType.Bool, t.device)))), (g, s, _) =>

@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// <c>ema = decay·ema + (1−decay)·u</c>, returned divided by <c>1 − decay^t</c> when
     /// <paramref name="debias"/>. The state holds the count and slot <c>ema</c> (not debiased).
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.Sgd(0.1), Optimizers.Ema(decay: 0.999));   // updates become their moving average</code></example>
     /// <param name="decay">The decay of the average, in [0, 1).</param>
     /// <param name="debias">Divide by <c>1 − decay^t</c> (Optax's default).</param>
     /// <returns>The transformation.</returns>
@@ -27,6 +28,10 @@ public static partial class Optimizers
     /// <c>stepSize·new + (1 − stepSize)·old</c> for every tensor (<c>optax.incremental_update</c>): Polyak
     /// averaging of a target network.
     /// </summary>
+    /// <example><code>
+    /// var target = p.Map(t => t.clone());                                  // e.g. a target network
+    /// target = Optimizers.IncrementalUpdate(p, target, stepSize: 0.005);   // target + 0.005 (p - target)
+    /// </code></example>
     /// <param name="newTensors">The new values.</param>
     /// <param name="oldTensors">The old values, same keys.</param>
     /// <param name="stepSize">The weight of the new values, in [0, 1].</param>
@@ -48,6 +53,10 @@ public static partial class Optimizers
     /// <paramref name="updatePeriod"/>, else <paramref name="oldTensors"/> (<c>optax.periodic_update</c>):
     /// periodic copying of a target network.
     /// </summary>
+    /// <example><code>
+    /// var target = p.Map(t => t.clone());
+    /// target = Optimizers.PeriodicUpdate(p, target, steps: step, updatePeriod: 100);   // copies p every 100 steps
+    /// </code></example>
     /// <param name="newTensors">The new values.</param>
     /// <param name="oldTensors">The old values.</param>
     /// <param name="steps">The current step.</param>

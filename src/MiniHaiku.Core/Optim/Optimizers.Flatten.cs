@@ -13,6 +13,7 @@ public static partial class Optimizers
     /// concatenation and one split; its speed against the unflattened optimizer is not benchmarked). The vector has the promoted dtype of all tensors; the inner state covers one
     /// parameter named <c>flat</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Flatten(Optimizers.Adam(1e-3));   // one flat vector in the state instead of one slot per parameter</code></example>
     /// <param name="inner">The transformation.</param>
     /// <returns>The transformation.</returns>
     public static GradientTransformation Flatten(GradientTransformation inner)

@@ -20,7 +20,7 @@ public static partial class Optimizers
     /// <example><code>
     /// var opt = Optimizers.InjectHyperparams(h => Optimizers.Adam(h["learning_rate"]),
     ///     new Dictionary&lt;string, double&gt; { ["learning_rate"] = 1e-3 });
-    /// state = state.WithNumber("learning_rate", 1e-4); // takes effect at the next Update
+    /// optState = optState.WithNumber("learning_rate", 1e-4); // takes effect at the next Update
     /// </code></example>
     public static GradientTransformation InjectHyperparams(
         Func<IReadOnlyDictionary<string, double>, GradientTransformation> innerFactory,

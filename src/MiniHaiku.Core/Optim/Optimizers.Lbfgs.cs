@@ -14,6 +14,7 @@ public static partial class Optimizers
     /// initial inverse Hessian is <c>γ I</c> with <c>γ = ⟨s, y⟩ / ‖y‖²</c> of the newest pair
     /// (<paramref name="scaleInitPrecond"/>; at the first step <c>min(1, 1/‖g‖)</c>), else <c>I</c>. Needs the parameters.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByLbfgs(memorySize: 10), Optimizers.ScaleByLearningRate(0.5));</code></example>
     /// <param name="memorySize">How many difference pairs are kept; at least 1.</param>
     /// <param name="scaleInitPrecond">Scale the initial inverse Hessian.</param>
     /// <returns>The transformation (a descent direction that still has to be negated), with slots
@@ -106,6 +107,7 @@ public static partial class Optimizers
     /// learning rate (as <c>optax.lbfgs(linesearch=None)</c> and <c>torch.optim.LBFGS</c> without
     /// <c>line_search_fn</c>); the overload taking the objective adds a backtracking line search. Pass the parameters to <c>Update</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Lbfgs(learningRate: 0.5);   // a fixed step; Lbfgs(lossFn) adds a line search</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>; null for a unit step.</param>
     /// <param name="memorySize">How many difference pairs are kept.</param>
     /// <param name="scaleInitPrecond">Scale the initial inverse Hessian.</param>
@@ -126,7 +128,7 @@ public static partial class Optimizers
     /// <param name="scaleInitPrecond">Scale the initial inverse Hessian.</param>
     /// <param name="maxLinesearchSteps">The most step reductions per update (Optax's default 20).</param>
     /// <returns>The optimizer.</returns>
-    /// <example><code>var opt = Optimizers.Lbfgs(p =&gt; Loss(p));  // then Update(Grad.Gradient(Loss)(p), state, p)</code></example>
+    /// <example><code>var opt = Optimizers.Lbfgs(lossFn);  // then opt.Update(Grad.Gradient(lossFn)(p), optState, p)</code></example>
     public static GradientTransformation Lbfgs(Func<Params, Tensor> valueFunction, Schedule? learningRate = null, int memorySize = 10, bool scaleInitPrecond = true, int maxLinesearchSteps = 20) =>
         Chain(ScaleByLbfgs(memorySize, scaleInitPrecond), ScaleByLearningRate(learningRate ?? 1.0),
             ScaleByBacktrackingLinesearch(valueFunction, maxLinesearchSteps));

@@ -10,6 +10,7 @@ public static partial class Optimizers
     /// Lion's update direction (<c>optax.scale_by_lion</c>, mode "hard"): <c>sign((1-b1) g + b1 m)</c>,
     /// then <c>m = b2 m + (1-b2) g</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByLion(), Optimizers.ScaleByLearningRate(1e-4));</code></example>
     /// <param name="b1">The interpolation between gradient and momentum for the update.</param>
     /// <param name="b2">The decay of the momentum.</param>
     /// <returns>The transformation, with slot <c>mu</c>.</returns>
@@ -28,6 +29,7 @@ public static partial class Optimizers
     /// Lion (<c>optax.lion</c>): the sign of an interpolated momentum, with decoupled weight decay
     /// (Optax's default 1e-3). Use a learning rate 3–10× smaller than Adam's. Pass the parameters to <c>Update</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Lion(1e-4, weightDecay: 1e-2);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The interpolation between gradient and momentum for the update.</param>
     /// <param name="b2">The decay of the momentum.</param>

@@ -14,6 +14,7 @@ public static partial class Optimizers
     /// slow weights live in the state's slot <c>slow</c> (read them with <see cref="LookaheadSlowParams"/>,
     /// e.g. for evaluation). Needs the parameters.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Lookahead(Optimizers.Adam(1e-3), syncPeriod: 5, slowStepSize: 0.5);</code></example>
     /// <param name="fastOptimizer">The inner optimizer.</param>
     /// <param name="syncPeriod">Fast steps between synchronisations; at least 1.</param>
     /// <param name="slowStepSize">The slow weights' step towards the fast ones, in [0, 1].</param>
@@ -58,6 +59,7 @@ public static partial class Optimizers
     }
 
     /// <summary>The slow weights of a <see cref="Lookahead"/> state (Optax's <c>LookaheadParams.slow</c>).</summary>
+    /// <example><code>Params slow = Optimizers.LookaheadSlowParams(optState);   // evaluate with the slow weights</code></example>
     /// <param name="state">A Lookahead state.</param>
     /// <returns>The slow weights.</returns>
     public static Params LookaheadSlowParams(OptState state)

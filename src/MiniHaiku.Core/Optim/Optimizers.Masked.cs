@@ -10,6 +10,7 @@ public static partial class Optimizers
     /// <paramref name="mask"/> (<c>optax.masked</c>); the others' gradients pass through unchanged.
     /// The inner state covers the masked parameters only.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.Masked(Optimizers.AddDecayedWeights(1e-4), path => path.EndsWith("/w")), Optimizers.Sgd(0.1));</code></example>
     /// <param name="inner">The transformation for the selected parameters.</param>
     /// <param name="mask">Selects parameters by path.</param>
     /// <returns>The transformation.</returns>
@@ -31,6 +32,7 @@ public static partial class Optimizers
     /// Trains every parameter with <paramref name="inner"/> except those whose path satisfies
     /// <paramref name="isFrozen"/>, which get zero updates (and no optimizer state).
     /// </summary>
+    /// <example><code>var opt = Optimizers.Frozen(Optimizers.Adam(1e-3), isFrozen: path => path.StartsWith("~/encoder/"));   // zero updates there</code></example>
     /// <param name="inner">The optimizer for the trainable parameters.</param>
     /// <param name="isFrozen">Selects the parameters to freeze by path.</param>
     /// <returns>The transformation.</returns>

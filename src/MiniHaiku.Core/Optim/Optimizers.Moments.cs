@@ -45,7 +45,7 @@ public static partial class Optimizers
     /// <param name="mask">Path → one-element Bool tensor, with the parameters' keys.</param>
     /// <returns>The predicate, e.g. for <see cref="AdamW"/>'s <c>mask</c> or <see cref="Masked"/>.</returns>
     /// <exception cref="MiniHaikuException">A mask entry is not a one-element Bool tensor.</exception>
-    /// <example><code>var decayOnlyWeights = Optimizers.AdamW(1e-3, mask: Optimizers.PathMask(boolMask));</code></example>
+    /// <example><code>var decayOnlyWeights = Optimizers.AdamW(1e-3, mask: Optimizers.PathMask(p.Map(w =&gt; torch.tensor(w.dim() &gt; 1))));</code></example>
     public static Func<string, bool> PathMask(Params mask)
     {
         ArgumentNullException.ThrowIfNull(mask);

@@ -80,6 +80,10 @@ public static partial class Optimizers
     }
 
     /// <summary>Whether the last mini-step of a <see cref="MultiSteps(GradientTransformation, int, bool, SkipUpdatePredicate?)"/> state made an inner update (<c>MultiSteps.has_updated</c>).</summary>
+    /// <example><code>
+    /// var (updates, newState) = optimizer.Update(grads, optState, p);
+    /// bool applied = Optimizers.MultiStepsHasUpdated(newState);   // true on every k-th step
+    /// </code></example>
     /// <param name="state">A MultiSteps state.</param>
     /// <returns>True right after the k-th mini-step.</returns>
     public static bool MultiStepsHasUpdated(OptState state)
@@ -89,6 +93,7 @@ public static partial class Optimizers
     }
 
     /// <summary>A <see cref="SkipUpdatePredicate"/> that skips mini-steps with a NaN or infinite gradient (<c>optax.skip_not_finite</c>).</summary>
+    /// <example><code>var opt = Optimizers.MultiSteps(Optimizers.Adam(1e-3), 4, shouldSkipUpdateFn: Optimizers.SkipNotFinite);</code></example>
     /// <param name="updates">The gradients.</param>
     /// <param name="gradientStep">Unused.</param>
     /// <param name="parameters">Unused.</param>
@@ -100,6 +105,7 @@ public static partial class Optimizers
     }
 
     /// <summary>A <see cref="SkipUpdatePredicate"/> that skips mini-steps whose squared global norm is not below <paramref name="maxSquaredNorm"/> (<c>optax.skip_large_updates</c>).</summary>
+    /// <example><code>var opt = Optimizers.MultiSteps(Optimizers.Adam(1e-3), 4, shouldSkipUpdateFn: Optimizers.SkipLargeUpdates(maxSquaredNorm: 100));</code></example>
     /// <param name="maxSquaredNorm">The squared global norm from which a mini-step is skipped.</param>
     /// <returns>The predicate (it also skips non-finite gradients, whose norm is not below any bound).</returns>
     public static SkipUpdatePredicate SkipLargeUpdates(double maxSquaredNorm) => (updates, _, _) =>

@@ -58,6 +58,11 @@ public static partial class Optimizers
     }
 
     /// <summary>The same as <see cref="MultiTransform"/> under Optax's newer name <c>optax.partition</c>.</summary>
+    /// <example><code>
+    /// var opt = Optimizers.Partition(
+    ///     new Dictionary&lt;string, GradientTransformation> { ["train"] = Optimizers.Adam(1e-3), ["frozen"] = Optimizers.SetToZero() },
+    ///     path => path.StartsWith("~/encoder/") ? "frozen" : "train");
+    /// </code></example>
     /// <param name="transforms">The transformation of each label.</param>
     /// <param name="paramLabels">Maps a parameter path to its label.</param>
     /// <returns>The transformation.</returns>
@@ -68,6 +73,10 @@ public static partial class Optimizers
     /// <see cref="Chain"/> with a name per transformation (<c>optax.named_chain</c>): the inner states can be
     /// found by name, <c>state.InnerState("clip")</c>.
     /// </summary>
+    /// <example><code>
+    /// var opt = Optimizers.NamedChain(("clip", Optimizers.ClipByGlobalNorm(1.0)), ("adam", Optimizers.Adam(1e-3)));
+    /// OptState adamState = opt.Init(p).InnerState("adam");
+    /// </code></example>
     /// <param name="transformations">Name and transformation pairs; names must be unique.</param>
     /// <returns>The transformation.</returns>
     /// <exception cref="OptimizerConfigurationException">A name repeats.</exception>

@@ -31,6 +31,7 @@ public static partial class Optimizers
     /// <c>eta / t^gamma</c>. Optax draws from a JAX key; here <paramref name="seed"/> seeds MiniHaiku's
     /// <see cref="RngKey"/> (the same seed gives the same noise on every run, not Optax's numbers).
     /// </summary>
+    /// <example><code>var opt = Optimizers.NoisySgd(0.01, eta: 0.01, gamma: 0.55, seed: 0);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="eta">The initial noise variance.</param>
     /// <param name="gamma">The decay exponent of the variance.</param>

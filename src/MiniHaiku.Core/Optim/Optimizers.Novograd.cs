@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// <c>ν = ‖g‖²</c> at the first step, then <c>ν = b2 ν + (1-b2) ‖g‖²</c>; the update is the momentum
     /// <c>m = b1 m + g / (sqrt(ν + epsRoot) + eps) + weightDecay · p</c> (without the <c>b1 m</c> term at the first step).
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByNovograd(), Optimizers.ScaleByLearningRate(1e-2));</code></example>
     /// <param name="b1">The decay of the momentum.</param>
     /// <param name="b2">The decay of the per-layer second moment.</param>
     /// <param name="eps">Added to the denominator outside the square root.</param>
@@ -36,6 +37,7 @@ public static partial class Optimizers
         });
 
     /// <summary>NovoGrad (<c>optax.novograd</c>): layer-wise normalized momentum.</summary>
+    /// <example><code>var opt = Optimizers.Novograd(1e-2, weightDecay: 1e-3);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the momentum.</param>
     /// <param name="b2">The decay of the per-layer second moment.</param>

@@ -15,6 +15,7 @@ public static partial class Optimizers
     /// below machine epsilon. Optax receives <c>f(p)</c> as the <c>value</c> argument of
     /// <c>update</c>; here <paramref name="value"/> computes it from the parameters passed to <c>Update</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByPolyak(lossFn, fMin: 0), Optimizers.Scale(-1));   // Polyak step size</code></example>
     /// <param name="value">The objective, evaluated at the parameters given to <c>Update</c> (a scalar tensor).</param>
     /// <param name="fMin">A lower bound of the objective.</param>
     /// <param name="maxLearningRate">The largest step size.</param>
@@ -48,6 +49,7 @@ public static partial class Optimizers
     /// (the norm of the scaled gradient). Pass the parameters to <c>Update</c>; the objective is
     /// evaluated there (Optax passes it as <c>value</c>).
     /// </summary>
+    /// <example><code>var opt = Optimizers.PolyakSgd(lossFn, maxLearningRate: 1.0);   // the step from the current loss</code></example>
     /// <param name="value">The objective whose gradients are passed to <c>Update</c>.</param>
     /// <param name="maxLearningRate">The largest step size.</param>
     /// <param name="scaling">A constant or a <see cref="Schedule"/> multiplying the step.</param>

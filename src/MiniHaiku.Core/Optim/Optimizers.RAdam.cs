@@ -13,6 +13,7 @@ public static partial class Optimizers
     /// (momentum SGD); after, <c>r_t · m̂ / (sqrt(ν̂ + epsRoot) + eps)</c> with
     /// <c>r_t = sqrt((ρ_t-4)(ρ_t-2)ρ∞ / ((ρ∞-4)(ρ∞-2)ρ_t))</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByRAdam(), Optimizers.ScaleByLearningRate(1e-3));</code></example>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the second moment.</param>
     /// <param name="eps">Added to the denominator outside the square root.</param>
@@ -49,6 +50,7 @@ public static partial class Optimizers
     /// RAdam (<c>optax.radam</c>). <c>torch.optim.RAdam</c> takes the same steps up to where <c>eps</c>
     /// sits (PyTorch adds it to <c>sqrt(ν)</c> before the bias correction).
     /// </summary>
+    /// <example><code>var opt = Optimizers.RAdam(1e-3);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the second moment.</param>

@@ -14,6 +14,10 @@ public static partial class Optimizers
     /// averages are ignored. The state holds numbers <c>scale</c>, <c>best_value</c>, <c>plateau_count</c>,
     /// <c>cooldown_count</c>, <c>count</c> and <c>avg_value</c>.
     /// </summary>
+    /// <example><code>
+    /// var opt = Optimizers.Chain(Optimizers.Adam(1e-3), Optimizers.ReduceOnPlateau(factor: 0.5, patience: 5));
+    /// var (updates, newState) = opt.Update(grads, opt.Init(p), p, value: loss.item&lt;float>());   // it needs the loss
+    /// </code></example>
     /// <param name="factor">The reduction factor, in (0, 1).</param>
     /// <param name="patience">Averages without improvement before reducing.</param>
     /// <param name="rtol">Relative improvement threshold, in [0, 1].</param>

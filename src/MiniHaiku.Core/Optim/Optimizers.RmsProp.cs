@@ -37,6 +37,7 @@ public static partial class Optimizers
     /// <c>eps</c> inside the square root; for <c>torch.optim.RMSprop</c>'s steps pass
     /// <c>decay: 0.99, epsInSqrt: false</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.RmsProp(1e-3, decay: 0.9);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="decay">The decay of the squared-gradient average (PyTorch's <c>alpha</c>).</param>
     /// <param name="eps">Added to the denominator.</param>

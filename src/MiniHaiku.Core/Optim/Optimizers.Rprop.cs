@@ -15,6 +15,7 @@ public static partial class Optimizers
     /// Optax's current code returns the previous step's update (one step late; google-deepmind/optax
     /// pull request 1725); this returns the current one, as the paper and <c>torch.optim.Rprop</c> do.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByRprop(learningRate: 0.01), Optimizers.Scale(-1));</code></example>
     /// <param name="learningRate">The initial step size.</param>
     /// <param name="etaMinus">The factor when the gradient's sign flips.</param>
     /// <param name="etaPlus">The factor when it does not.</param>
@@ -41,6 +42,7 @@ public static partial class Optimizers
         });
 
     /// <summary>Rprop (<c>optax.rprop</c>; the same steps as <c>torch.optim.Rprop</c>): <c>p -= step · sign(g)</c> with per-element adaptive steps.</summary>
+    /// <example><code>var opt = Optimizers.Rprop(0.01);   // full-batch training</code></example>
     /// <param name="learningRate">The initial step size.</param>
     /// <param name="etaMinus">The factor when the gradient's sign flips.</param>
     /// <param name="etaPlus">The factor when it does not.</param>

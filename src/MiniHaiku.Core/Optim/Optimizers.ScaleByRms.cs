@@ -8,6 +8,7 @@ public static partial class Optimizers
     /// when <paramref name="epsInSqrt"/> is false (PyTorch's arithmetic). With
     /// <paramref name="biasCorrection"/>, <c>ν</c> is divided by <c>1 - decay^t</c> first.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByRms(decay: 0.9), Optimizers.ScaleByLearningRate(1e-3));</code></example>
     /// <param name="decay">The decay of the squared-gradient average (PyTorch's <c>alpha</c>).</param>
     /// <param name="eps">Added to the denominator.</param>
     /// <param name="initialScale">The starting value of <c>ν</c>.</param>

@@ -8,6 +8,7 @@ public static partial class Optimizers
     /// Multiplies every update by <c>stepSizeFn(count)</c> (<c>optax.scale_by_schedule</c>; no sign flip,
     /// unlike <see cref="ScaleByLearningRate"/>). Counts its own updates from 0.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByAdam(), Optimizers.ScaleBySchedule(Schedule.Linear(-1e-3, 0, 10_000)));</code></example>
     /// <param name="stepSizeFn">The factor as a function of the update count.</param>
     /// <returns>The transformation.</returns>
     public static GradientTransformation ScaleBySchedule(Schedule stepSizeFn)

@@ -13,6 +13,7 @@ public static partial class Optimizers
     /// <paramref name="epsInSqrt"/> is false). With <paramref name="biasCorrection"/>, <c>mu</c> and
     /// <c>nu</c> are divided by <c>1 − decay^t</c> first.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByStddev(decay: 0.9), Optimizers.ScaleByLearningRate(1e-3));   // centered RMSProp</code></example>
     /// <param name="decay">The decay of both moving averages.</param>
     /// <param name="eps">Added to the variance (inside the square root) or to the standard deviation.</param>
     /// <param name="initialScale">The starting value of <c>nu</c>.</param>

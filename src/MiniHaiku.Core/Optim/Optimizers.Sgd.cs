@@ -7,6 +7,7 @@ public static partial class Optimizers
     /// dampening): <c>p -= lr * g</c>, or with momentum <c>b = momentum * b + g; p -= lr * b</c>, or with
     /// Nesterov <c>p -= lr * (g + momentum * b)</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Sgd(0.1, momentum: 0.9, nesterov: true);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="momentum">The momentum coefficient (<see cref="Trace"/>); null (Optax's default) or 0 for plain SGD.</param>
     /// <param name="nesterov">Use Nesterov momentum (needs <paramref name="momentum"/> &gt; 0).</param>

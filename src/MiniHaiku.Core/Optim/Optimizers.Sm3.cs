@@ -13,6 +13,7 @@ public static partial class Optimizers
     /// the direction <c>g / sqrt(acc + eps)</c> (0 where <c>acc</c> is 0), the update its momentum
     /// <c>ν = b1 ν + (1-b1) · direction</c>; each axis accumulator keeps the maximum over the other axes.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleBySm3(), Optimizers.ScaleByLearningRate(0.1));</code></example>
     /// <param name="b1">The momentum decay.</param>
     /// <param name="b2">The decay of the accumulators (1: a running sum, as in the paper).</param>
     /// <param name="eps">Added inside the square root.</param>
@@ -79,6 +80,7 @@ public static partial class Optimizers
         });
 
     /// <summary>SM3 (<c>optax.sm3</c>): memory-efficient adaptive steps with momentum, <c>p -= lr · ScaleBySm3(momentum)</c>.</summary>
+    /// <example><code>var opt = Optimizers.Sm3(0.1);</code></example>
     /// <param name="learningRate">The learning rate (a constant, as in Optax).</param>
     /// <param name="momentum">The momentum decay (<see cref="ScaleBySm3"/>'s <c>b1</c>).</param>
     /// <returns>The optimizer.</returns>

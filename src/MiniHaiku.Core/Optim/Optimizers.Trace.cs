@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// <paramref name="nesterov"/> <c>g + decay * t</c>. The same arithmetic as <c>torch.optim.SGD</c>'s
     /// momentum buffer with no dampening.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.Trace(decay: 0.9), Optimizers.ScaleByLearningRate(0.1));   // SGD with momentum</code></example>
     /// <param name="decay">The momentum coefficient.</param>
     /// <param name="nesterov">Use Nesterov momentum.</param>
     /// <returns>The transformation, with slot <c>trace</c>.</returns>

@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// parameter's update is multiplied by <c>trustCoefficient · ‖p‖ / (‖u‖ + eps)</c>, norms at least
     /// <paramref name="minNorm"/>; by 1 where either norm is 0. Needs the parameters.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByAdam(), Optimizers.ScaleByTrustRatio(), Optimizers.ScaleByLearningRate(1e-3));</code></example>
     /// <param name="minNorm">The smallest norm used.</param>
     /// <param name="trustCoefficient">The trust coefficient.</param>
     /// <param name="eps">Added to the update norm.</param>
@@ -40,6 +41,7 @@ public static partial class Optimizers
     /// LAMB (<c>optax.lamb</c>): Adam's direction plus decoupled weight decay, scaled per layer by the
     /// trust ratio <c>‖p‖ / ‖u‖</c>. Pass the parameters to <c>Update</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Lamb(1e-3, weightDecay: 0.01);   // large-batch training</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The decay of the second moment.</param>
@@ -58,6 +60,7 @@ public static partial class Optimizers
     /// LARS (<c>optax.lars</c>): weight decay, the trust ratio <c>trustCoefficient · ‖p‖ / (‖u‖ + eps)</c>,
     /// the learning rate, then momentum (<see cref="Trace"/>). Pass the parameters to <c>Update</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Lars(0.1, weightDecay: 1e-4);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="weightDecay">Weight decay added to the gradient.</param>
     /// <param name="weightDecayMask">Selects by path the parameters that are decayed (null: all, Optax's <c>True</c>).</param>
@@ -79,6 +82,7 @@ public static partial class Optimizers
     /// Fromage (<c>optax.fromage</c>, the Frobenius matched gradient descent): with
     /// <c>μ = 1 / sqrt(1 + lr²)</c>, <c>p ← μ (p - lr · ‖p‖/‖g‖ · g)</c> per layer. Pass the parameters to <c>Update</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Fromage(0.01);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="minNorm">The smallest norm used in the trust ratio.</param>
     /// <returns>The optimizer.</returns>

@@ -11,6 +11,7 @@ public static partial class Optimizers
     /// <c>v = v - (1-b2) sign(v - g²) g²</c> (both starting at <paramref name="initialAccumulatorValue"/>),
     /// update <c>m̂ / (sqrt(v̂ + epsRoot) + eps)</c>, bias-corrected as Adam.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Chain(Optimizers.ScaleByYogi(), Optimizers.ScaleByLearningRate(1e-2));</code></example>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The rate of the additive second-moment update.</param>
     /// <param name="eps">Added to the denominator outside the square root.</param>
@@ -38,6 +39,7 @@ public static partial class Optimizers
         });
 
     /// <summary>Yogi (<c>optax.yogi</c>): Adam with an additive, sign-controlled second moment.</summary>
+    /// <example><code>var opt = Optimizers.Yogi(1e-2);</code></example>
     /// <param name="learningRate">A constant or a <see cref="Schedule"/>.</param>
     /// <param name="b1">The decay of the first moment.</param>
     /// <param name="b2">The rate of the second-moment update.</param>

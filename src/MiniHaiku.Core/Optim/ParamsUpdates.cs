@@ -8,6 +8,10 @@ namespace MiniHaiku.Optim;
 public static class ParamsUpdates
 {
     /// <summary>Adds <paramref name="updates"/> to <paramref name="parameters"/> (<c>optax.apply_updates</c>): a new map, inputs unchanged.</summary>
+    /// <example><code>
+    /// var (updates, newState) = optimizer.Update(grads, optState, p);
+    /// Params newParams = p.ApplyUpdates(updates);   // p + updates, in p's dtypes
+    /// </code></example>
     /// <param name="parameters">The parameters.</param>
     /// <param name="updates">Updates with the same keys (from <see cref="GradientTransformation.Update(Params, OptState, Params?)"/>).</param>
     /// <returns>The updated parameters, each in its original dtype.</returns>
@@ -34,6 +38,7 @@ public static class ParamsUpdates
     }
 
     /// <summary>The L2 norm over every tensor of the map (<c>optax.global_norm</c>), as a float64 scalar tensor.</summary>
+    /// <example><code>double norm = grads.GlobalNorm().item&lt;float>();   // √(Σ g²) over every leaf</code></example>
     /// <param name="tree">The tensors.</param>
     /// <returns>sqrt(sum of squares of every element).</returns>
     public static Tensor GlobalNorm(this Params tree)
@@ -47,6 +52,7 @@ public static class ParamsUpdates
     }
 
     /// <summary>A map of zeros with the keys, shapes and dtypes of <paramref name="tree"/>.</summary>
+    /// <example><code>Params accumulated = grads.ZerosLike();   // e.g. to sum gradients over micro-batches</code></example>
     /// <param name="tree">The template.</param>
     /// <returns>The zeros.</returns>
     public static Params ZerosLike(this Params tree)
@@ -56,6 +62,7 @@ public static class ParamsUpdates
     }
 
     /// <summary>A map filled with <paramref name="value"/> with the keys, shapes and dtypes of <paramref name="tree"/>.</summary>
+    /// <example><code>Params half = p.FullLike(0.5);</code></example>
     /// <param name="tree">The template.</param>
     /// <param name="value">The fill value.</param>
     /// <returns>The filled map.</returns>

@@ -14,6 +14,11 @@ public sealed partial record Schedule
     /// Runs <paramref name="schedules"/> one after another (<c>optax.join_schedules</c>): from
     /// <c>boundaries[i]</c> on, <c>schedules[i + 1]</c> is used, given the count minus that boundary.
     /// </summary>
+    /// <example><code>
+    /// var lr = Schedule.JoinSchedules(
+    ///     [Schedule.Linear(0, 1e-3, transitionSteps: 100), Schedule.CosineDecay(1e-3, decaySteps: 900)],
+    ///     boundaries: [100]);   // the second starts counting at step 100
+    /// </code></example>
     /// <param name="schedules">The schedules, at least one.</param>
     /// <param name="boundaries">The counts at which to switch; one fewer than the schedules, ascending.</param>
     /// <returns>The schedule.</returns>
@@ -41,6 +46,7 @@ public sealed partial record Schedule
     /// <paramref name="initValue"/> multiplied by every scale whose boundary the count has reached
     /// (<c>optax.piecewise_constant_schedule</c>): with <c>{100: 0.1, 200: 0.1}</c>, 1 → 0.1 at 100 → 0.01 at 200.
     /// </summary>
+    /// <example><code>var lr = Schedule.PiecewiseConstant(0.1, new Dictionary&lt;long, double> { [30_000] = 0.1, [60_000] = 0.1 });   // 0.1, 0.01, 0.001</code></example>
     /// <param name="initValue">The value before the first boundary.</param>
     /// <param name="boundariesAndScales">Boundary count → non-negative factor, or null.</param>
     /// <returns>The schedule.</returns>
@@ -64,6 +70,7 @@ public sealed partial record Schedule
     /// over each interval instead of jumping (<c>optax.piecewise_interpolate_schedule</c>): level <c>i</c>
     /// is reached at boundary <c>i</c>, and after the last boundary the last level holds.
     /// </summary>
+    /// <example><code>var lr = Schedule.PiecewiseInterpolate("linear", 1e-3, new Dictionary&lt;long, double> { [1_000] = 1.0, [5_000] = 0.1 });</code></example>
     /// <param name="interpolateType"><c>"linear"</c> or <c>"cosine"</c>.</param>
     /// <param name="initValue">The value at count 0.</param>
     /// <param name="boundariesAndScales">Boundary count → non-negative factor, or null.</param>
@@ -103,6 +110,7 @@ public sealed partial record Schedule
     /// Linear warm-up to <paramref name="peakValue"/>, then <see cref="ExponentialDecay"/> from it, counted
     /// from the end of the warm-up (<c>optax.warmup_exponential_decay_schedule</c>).
     /// </summary>
+    /// <example><code>var lr = Schedule.WarmupExponentialDecay(0, 1e-3, warmupSteps: 500, transitionSteps: 1_000, decayRate: 0.9);</code></example>
     /// <param name="initValue">The value at count 0.</param>
     /// <param name="peakValue">The value at the end of the warm-up.</param>
     /// <param name="warmupSteps">The warm-up length.</param>
@@ -123,6 +131,7 @@ public sealed partial record Schedule
     /// <c>peak / divFactor</c> up to <paramref name="peakValue"/> at <c>pctStart·transitionSteps</c>, then down
     /// to <c>peak / (divFactor·finalDivFactor)</c> at <paramref name="transitionSteps"/>.
     /// </summary>
+    /// <example><code>var lr = Schedule.CosineOnecycle(transitionSteps: 10_000, peakValue: 1e-2);</code></example>
     /// <param name="transitionSteps">The cycle length; must be positive.</param>
     /// <param name="peakValue">The largest value.</param>
     /// <param name="pctStart">The fraction of the cycle spent rising.</param>
@@ -146,6 +155,7 @@ public sealed partial record Schedule
     /// <c>peak / divFactor</c> at <c>pctFinal·steps</c>, then to <c>peak / divFactor / finalDivFactor</c> at
     /// <paramref name="transitionSteps"/>.
     /// </summary>
+    /// <example><code>var lr = Schedule.LinearOnecycle(transitionSteps: 10_000, peakValue: 1e-2);</code></example>
     /// <param name="transitionSteps">The cycle length; must be positive.</param>
     /// <param name="peakValue">The largest value.</param>
     /// <param name="pctStart">The fraction of the cycle spent rising.</param>
@@ -170,6 +180,7 @@ public sealed partial record Schedule
     /// one <see cref="WarmupCosineDecay"/> per cycle, each starting when the previous one's
     /// <c>DecaySteps</c> are over.
     /// </summary>
+    /// <example><code>var lr = Schedule.Sgdr([new SgdrCycle(0, 1e-3, WarmupSteps: 100, DecaySteps: 1_000), new SgdrCycle(0, 5e-4, 100, 2_000)]);   // warm restarts</code></example>
     /// <param name="cosineKwargs">The cycles, at least one.</param>
     /// <returns>The schedule.</returns>
     public static Schedule Sgdr(IEnumerable<SgdrCycle> cosineKwargs)

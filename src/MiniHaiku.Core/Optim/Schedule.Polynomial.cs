@@ -9,6 +9,7 @@ public sealed partial record Schedule
     /// <paramref name="transitionSteps"/> gives the constant <paramref name="initValue"/>; a negative
     /// <paramref name="transitionBegin"/> counts as 0 (both as in Optax).
     /// </summary>
+    /// <example><code>var lr = Schedule.Polynomial(1e-3, endValue: 1e-5, power: 2, transitionSteps: 10_000);</code></example>
     /// <param name="initValue">The value before and at the start of the transition.</param>
     /// <param name="endValue">The value at and after its end.</param>
     /// <param name="power">The power of the polynomial.</param>
@@ -32,6 +33,7 @@ public sealed partial record Schedule
     /// <paramref name="transitionSteps"/> after <paramref name="transitionBegin"/> steps
     /// (<c>optax.linear_schedule</c>; <see cref="Polynomial"/> with power 1).
     /// </summary>
+    /// <example><code>var lr = Schedule.Linear(1e-3, 0, transitionSteps: 10_000, transitionBegin: 1_000);</code></example>
     /// <param name="initValue">The value before and at the start of the transition.</param>
     /// <param name="endValue">The value at and after its end.</param>
     /// <param name="transitionSteps">The length of the transition.</param>
@@ -44,6 +46,7 @@ public sealed partial record Schedule
     /// Linear warm-up from <paramref name="initValue"/> to <paramref name="peakValue"/> over
     /// <paramref name="warmupSteps"/>, then constant (<c>optax.warmup_constant_schedule</c>).
     /// </summary>
+    /// <example><code>var lr = Schedule.WarmupConstant(0, 1e-3, warmupSteps: 500);</code></example>
     /// <param name="initValue">The value at count 0.</param>
     /// <param name="peakValue">The value from the end of the warm-up on.</param>
     /// <param name="warmupSteps">The warm-up length.</param>

@@ -12,6 +12,7 @@ public sealed partial record Schedule(Func<long, double> ValueAt)
     public static implicit operator Schedule(double value) => Constant(value);
 
     /// <summary>Always <paramref name="value"/>.</summary>
+    /// <example><code>Schedule lr = Schedule.Constant(1e-3);   // or just 1e-3: a double converts to a constant schedule</code></example>
     /// <param name="value">The value.</param>
     /// <returns>The schedule.</returns>
     public static Schedule Constant(double value) => new(_ => value);
@@ -21,6 +22,10 @@ public sealed partial record Schedule(Func<long, double> ValueAt)
     /// rounded down), after <paramref name="transitionBegin"/> steps at <paramref name="initValue"/>, and
     /// clipped at <paramref name="endValue"/> when given (<c>optax.exponential_decay</c>).
     /// </summary>
+    /// <example><code>
+    /// var lr = Schedule.ExponentialDecay(1e-3, transitionSteps: 1_000, decayRate: 0.5);   // halves every 1000 steps
+    /// double now = lr.ValueAt(step);
+    /// </code></example>
     /// <param name="initValue">The value at count 0.</param>
     /// <param name="transitionSteps">Steps per factor of <paramref name="decayRate"/>; must be positive.</param>
     /// <param name="decayRate">The factor per <paramref name="transitionSteps"/>; must be positive.</param>
@@ -50,6 +55,7 @@ public sealed partial record Schedule(Func<long, double> ValueAt)
     /// <paramref name="decaySteps"/>, then constant (<c>optax.cosine_decay_schedule</c>):
     /// <c>init * ((1 - alpha) * 0.5 * (1 + cos(pi * min(count, steps) / steps)) + alpha)</c>.
     /// </summary>
+    /// <example><code>var opt = Optimizers.Adam(Schedule.CosineDecay(1e-3, decaySteps: 10_000, alpha: 0.1));</code></example>
     /// <param name="initValue">The value at count 0.</param>
     /// <param name="decaySteps">The length of the decay; must be positive.</param>
     /// <param name="alpha">The final value as a fraction of <paramref name="initValue"/>.</param>
@@ -70,6 +76,7 @@ public sealed partial record Schedule(Func<long, double> ValueAt)
     /// <paramref name="decaySteps"/> (counted from 0, including the warm-up), then constant
     /// (<c>optax.warmup_cosine_decay_schedule</c>).
     /// </summary>
+    /// <example><code>var opt = Optimizers.AdamW(Schedule.WarmupCosineDecay(0, 1e-3, warmupSteps: 500, decaySteps: 10_000));</code></example>
     /// <param name="initValue">The value at count 0.</param>
     /// <param name="peakValue">The value at the end of the warm-up.</param>
     /// <param name="warmupSteps">The warm-up length (may be 0).</param>

@@ -6,6 +6,12 @@ namespace MiniHaiku.Data;
 /// Loads Fashion-MNIST (28×28 grayscale clothing images in 10 classes) from the four IDX files of the
 /// original distribution, e.g. the Debian package <c>dataset-fashion-mnist</c>.
 /// </summary>
+/// <remarks>
+/// The images come as float32 [N, 1, 28, 28] (NCHW, channels first); the library's convolution, pooling and
+/// normalization layers default to NHWC. For a CNN, take batches with <see cref="LabeledImages.BatchChannelsLast"/>
+/// or <see cref="LabeledImages.SliceChannelsLast"/> ([B, 28, 28, 1]), or give its layers
+/// <c>dataFormat: DataFormat.ChannelsFirst</c>.
+/// </remarks>
 public static class FashionMnist
 {
     /// <summary>Where the Debian package <c>dataset-fashion-mnist</c> installs the files.</summary>

@@ -8,6 +8,13 @@ namespace MiniHaiku.Data;
 /// A set of grayscale images with class labels: <see cref="Images"/> is float32 [N, 1, H, W] scaled to
 /// [0, 1], <see cref="Labels"/> is int64 [N]. Owns its tensors; dispose it to free them.
 /// </summary>
+/// <remarks>
+/// The images are channels-first (NCHW, PyTorch's layout), while MiniHaiku's convolution, pooling and
+/// normalization layers default to channels-last (NHWC, Haiku's <see cref="Layers.DataFormat.ChannelsLast"/>).
+/// Feed a CNN with <see cref="BatchChannelsLast"/> or <see cref="SliceChannelsLast"/> ([B, H, W, 1], no copy
+/// beyond the gather), or create its layers with <c>dataFormat: DataFormat.ChannelsFirst</c>. An MLP that
+/// flattens the images sees the same pixels in the same order either way (one channel).
+/// </remarks>
 public sealed class LabeledImages : IDisposable
 {
     /// <summary>Wraps tensors that already have the documented shapes and types.</summary>
@@ -100,6 +107,35 @@ public sealed class LabeledImages : IDisposable
     /// <returns>Images [length, 1, H, W] and labels [length].</returns>
     public (Tensor Images, Tensor Labels) Slice(long start, long length) =>
         (Images.narrow(0, start, length), Labels.narrow(0, start, length));
+
+    /// <summary>
+    /// Like <see cref="Batch"/>, with the images channels-last: [B, H, W, 1], the layout MiniHaiku's
+    /// convolution, pooling and normalization layers expect by default (NHWC, as Haiku).
+    /// </summary>
+    /// <param name="indices">int64 [B] row indices.</param>
+    /// <returns>Images [B, H, W, 1] and labels [B] (new tensors; the caller disposes them).</returns>
+    /// <example><code>
+    /// var (x, y) = train.BatchChannelsLast(indices);   // x: [B, 28, 28, 1]
+    /// var logits = cnn.Apply(parameters, x);           // Conv2D.Create(32, 3) is NHWC by default
+    /// </code></example>
+    public (Tensor Images, Tensor Labels) BatchChannelsLast(Tensor indices)
+    {
+        using var gathered = Images.index_select(0, indices);
+        return (ToChannelsLast(gathered), Labels.index_select(0, indices));
+    }
+
+    /// <summary>Like <see cref="Slice"/>, with the images channels-last: [length, H, W, 1] (views).</summary>
+    /// <param name="start">The first row.</param>
+    /// <param name="length">The number of rows.</param>
+    /// <returns>Images [length, H, W, 1] and labels [length].</returns>
+    public (Tensor Images, Tensor Labels) SliceChannelsLast(long start, long length)
+    {
+        using var rows = Images.narrow(0, start, length);
+        return (ToChannelsLast(rows), Labels.narrow(0, start, length));
+    }
+
+    // [B, 1, H, W] and [B, H, W, 1] hold one channel in the same memory order: a view, not a copy.
+    private Tensor ToChannelsLast(Tensor images) => images.view(images.shape[0], Height, Width, 1);
 
     /// <inheritdoc />
     public void Dispose()
