@@ -343,6 +343,42 @@ public static class Profile
             using var ng = no_grad();
             foreach (var shape in shapes) torch.zeros(1, shape[0]).matmul(torch.zeros(shape));
         }));
+        Row("  empty (allocation + first touch by fill_(0)), 3 weights", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            foreach (var shape in shapes) torch.empty(shape).fill_(0);
+        }));
+        Row("  normal_ draw alone, 3 weights", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            foreach (var shape in shapes) torch.empty(shape).normal_(0, 1, gen);
+        }));
+        Row("  uniform_ + erfinv_ in place, 3 weights", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            foreach (var shape in shapes) torch.empty(shape).uniform_(-0.95, 0.95, gen).erfinv_();
+        }));
+        Row("  uniform_ + erfinv_ + mul_ + clamp_ in place, 3 weights", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            using var k = 0.03.ToScalar();
+            using var lo = (-0.06).ToScalar();
+            using var hi = 0.06.ToScalar();
+            foreach (var shape in shapes) torch.empty(shape).uniform_(-0.95, 0.95, gen).erfinv_().mul_(k).clamp_(lo, hi);
+        }));
+        Row("  mul_ alone, 3 weights (one cheap in-place pass)", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var k = 0.03.ToScalar();
+            foreach (var shape in shapes) torch.ones(shape).mul_(k);
+        }) - Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            foreach (var shape in shapes) torch.ones(shape);
+        }));
         Row("TorchSharp new module (kaiming_uniform_: one uniform pass)", Time(3, () =>
         {
             using var s = NewDisposeScope();

@@ -53,18 +53,21 @@ public static class Initializers
     /// <summary>Fills with <paramref name="value"/>.</summary>
     /// <param name="value">The constant.</param>
     /// <returns>The initializer.</returns>
-    public static Initializer Constant(double value) => (shape, dtype, _) =>
+    public static Initializer Constant(double value) => BoundedInitializer.Create(Math.Abs(value), (shape, dtype, _) =>
     {
         return SafeOps.Full(shape, value, dtype);
-    };
+    });
 
     /// <summary>Fills with zeros.</summary>
     /// <returns>The initializer.</returns>
-    public static Initializer Zeros() => (shape, dtype, _) => torch.zeros(shape, dtype: dtype);
+    public static Initializer Zeros() => ZerosInitializer;
 
     /// <summary>Fills with ones.</summary>
     /// <returns>The initializer.</returns>
-    public static Initializer Ones() => (shape, dtype, _) => torch.ones(shape, dtype: dtype);
+    public static Initializer Ones() => OnesInitializer;
+
+    private static readonly Initializer ZerosInitializer = BoundedInitializer.Create(0.0, (shape, dtype, _) => torch.zeros(shape, dtype: dtype));
+    private static readonly Initializer OnesInitializer = BoundedInitializer.Create(1.0, (shape, dtype, _) => torch.ones(shape, dtype: dtype));
 
     /// <summary>Draws from a normal distribution.</summary>
     /// <param name="stddev">The standard deviation.</param>
@@ -78,7 +81,8 @@ public static class Initializers
     /// <param name="max">The upper bound.</param>
     /// <returns>The initializer.</returns>
     public static Initializer RandomUniform(double min = 0.0, double max = 1.0) =>
-        (shape, dtype, g) => Floating(shape, dtype, t => t.uniform_(min, max, g));
+        BoundedInitializer.Create(Math.Max(Math.Max(Math.Abs(min), Math.Abs(max)), Math.Abs(max - min)),
+            (shape, dtype, g) => Floating(shape, dtype, t => t.uniform_(min, max, g)));
 
     /// <summary>
     /// Draws from a normal cut at two standard deviations: <c>mean + stddev * z</c> with z a unit normal
@@ -88,13 +92,37 @@ public static class Initializers
     /// <param name="mean">The mean.</param>
     /// <returns>The initializer.</returns>
     public static Initializer TruncatedNormal(double stddev = 1.0, double mean = 0.0) =>
-        (shape, dtype, g) => Floating(shape, dtype, t =>
+        BoundedInitializer.Create(Math.Abs(mean) + 2 * Math.Abs(stddev),
+            (shape, dtype, g) => Floating(shape, dtype, t => FillTruncatedNormal(t, stddev, mean, g)));
+
+    /// <summary>
+    /// Fills <paramref name="t"/> (fresh, contiguous) with <c>mean + stddev·z</c>, z a unit normal truncated to [-2, 2],
+    /// in few passes: one vectorised <c>normal_</c> draw, then only the ≈4.55 % of values beyond ±2 are replaced, by
+    /// exact draws from the truncated normal (inverse CDF of a uniform on [Φ(−2), Φ(2)]). A kept value is a normal
+    /// conditioned on |z| ≤ 2, a replaced one is drawn from that same law, so every element is independently
+    /// truncated-normal (as rejection sampling, without a loop). All draws come from <paramref name="g"/>, in order.
+    /// </summary>
+    private static Tensor FillTruncatedNormal(Tensor t, double stddev, double mean, Generator g)
+    {
+        t.normal_(0.0, 1.0, g);
+        if (t.numel() > 0)
         {
-            // Inverse CDF: u ~ U(Φ(-2), Φ(2)), z = √2·erfinv(2u − 1). Exact, one draw per element.
-            t.uniform_(CdfMinus2, CdfPlus2, g);
-            using var z = t.Times(2.0).PlusInPlace(-1.0).erfinv_().TimesInPlace(Math.Sqrt(2.0)).ClampInPlace(-2.0, 2.0);
-            return t.copy_(z).TimesInPlace(stddev).PlusInPlace(mean);
-        });
+            using var scope = torch.NewDisposeScope();
+            var flat = t.view(-1);
+            var outside = flat.abs().GreaterThan(2.0).nonzero().view(-1);
+            var n = outside.shape[0];
+            if (n > 0)
+            {
+                var work = t.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+                var u = torch.empty(n, dtype: work).uniform_(CdfMinus2, CdfPlus2, g);
+                var z = u.TimesInPlace(2.0).PlusInPlace(-1.0).erfinv_().TimesInPlace(Math.Sqrt(2.0)).ClampInPlace(-2.0, 2.0);
+                flat.index_copy_(0, outside, z.to_type(t.dtype));
+            }
+        }
+        if (stddev != 1.0) t.TimesInPlace(stddev);
+        if (mean != 0.0) t.PlusInPlace(mean);
+        return t;
+    }
 
     /// <summary>
     /// Scales the variance to the number of units a weight connects, like Haiku's
@@ -112,7 +140,7 @@ public static class Initializers
     {
         if (!(scale > 0)) throw new InitializerConfigurationException(nameof(VarianceScaling), $"VarianceScaling needs a positive scale, got {scale}.");
         var axes = fanInAxes?.ToArray();
-        return (shape, dtype, g) =>
+        double Variance(long[] shape)
         {
             var (fanIn, fanOut) = ComputeFans(shape, axes);
             var n = mode switch
@@ -121,14 +149,24 @@ public static class Initializers
                 FanMode.FanOut => fanOut,
                 _ => (fanIn + fanOut) / 2.0,
             };
-            var variance = scale / Math.Max(1.0, n);
+            return scale / Math.Max(1.0, n);
+        }
+        double MaxMagnitude(long[] shape) => distribution switch
+        {
+            Distribution.TruncatedNormal => 2 * Math.Sqrt(Variance(shape)) / TruncatedNormalStddev,
+            Distribution.Uniform => Math.Sqrt(3.0 * Variance(shape)),
+            _ => double.PositiveInfinity, // a normal is unbounded: its output is scanned
+        };
+        return BoundedInitializer.Create(MaxMagnitude, (shape, dtype, g) =>
+        {
+            var variance = Variance(shape);
             return distribution switch
             {
                 Distribution.TruncatedNormal => TruncatedNormal(Math.Sqrt(variance) / TruncatedNormalStddev)(shape, dtype, g),
                 Distribution.Normal => RandomNormal(Math.Sqrt(variance))(shape, dtype, g),
                 _ => RandomUniform(-Math.Sqrt(3.0 * variance), Math.Sqrt(3.0 * variance))(shape, dtype, g),
             };
-        };
+        });
     }
 
     /// <summary>Glorot/Xavier uniform: <c>VarianceScaling(1, FanAvg, Uniform)</c>.</summary>
@@ -161,7 +199,7 @@ public static class Initializers
     /// </summary>
     /// <param name="scale">The gain.</param>
     /// <returns>The initializer.</returns>
-    public static Initializer Orthogonal(double scale = 1.0) => (shape, dtype, g) =>
+    public static Initializer Orthogonal(double scale = 1.0) => BoundedInitializer.Create(1.01 * Math.Abs(scale), (shape, dtype, g) =>
     {
         if (shape.Length < 2)
             throw new InitializerConfigurationException(nameof(Orthogonal), $"Orthogonal needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.");
@@ -174,12 +212,12 @@ public static class Initializers
         q = q.mul(r.diagonal().sign().unsqueeze(0));
         if (rows < cols) q = q.t();
         return q.reshape(shape).Times(scale).to_type(dtype).contiguous().MoveToOuterDisposeScope();
-    };
+    });
 
     /// <summary>An identity matrix over the last two axes (broadcast over leading ones) times <paramref name="gain"/>.</summary>
     /// <param name="gain">The scale of the diagonal.</param>
     /// <returns>The initializer.</returns>
-    public static Initializer Identity(double gain = 1.0) => (shape, dtype, _) =>
+    public static Initializer Identity(double gain = 1.0) => BoundedInitializer.Create(Math.Abs(gain), (shape, dtype, _) =>
     {
         if (shape.Length < 2)
             throw new InitializerConfigurationException(nameof(Identity), $"Identity needs a shape of at least 2 dimensions, got {ShapeText.Format(shape)}.");
@@ -188,7 +226,7 @@ public static class Initializers
         // Times (a double Scalar) promotes an integer eye to Float32; give back the dtype asked for.
         using var typed = scaled.to_type(dtype);
         return typed.expand(shape).contiguous();
-    };
+    });
 
     /// <summary>
     /// Haiku's <c>UniformScaling</c>: uniform on <c>±scale·√(3 / input_size)</c>, with <c>input_size</c> the product of
@@ -199,13 +237,17 @@ public static class Initializers
     public static Initializer UniformScaling(double scale = 1.0)
     {
         if (!(scale > 0)) throw new InitializerConfigurationException(nameof(UniformScaling), $"UniformScaling needs a positive scale, got {scale}.");
-        return (shape, dtype, g) =>
+        double Bound(long[] shape)
         {
             double inputSize = 1;
             for (var i = 0; i < shape.Length - 1; i++) inputSize *= shape[i];
-            var bound = Math.Sqrt(3.0 / inputSize) * scale;
+            return Math.Sqrt(3.0 / inputSize) * scale;
+        }
+        return BoundedInitializer.Create(Bound, (shape, dtype, g) =>
+        {
+            var bound = Bound(shape);
             return RandomUniform(-bound, bound)(shape, dtype, g);
-        };
+        });
     }
 
     /// <summary>Haiku's fan computation: (fan_in, fan_out) of a weight shape.</summary>
