@@ -13,18 +13,24 @@ namespace MiniHaiku.Benchmarks;
 /// </summary>
 public static class Profile
 {
-    /// <summary>Runs the breakdowns named in <paramref name="parts"/> (train, tiny, init, getparam; all if none) and prints them.</summary>
+    /// <summary>
+    /// Runs the breakdowns named in <paramref name="parts"/> (train, adam, cnn, tiny, init, getparam; all if none) and prints
+    /// them; with <c>cpu</c> among them, times are the thread's CPU time instead of wall time.
+    /// </summary>
     /// <param name="parts">The command-line arguments after --profile.</param>
     public static void Run(IReadOnlyCollection<string> parts)
     {
         BenchSettings.Apply();
-        Console.WriteLine($"threads: {torch.get_num_threads()}");
+        threadCpuTime = parts.Contains("cpu");
+        parts = parts.Where(p => p != "cpu").ToArray();
+        Console.WriteLine($"threads: {torch.get_num_threads()}, timing: {(threadCpuTime ? "this thread's CPU time" : "wall clock")}");
         bool Wants(string part) => parts.Count == 0 || parts.Contains(part);
         if (Wants("train")) TrainStepPhases();
         if (Wants("adam")) AdamPieces();
         if (Wants("cnn")) CnnPhases();
         if (Wants("tiny")) TinyApplyPieces();
         if (Wants("init")) InitParts();
+        if (Wants("initab")) InitInterleaved();
         if (Wants("getparam")) GetParamPieces();
     }
 
@@ -193,12 +199,32 @@ public static class Profile
         var best = double.MaxValue;
         for (var round = 0; round < 5; round++)
         {
-            var sw = Stopwatch.StartNew();
+            var start = Now();
             for (var i = 0; i < repeats; i++) action();
-            best = Math.Min(best, sw.Elapsed.TotalMicroseconds / repeats);
+            best = Math.Min(best, (Now() - start) / repeats);
         }
         return best; // best of 5 rounds: the least disturbed by other processes on a shared machine
     }
+
+    // Wall time, or with `cpu` among the parts this thread's CPU time (CLOCK_THREAD_CPUTIME_ID): with 1 torch thread the
+    // ops run on the calling thread, and CPU time is far less disturbed than wall time on a loaded machine.
+    private static bool threadCpuTime;
+
+    private static double Now()
+    {
+        if (!threadCpuTime) return Stopwatch.GetTimestamp() * 1e6 / Stopwatch.Frequency;
+        clock_gettime(3, out var ts);
+        return ts.Seconds * 1e6 + ts.Nanoseconds / 1e3;
+    }
+
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int clock_gettime(int clock, out Timespec time);
 
     private static void Row(string what, double micros) => Console.WriteLine($"  {what,-62} {micros,12:N2} µs");
 
@@ -322,13 +348,59 @@ public static class Profile
             using var gen = new Generator(1);
             foreach (var shape in shapes) init(shape, ScalarType.Float32, gen);
         }));
-        Row("  of which: uniform_ draw alone, 3 weights", Time(3, () =>
+        Row("    of which: normal_ draw alone, 3 weights", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            foreach (var shape in shapes) torch.empty(shape).normal_(0, 1, gen);
+        }));
+        using var drawn = torch.empty(2000, 2000).normal_(0, 1, new Generator(1));
+        using var two = 2.0.ToScalar();
+        using var minusTwo = (-2.0).ToScalar();
+        Row("    finding |z| > 2: abs, gt, nonzero (per 4M weight, ×2.5)", 2.5 * Time(5, () =>
+        {
+            using var s = NewDisposeScope();
+            drawn.view(-1).abs().gt(two).nonzero();
+        }));
+        using var absolute = drawn.abs();
+        using var outside = absolute.gt(two);
+        Row("      abs alone (×2.5)", 2.5 * Time(5, () => drawn.abs().Dispose()));
+        Row("      gt alone (×2.5)", 2.5 * Time(5, () => absolute.gt(two).Dispose()));
+        Row("      nonzero alone (×2.5)", 2.5 * Time(5, () => outside.nonzero().Dispose()));
+        Row("      (alternative to nonzero: sum + masked_scatter_, ×2.5)", 2.5 * Time(5, () =>
+        {
+            using var s = NewDisposeScope();
+            var n = outside.sum().item<long>();
+            drawn.masked_scatter_(outside, torch.zeros(n));
+        }));
+        Row("    (alternative: lt, gt, logical_or_, nonzero, ×2.5)", 2.5 * Time(5, () =>
+        {
+            using var s = NewDisposeScope();
+            var flat = drawn.view(-1);
+            flat.lt(minusTwo).logical_or_(flat.gt(two)).nonzero();
+        }));
+        Row("    managed pass: scale only (Vector<float>, ×2.5)", 2.5 * Time(5, () => ManagedPass(drawn, record: false)));
+        Row("    managed pass: scale + record |z| > 2 (×2.5)", 2.5 * Time(5, () => ManagedPass(drawn, record: true)));
+        Row("    t.bytes alone (×2.5)", 2.5 * Time(5, () => _ = drawn.bytes.Length));
+        Row("    scaling by the stddev (mul_, ×2.5)", 2.5 * Time(5, () => drawn.mul_(two).div_(two)) / 2);
+        Row("  previous TruncatedNormal: uniform_, out-of-place erfinv chain, copy_", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            using Scalar minusOne = (-1.0).ToScalar(), one = 1.0.ToScalar(), sqrt2 = Math.Sqrt(2).ToScalar(), k = 0.03.ToScalar();
+            foreach (var shape in shapes)
+            {
+                var t = torch.empty(shape).uniform_(0.022750131948179195, 0.97724986805182079, gen);
+                t.copy_(t.mul(two).add_(minusOne, one).erfinv_().mul_(sqrt2).clamp_(minusTwo, two)).mul_(k);
+            }
+        }));
+        Row("    of which: uniform_ draw alone, 3 weights", Time(3, () =>
         {
             using var s = NewDisposeScope();
             using var gen = new Generator(1);
             foreach (var shape in shapes) torch.empty(shape).uniform_(0, 1, gen);
         }));
-        Row("  isfinite(all) check of 3 weights (Hk.CreateInitial)", Time(3, () =>
+        Row("  isfinite(all) scan of 3 weights (now for user/unbounded initializers only)", Time(3, () =>
         {
             using var s = NewDisposeScope();
             foreach (var shape in shapes) torch.isfinite(torch.ones(shape)).all().item<bool>();
@@ -343,47 +415,110 @@ public static class Profile
             using var ng = no_grad();
             foreach (var shape in shapes) torch.zeros(1, shape[0]).matmul(torch.zeros(shape));
         }));
-        Row("  empty (allocation + first touch by fill_(0)), 3 weights", Time(3, () =>
-        {
-            using var s = NewDisposeScope();
-            foreach (var shape in shapes) torch.empty(shape).fill_(0);
-        }));
-        Row("  normal_ draw alone, 3 weights", Time(3, () =>
-        {
-            using var s = NewDisposeScope();
-            using var gen = new Generator(1);
-            foreach (var shape in shapes) torch.empty(shape).normal_(0, 1, gen);
-        }));
-        Row("  uniform_ + erfinv_ in place, 3 weights", Time(3, () =>
-        {
-            using var s = NewDisposeScope();
-            using var gen = new Generator(1);
-            foreach (var shape in shapes) torch.empty(shape).uniform_(-0.95, 0.95, gen).erfinv_();
-        }));
-        Row("  uniform_ + erfinv_ + mul_ + clamp_ in place, 3 weights", Time(3, () =>
-        {
-            using var s = NewDisposeScope();
-            using var gen = new Generator(1);
-            using var k = 0.03.ToScalar();
-            using var lo = (-0.06).ToScalar();
-            using var hi = 0.06.ToScalar();
-            foreach (var shape in shapes) torch.empty(shape).uniform_(-0.95, 0.95, gen).erfinv_().mul_(k).clamp_(lo, hi);
-        }));
-        Row("  mul_ alone, 3 weights (one cheap in-place pass)", Time(3, () =>
-        {
-            using var s = NewDisposeScope();
-            using var k = 0.03.ToScalar();
-            foreach (var shape in shapes) torch.ones(shape).mul_(k);
-        }) - Time(3, () =>
-        {
-            using var s = NewDisposeScope();
-            foreach (var shape in shapes) torch.ones(shape);
-        }));
         Row("TorchSharp new module (kaiming_uniform_: one uniform pass)", Time(3, () =>
         {
             using var s = NewDisposeScope();
             using var m = new TorchModels.Big();
         }));
+    }
+
+    // The fused truncated normal's managed pass (Initializers.ScaleAndReplaceOutside) without the replacement draws;
+    // it scales by 1 so the drawn tensor keeps its values.
+    private static void ManagedPass(Tensor t, bool record)
+    {
+        var data = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes);
+        var outside = new int[data.Length / 8];
+        var count = 0;
+        System.Numerics.Vector<float> scale = new(1f), shift = new(0f), cut = new(2f);
+        int i = 0, width = System.Numerics.Vector<float>.Count;
+        for (; i <= data.Length - width; i += width)
+        {
+            var slice = data.Slice(i, width);
+            var v = new System.Numerics.Vector<float>(slice);
+            if (record && System.Numerics.Vector.GreaterThanAny(System.Numerics.Vector.Abs(v), cut))
+                for (var j = 0; j < width; j++)
+                    if (Math.Abs(slice[j]) > 2f) outside[count++] = i + j;
+            (v * scale + shift).CopyTo(slice);
+        }
+        GC.KeepAlive(t);
+    }
+
+    // Init against its peers in interleaved rounds (each round runs every case once), medians of 21 rounds: on a
+    // loaded machine the cases then see the same disturbances, which best-of-5 blocks of one case do not.
+    private static void InitInterleaved()
+    {
+        Console.WriteLine("Init of the 10,006,000-parameter model, interleaved, median of 21 rounds:");
+        using var input = torch.zeros(1, 1000);
+        var big = Hk.Transform<Tensor, Tensor>(HaikuModels.Big);
+        long[][] shapes = [[1000, 2000], [2000, 2000], [2000, 2000]];
+        var init = Initializers.TruncatedNormal(0.03);
+        (string Name, Action Run)[] cases =
+        [
+            ("MiniHaiku Init (whole)", () => big.Init(0, input).DisposeTensors()),
+            ("TorchSharp new module (kaiming_uniform_)", () => { using var s = NewDisposeScope(); using var m = new TorchModels.Big(); }),
+            ("TruncatedNormal initializer alone, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) init(shape, ScalarType.Float32, gen);
+            }),
+            ("normal_ alone, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) torch.empty(shape).normal_(0, 1, gen);
+            }),
+            ("normal_ + managed scale/record pass, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) ManagedPass(torch.empty(shape).normal_(0, 1, gen), record: true);
+            }),
+            ("normal_ + managed scale pass (no record), 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) ManagedPass(torch.empty(shape).normal_(0, 1, gen), record: false);
+            }),
+            ("normal_ + torch mul_, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                using var k = 0.03.ToScalar();
+                foreach (var shape in shapes) torch.empty(shape).normal_(0, 1, gen).mul_(k);
+            }),
+            ("inverse-CDF draw of the 4.55 % replacements (455k)", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                using Scalar two = 2.0.ToScalar(), minusOne = (-1.0).ToScalar(), one = 1.0.ToScalar(), sqrt2 = Math.Sqrt(2).ToScalar();
+                torch.empty(455_000).uniform_(0.0227, 0.9772, gen).mul_(two).add_(minusOne, one).erfinv_().mul_(sqrt2);
+            }),
+            ("uniform_ alone, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) torch.empty(shape).uniform_(0, 1, gen);
+            }),
+        ];
+        foreach (var c in cases) c.Run();
+        var times = cases.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < 21; round++)
+            for (var k = 0; k < cases.Length; k++)
+            {
+                var start = Now();
+                cases[k].Run();
+                times[k].Add(Now() - start);
+            }
+        var torchMedian = Median(times[1]);
+        for (var k = 0; k < cases.Length; k++)
+            Console.WriteLine($"  {cases[k].Name,-50} {Median(times[k]),12:N0} µs  {Median(times[k]) / torchMedian,5:N2}× TorchSharp");
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var sorted = xs.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 
     private static void GetParamPieces()

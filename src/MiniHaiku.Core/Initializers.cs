@@ -1,3 +1,8 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -96,32 +101,119 @@ public static class Initializers
             (shape, dtype, g) => Floating(shape, dtype, t => FillTruncatedNormal(t, stddev, mean, g)));
 
     /// <summary>
-    /// Fills <paramref name="t"/> (fresh, contiguous) with <c>mean + stddev·z</c>, z a unit normal truncated to [-2, 2],
-    /// in few passes: one vectorised <c>normal_</c> draw, then only the ≈4.55 % of values beyond ±2 are replaced, by
-    /// exact draws from the truncated normal (inverse CDF of a uniform on [Φ(−2), Φ(2)]). A kept value is a normal
-    /// conditioned on |z| ≤ 2, a replaced one is drawn from that same law, so every element is independently
-    /// truncated-normal (as rejection sampling, without a loop). All draws come from <paramref name="g"/>, in order.
+    /// Fills <paramref name="t"/> (fresh, contiguous) with <c>mean + stddev·z</c>, z a unit normal truncated to [-2, 2]:
+    /// one vectorised <c>normal_</c> draw, then only the ≈4.55 % of values beyond ±2 are replaced, by exact draws from
+    /// the truncated normal (the inverse CDF of a uniform on [Φ(−2), Φ(2)]). A kept value is a normal conditioned on
+    /// |z| ≤ 2 and a replaced one is drawn from that same law, so every element is independently truncated-normal (as
+    /// rejection sampling, without its loop). All draws come from <paramref name="g"/>, in order. For float32/float64 on
+    /// the CPU, finding the values beyond ±2 and scaling is one managed pass over the tensor's memory.
     /// </summary>
     private static Tensor FillTruncatedNormal(Tensor t, double stddev, double mean, Generator g)
     {
-        t.normal_(0.0, 1.0, g);
-        if (t.numel() > 0)
+        var n = t.numel();
+        if (n == 0) return t;
+        if (t.device_type == DeviceType.CPU && n <= int.MaxValue / 8)
         {
-            using var scope = torch.NewDisposeScope();
+            if (t.dtype == ScalarType.Float32)
+            {
+                ScaleAndReplaceOutside(t, (float)stddev, (float)mean, g, ScalarType.Float32);
+                return t;
+            }
+            if (t.dtype == ScalarType.Float64)
+            {
+                ScaleAndReplaceOutside(t, stddev, mean, g, ScalarType.Float64);
+                return t;
+            }
+        }
+        t.normal_(0.0, 1.0, g);
+        using (var scope = torch.NewDisposeScope())
+        {
             var flat = t.view(-1);
             var outside = flat.abs().GreaterThan(2.0).nonzero().view(-1);
-            var n = outside.shape[0];
-            if (n > 0)
-            {
-                var work = t.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
-                var u = torch.empty(n, dtype: work).uniform_(CdfMinus2, CdfPlus2, g);
-                var z = u.TimesInPlace(2.0).PlusInPlace(-1.0).erfinv_().TimesInPlace(Math.Sqrt(2.0)).ClampInPlace(-2.0, 2.0);
-                flat.index_copy_(0, outside, z.to_type(t.dtype));
-            }
+            var count = outside.shape[0];
+            if (count > 0) flat.index_copy_(0, outside, TruncatedByInverseCdf(count, ScalarType.Float32, g).to_type(t.dtype));
         }
         if (stddev != 1.0) t.TimesInPlace(stddev);
         if (mean != 0.0) t.PlusInPlace(mean);
         return t;
+    }
+
+    /// <summary><paramref name="count"/> unit normals truncated to [-2, 2], by the inverse CDF: √2·erfinv(2u − 1), u ~ U(Φ(−2), Φ(2)).</summary>
+    private static Tensor TruncatedByInverseCdf(long count, ScalarType dtype, Generator g) =>
+        torch.empty(count, dtype: dtype).uniform_(CdfMinus2, CdfPlus2, g)
+            .TimesInPlace(2.0).PlusInPlace(-1.0).erfinv_().TimesInPlace(Math.Sqrt(2.0)).ClampInPlace(-2.0, 2.0);
+
+    /// <summary>
+    /// Fills the CPU memory of <paramref name="t"/> (contiguous) chunk by chunk: a <c>normal_</c> draw of the chunk, then,
+    /// while the chunk is still in the cache, one vectorised pass that records where |z| &gt; 2 and writes
+    /// <c>z·stddev + mean</c>; finally truncated draws, scaled alike, are written at the recorded places.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // Init runs once: its loop must not start in unoptimised tier-0 code
+    private static void ScaleAndReplaceOutside<T>(Tensor t, T stddev, T mean, Generator g, ScalarType dtype)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var data = MemoryMarshal.Cast<byte, T>(t.bytes);
+        var two = T.CreateChecked(2);
+        var outside = ArrayPool<int>.Shared.Rent(Math.Max(16, data.Length / 16));
+        try
+        {
+            var count = 0;
+            Vector256<T> scale = Vector256.Create(stddev), shift = Vector256.Create(mean), cut = Vector256.Create(two);
+            int lanes = Vector256<T>.Count, block = 4 * lanes, chunk = 32768 / Unsafe.SizeOf<T>() * 4; // 128 KiB: stays in L2 between the draw and the pass
+            if (!Vector256.IsHardwareAccelerated) block = int.MaxValue; // the scalar loop below does it all
+            var flat = t.view(-1);
+            for (var start = 0; start < data.Length; start += chunk)
+            {
+                var end = Math.Min(data.Length, start + chunk);
+                using (var part = flat.narrow(0, start, end - start)) part.normal_(0.0, 1.0, g);
+                var i = start;
+                // Four vectors at a time; the places beyond ±2 come from their sign-bit masks (no branch per value: with
+                // 4.55 % of values outside, per-value branches mispredict often enough to double the pass's time).
+                for (; block <= end - i; i += block)
+                {
+                    ulong outsideBits = 0;
+                    for (var k = 0; k < 4; k++)
+                    {
+                        var slice = data.Slice(i + k * lanes, lanes);
+                        var v = Vector256.Create((ReadOnlySpan<T>)slice);
+                        outsideBits |= (ulong)Vector256.ExtractMostSignificantBits(Vector256.GreaterThan(Vector256.Abs(v), cut)) << (k * lanes);
+                        (v * scale + shift).CopyTo(slice);
+                    }
+                    for (; outsideBits != 0; outsideBits &= outsideBits - 1)
+                        Record(ref outside, ref count, i + BitOperations.TrailingZeroCount(outsideBits));
+                }
+                for (; i < end; i++)
+                {
+                    if (T.Abs(data[i]) > two) Record(ref outside, ref count, i);
+                    data[i] = data[i] * stddev + mean;
+                }
+            }
+            flat.Dispose();
+            if (count > 0)
+            {
+                using var replacement = TruncatedByInverseCdf(count, dtype, g);
+                var values = MemoryMarshal.Cast<byte, T>(replacement.bytes);
+                for (var k = 0; k < count; k++) data[outside[k]] = values[k] * stddev + mean;
+                GC.KeepAlive(replacement);
+            }
+            GC.KeepAlive(t);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(outside);
+        }
+    }
+
+    private static void Record(ref int[] outside, ref int count, int index)
+    {
+        if (count == outside.Length)
+        {
+            var larger = ArrayPool<int>.Shared.Rent(outside.Length * 2);
+            outside.AsSpan().CopyTo(larger);
+            ArrayPool<int>.Shared.Return(outside);
+            outside = larger;
+        }
+        outside[count++] = index;
     }
 
     /// <summary>

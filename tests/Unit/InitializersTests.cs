@@ -99,6 +99,18 @@ public class InitializersTests
         Assert.InRange(std, 0.5 * Initializers.TruncatedNormalStddev - 0.01, 0.5 * Initializers.TruncatedNormalStddev + 0.01);
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.Float64)]
+    [InlineData(ScalarType.Float16)]
+    public void TruncatedNormalOfAManyChunkTensorIsDeterministicPerSeed(ScalarType dtype)
+    {
+        // 250,000 values: several of the 128 KiB chunks the CPU path draws and scales at a time, plus a tail.
+        var a = Make(Initializers.TruncatedNormal(0.1), [500, 500], seed: 4, dtype: dtype);
+        Assert.True(a.Equals(Make(Initializers.TruncatedNormal(0.1), [500, 500], seed: 4, dtype: dtype)));
+        Assert.False(a.Equals(Make(Initializers.TruncatedNormal(0.1), [500, 500], seed: 5, dtype: dtype)));
+    }
+
     [Fact]
     public void TruncatedNormalOfTinyAndEmptyShapes()
     {
