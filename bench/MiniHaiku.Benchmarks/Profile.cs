@@ -31,6 +31,10 @@ public static class Profile
         if (Wants("tiny")) TinyApplyPieces();
         if (Wants("init")) InitParts();
         if (Wants("initab")) InitInterleaved();
+        if (Wants("deep")) StepPhases("Deep narrow MLP 24×Linear(64), batch 32", HaikuModels.DeepNarrow, () => new TorchModels.DeepNarrow(),
+            g => (torch.rand(32, 64, generator: g), torch.randint(0, 10, [32], generator: g)));
+        if (Wants("transformer")) StepPhases("Transformer 4 blocks, D 128, 8 heads, B 8, T 64", HaikuModels.Transformer, () => new TorchModels.Transformer(),
+            g => (torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g), torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g)));
         if (Wants("getparam")) GetParamPieces();
     }
 
@@ -513,6 +517,58 @@ public static class Profile
         var torchMedian = Median(times[1]);
         for (var k = 0; k < cases.Length; k++)
             Console.WriteLine($"  {cases[k].Name,-50} {Median(times[k]),12:N0} µs  {Median(times[k]) / torchMedian,5:N2}× TorchSharp");
+    }
+
+    // The phases of one train step on both sides, interleaved (every case once per round), medians of 21 rounds.
+    private static void StepPhases(string title, Func<Tensor, Model<Tensor>> haiku, Func<nn.Module<Tensor, Tensor>> torchModel,
+        Func<Generator, (Tensor X, Tensor Y)> batchOf)
+    {
+        Console.WriteLine($"{title}: train-step phases, interleaved, median of 21 rounds:");
+        using var g = new Generator(7);
+        var batch = batchOf(g);
+        var model = Hk.Transform(haiku);
+        Tensor Loss(Tensor logits, Tensor y) => Losses.SoftmaxCrossEntropy(logits, y);
+        var adam = Optimizers.Adam(1e-3);
+        var trainer = MiniHaiku.Training.Trainer.ForModel(model, ((Tensor X, Tensor Y) b, bool _) => b.X, (logits, b) => Loss(logits, b.Y), adam);
+        var p = model.Init(0, batch.X);
+        var state = trainer.Init(model.Init(0, batch.X), seed: 0); // its own tensors: Step disposes superseded ones
+        var opt = adam.Init(p);
+        var valueAndGrad = Grad.ValueAndGrad(q => Loss(model.Apply(q, batch.X), batch.Y));
+        Params grads;
+        using (var s = NewDisposeScope())
+        {
+            grads = valueAndGrad(p).Grads;
+            foreach (var t in grads.Values) t.MoveToOuterDisposeScope();
+        }
+        torch.manual_seed(0);
+        var module = torchModel();
+        var torchAdam = optim.Adam(module.parameters(), 1e-3);
+        (string Name, Action Run)[] cases =
+        [
+            ("MiniHaiku Trainer.Step (whole, as the benchmark)", () => TrainStepBenchmarks.Step(trainer, ref state, batch)),
+            ("  Grad.ValueAndGrad (leaves, forward, backward)", () => { using var s = NewDisposeScope(); valueAndGrad(p); }),
+            ("  Adam Update + ApplyUpdates", () => { using var s = NewDisposeScope(); p.ApplyUpdates(adam.Update(grads, opt, p).Updates); }),
+            ("TorchSharp step (whole, as the benchmark)", () => TrainStepBenchmarks.TorchStep(module, torchAdam, batch)),
+            ("  zero_grad, forward, backward", () =>
+            {
+                using var s = NewDisposeScope();
+                torchAdam.zero_grad();
+                var logits = module.forward(batch.X);
+                (logits.dim() == 3 ? nn.functional.cross_entropy(logits.flatten(0, 1), batch.Y.flatten()) : nn.functional.cross_entropy(logits, batch.Y)).backward();
+            }),
+            ("  optim.Adam.step", () => { using var s = NewDisposeScope(); torchAdam.step(); }),
+        ];
+        foreach (var c in cases) for (var w = 0; w < 5; w++) c.Run();
+        var times = cases.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < 21; round++)
+            for (var k = 0; k < cases.Length; k++)
+            {
+                var start = Now();
+                cases[k].Run();
+                times[k].Add(Now() - start);
+            }
+        for (var k = 0; k < cases.Length; k++)
+            Console.WriteLine($"  {cases[k].Name,-50} {Median(times[k]),12:N0} µs");
     }
 
     private static double Median(List<double> xs)
