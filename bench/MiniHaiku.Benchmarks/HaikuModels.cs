@@ -34,6 +34,38 @@ public static class HaikuModels
                select logits;
     }
 
+    /// <summary>Deep narrow MLP: 24 hidden Linear(64) layers with ReLU, then Linear(10): 50 parameter tensors.</summary>
+    public static Model<Tensor> DeepNarrow(Tensor x) =>
+        MLP.Create([.. Enumerable.Repeat(64, 24), 10]).Call(x);
+
+    /// <summary>The Transformer's vocabulary size (byte-level tokens).</summary>
+    public const int TransformerVocab = 256;
+
+    /// <summary>
+    /// A 4-block pre-LayerNorm Transformer language model, D = 128, 8 heads, GELU MLP of width 4·D, causal, no dropout:
+    /// token embedding, 4 × (LayerNorm, MultiHeadAttention, residual, LayerNorm, MLP, residual), final LayerNorm,
+    /// Linear to the vocabulary. Tokens [B, T] → logits [B, T, 256]; 69 parameter tensors.
+    /// </summary>
+    public static Model<Tensor> Transformer(Tensor tokens) =>
+        from embedded in Embed.Create(TransformerVocab, 128).Call(tokens)
+        from h in Hk.Aggregate(Enumerable.Range(0, 4), embedded, (x, _) =>
+            from a in LayerNorm.Create().Call(x)
+            from attended in MultiHeadAttention.Create(8, keySize: 16).Call(a, causal: true)
+            let r = x + attended
+            from b in LayerNorm.Create().Call(r)
+            from m in MLP.Create([4 * 128, 128], Activations.Gelu).Call(b)
+            select r + m)
+        from normed in LayerNorm.Create().Call(h)
+        from logits in Linear.Create(TransformerVocab).Call(normed)
+        select logits;
+
+    /// <summary>1000-2000-2000-2000 linear stack with a given weight initializer (the "before" row of Init).</summary>
+    public static Func<Tensor, Model<Tensor>> BigWith(Initializer wInit) => x =>
+        from a in Linear.Create(2000, wInit: wInit).Call(x)
+        from b in Linear.Create(2000, wInit: wInit).Call(a)
+        from c in Linear.Create(2000, wInit: wInit).Call(b)
+        select c;
+
     /// <summary>Two 32-wide linear layers with ReLU between.</summary>
     public static Model<Tensor> Tiny(Tensor x) =>
         from h in Linear.Create(32).Call(x)

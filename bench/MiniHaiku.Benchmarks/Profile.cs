@@ -13,18 +13,28 @@ namespace MiniHaiku.Benchmarks;
 /// </summary>
 public static class Profile
 {
-    /// <summary>Runs the breakdowns named in <paramref name="parts"/> (train, tiny, init, getparam; all if none) and prints them.</summary>
+    /// <summary>
+    /// Runs the breakdowns named in <paramref name="parts"/> (train, adam, cnn, tiny, init, getparam; all if none) and prints
+    /// them; with <c>cpu</c> among them, times are the thread's CPU time instead of wall time.
+    /// </summary>
     /// <param name="parts">The command-line arguments after --profile.</param>
     public static void Run(IReadOnlyCollection<string> parts)
     {
         BenchSettings.Apply();
-        Console.WriteLine($"threads: {torch.get_num_threads()}");
+        threadCpuTime = parts.Contains("cpu");
+        parts = parts.Where(p => p != "cpu").ToArray();
+        Console.WriteLine($"threads: {torch.get_num_threads()}, timing: {(threadCpuTime ? "this thread's CPU time" : "wall clock")}");
         bool Wants(string part) => parts.Count == 0 || parts.Contains(part);
         if (Wants("train")) TrainStepPhases();
         if (Wants("adam")) AdamPieces();
         if (Wants("cnn")) CnnPhases();
         if (Wants("tiny")) TinyApplyPieces();
         if (Wants("init")) InitParts();
+        if (Wants("initab")) InitInterleaved();
+        if (Wants("deep")) StepPhases("Deep narrow MLP 24×Linear(64), batch 32", HaikuModels.DeepNarrow, () => new TorchModels.DeepNarrow(),
+            g => (torch.rand(32, 64, generator: g), torch.randint(0, 10, [32], generator: g)));
+        if (Wants("transformer")) StepPhases("Transformer 4 blocks, D 128, 8 heads, B 8, T 64", HaikuModels.Transformer, () => new TorchModels.Transformer(),
+            g => (torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g), torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g)));
         if (Wants("getparam")) GetParamPieces();
     }
 
@@ -193,12 +203,32 @@ public static class Profile
         var best = double.MaxValue;
         for (var round = 0; round < 5; round++)
         {
-            var sw = Stopwatch.StartNew();
+            var start = Now();
             for (var i = 0; i < repeats; i++) action();
-            best = Math.Min(best, sw.Elapsed.TotalMicroseconds / repeats);
+            best = Math.Min(best, (Now() - start) / repeats);
         }
         return best; // best of 5 rounds: the least disturbed by other processes on a shared machine
     }
+
+    // Wall time, or with `cpu` among the parts this thread's CPU time (CLOCK_THREAD_CPUTIME_ID): with 1 torch thread the
+    // ops run on the calling thread, and CPU time is far less disturbed than wall time on a loaded machine.
+    private static bool threadCpuTime;
+
+    private static double Now()
+    {
+        if (!threadCpuTime) return Stopwatch.GetTimestamp() * 1e6 / Stopwatch.Frequency;
+        clock_gettime(3, out var ts);
+        return ts.Seconds * 1e6 + ts.Nanoseconds / 1e3;
+    }
+
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int clock_gettime(int clock, out Timespec time);
 
     private static void Row(string what, double micros) => Console.WriteLine($"  {what,-62} {micros,12:N2} µs");
 
@@ -322,13 +352,59 @@ public static class Profile
             using var gen = new Generator(1);
             foreach (var shape in shapes) init(shape, ScalarType.Float32, gen);
         }));
-        Row("  of which: uniform_ draw alone, 3 weights", Time(3, () =>
+        Row("    of which: normal_ draw alone, 3 weights", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            foreach (var shape in shapes) torch.empty(shape).normal_(0, 1, gen);
+        }));
+        using var drawn = torch.empty(2000, 2000).normal_(0, 1, new Generator(1));
+        using var two = 2.0.ToScalar();
+        using var minusTwo = (-2.0).ToScalar();
+        Row("    finding |z| > 2: abs, gt, nonzero (per 4M weight, ×2.5)", 2.5 * Time(5, () =>
+        {
+            using var s = NewDisposeScope();
+            drawn.view(-1).abs().gt(two).nonzero();
+        }));
+        using var absolute = drawn.abs();
+        using var outside = absolute.gt(two);
+        Row("      abs alone (×2.5)", 2.5 * Time(5, () => drawn.abs().Dispose()));
+        Row("      gt alone (×2.5)", 2.5 * Time(5, () => absolute.gt(two).Dispose()));
+        Row("      nonzero alone (×2.5)", 2.5 * Time(5, () => outside.nonzero().Dispose()));
+        Row("      (alternative to nonzero: sum + masked_scatter_, ×2.5)", 2.5 * Time(5, () =>
+        {
+            using var s = NewDisposeScope();
+            var n = outside.sum().item<long>();
+            drawn.masked_scatter_(outside, torch.zeros(n));
+        }));
+        Row("    (alternative: lt, gt, logical_or_, nonzero, ×2.5)", 2.5 * Time(5, () =>
+        {
+            using var s = NewDisposeScope();
+            var flat = drawn.view(-1);
+            flat.lt(minusTwo).logical_or_(flat.gt(two)).nonzero();
+        }));
+        Row("    managed pass: scale only (Vector<float>, ×2.5)", 2.5 * Time(5, () => ManagedPass(drawn, record: false)));
+        Row("    managed pass: scale + record |z| > 2 (×2.5)", 2.5 * Time(5, () => ManagedPass(drawn, record: true)));
+        Row("    t.bytes alone (×2.5)", 2.5 * Time(5, () => _ = drawn.bytes.Length));
+        Row("    scaling by the stddev (mul_, ×2.5)", 2.5 * Time(5, () => drawn.mul_(two).div_(two)) / 2);
+        Row("  previous TruncatedNormal: uniform_, out-of-place erfinv chain, copy_", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            using Scalar minusOne = (-1.0).ToScalar(), one = 1.0.ToScalar(), sqrt2 = Math.Sqrt(2).ToScalar(), k = 0.03.ToScalar();
+            foreach (var shape in shapes)
+            {
+                var t = torch.empty(shape).uniform_(0.022750131948179195, 0.97724986805182079, gen);
+                t.copy_(t.mul(two).add_(minusOne, one).erfinv_().mul_(sqrt2).clamp_(minusTwo, two)).mul_(k);
+            }
+        }));
+        Row("    of which: uniform_ draw alone, 3 weights", Time(3, () =>
         {
             using var s = NewDisposeScope();
             using var gen = new Generator(1);
             foreach (var shape in shapes) torch.empty(shape).uniform_(0, 1, gen);
         }));
-        Row("  isfinite(all) check of 3 weights (Hk.CreateInitial)", Time(3, () =>
+        Row("  isfinite(all) scan of 3 weights (now for user/unbounded initializers only)", Time(3, () =>
         {
             using var s = NewDisposeScope();
             foreach (var shape in shapes) torch.isfinite(torch.ones(shape)).all().item<bool>();
@@ -348,6 +424,157 @@ public static class Profile
             using var s = NewDisposeScope();
             using var m = new TorchModels.Big();
         }));
+    }
+
+    // The fused truncated normal's managed pass (Initializers.ScaleAndReplaceOutside) without the replacement draws;
+    // it scales by 1 so the drawn tensor keeps its values.
+    private static void ManagedPass(Tensor t, bool record)
+    {
+        var data = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes);
+        var outside = new int[data.Length / 8];
+        var count = 0;
+        System.Numerics.Vector<float> scale = new(1f), shift = new(0f), cut = new(2f);
+        int i = 0, width = System.Numerics.Vector<float>.Count;
+        for (; i <= data.Length - width; i += width)
+        {
+            var slice = data.Slice(i, width);
+            var v = new System.Numerics.Vector<float>(slice);
+            if (record && System.Numerics.Vector.GreaterThanAny(System.Numerics.Vector.Abs(v), cut))
+                for (var j = 0; j < width; j++)
+                    if (Math.Abs(slice[j]) > 2f) outside[count++] = i + j;
+            (v * scale + shift).CopyTo(slice);
+        }
+        GC.KeepAlive(t);
+    }
+
+    // Init against its peers in interleaved rounds (each round runs every case once), medians of 21 rounds: on a
+    // loaded machine the cases then see the same disturbances, which best-of-5 blocks of one case do not.
+    private static void InitInterleaved()
+    {
+        Console.WriteLine("Init of the 10,006,000-parameter model, interleaved, median of 21 rounds:");
+        using var input = torch.zeros(1, 1000);
+        var big = Hk.Transform<Tensor, Tensor>(HaikuModels.Big);
+        long[][] shapes = [[1000, 2000], [2000, 2000], [2000, 2000]];
+        var init = Initializers.TruncatedNormal(0.03);
+        (string Name, Action Run)[] cases =
+        [
+            ("MiniHaiku Init (whole)", () => big.Init(0, input).DisposeTensors()),
+            ("TorchSharp new module (kaiming_uniform_)", () => { using var s = NewDisposeScope(); using var m = new TorchModels.Big(); }),
+            ("TruncatedNormal initializer alone, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) init(shape, ScalarType.Float32, gen);
+            }),
+            ("normal_ alone, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) torch.empty(shape).normal_(0, 1, gen);
+            }),
+            ("normal_ + managed scale/record pass, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) ManagedPass(torch.empty(shape).normal_(0, 1, gen), record: true);
+            }),
+            ("normal_ + managed scale pass (no record), 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) ManagedPass(torch.empty(shape).normal_(0, 1, gen), record: false);
+            }),
+            ("normal_ + torch mul_, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                using var k = 0.03.ToScalar();
+                foreach (var shape in shapes) torch.empty(shape).normal_(0, 1, gen).mul_(k);
+            }),
+            ("inverse-CDF draw of the 4.55 % replacements (455k)", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                using Scalar two = 2.0.ToScalar(), minusOne = (-1.0).ToScalar(), one = 1.0.ToScalar(), sqrt2 = Math.Sqrt(2).ToScalar();
+                torch.empty(455_000).uniform_(0.0227, 0.9772, gen).mul_(two).add_(minusOne, one).erfinv_().mul_(sqrt2);
+            }),
+            ("uniform_ alone, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) torch.empty(shape).uniform_(0, 1, gen);
+            }),
+        ];
+        foreach (var c in cases) c.Run();
+        var times = cases.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < 21; round++)
+            for (var k = 0; k < cases.Length; k++)
+            {
+                var start = Now();
+                cases[k].Run();
+                times[k].Add(Now() - start);
+            }
+        var torchMedian = Median(times[1]);
+        for (var k = 0; k < cases.Length; k++)
+            Console.WriteLine($"  {cases[k].Name,-50} {Median(times[k]),12:N0} µs  {Median(times[k]) / torchMedian,5:N2}× TorchSharp");
+    }
+
+    // The phases of one train step on both sides, interleaved (every case once per round), medians of 21 rounds.
+    private static void StepPhases(string title, Func<Tensor, Model<Tensor>> haiku, Func<nn.Module<Tensor, Tensor>> torchModel,
+        Func<Generator, (Tensor X, Tensor Y)> batchOf)
+    {
+        Console.WriteLine($"{title}: train-step phases, interleaved, median of 21 rounds:");
+        using var g = new Generator(7);
+        var batch = batchOf(g);
+        var model = Hk.Transform(haiku);
+        Tensor Loss(Tensor logits, Tensor y) => Losses.SoftmaxCrossEntropy(logits, y);
+        var adam = Optimizers.Adam(1e-3);
+        var trainer = MiniHaiku.Training.Trainer.ForModel(model, ((Tensor X, Tensor Y) b, bool _) => b.X, (logits, b) => Loss(logits, b.Y), adam);
+        var p = model.Init(0, batch.X);
+        var state = trainer.Init(model.Init(0, batch.X), seed: 0); // its own tensors: Step disposes superseded ones
+        var opt = adam.Init(p);
+        var valueAndGrad = Grad.ValueAndGrad(q => Loss(model.Apply(q, batch.X), batch.Y));
+        Params grads;
+        using (var s = NewDisposeScope())
+        {
+            grads = valueAndGrad(p).Grads;
+            foreach (var t in grads.Values) t.MoveToOuterDisposeScope();
+        }
+        torch.manual_seed(0);
+        var module = torchModel();
+        var torchAdam = optim.Adam(module.parameters(), 1e-3);
+        (string Name, Action Run)[] cases =
+        [
+            ("MiniHaiku Trainer.Step (whole, as the benchmark)", () => TrainStepBenchmarks.Step(trainer, ref state, batch)),
+            ("  Grad.ValueAndGrad (leaves, forward, backward)", () => { using var s = NewDisposeScope(); valueAndGrad(p); }),
+            ("  Adam Update + ApplyUpdates", () => { using var s = NewDisposeScope(); p.ApplyUpdates(adam.Update(grads, opt, p).Updates); }),
+            ("TorchSharp step (whole, as the benchmark)", () => TrainStepBenchmarks.TorchStep(module, torchAdam, batch)),
+            ("  zero_grad, forward, backward", () =>
+            {
+                using var s = NewDisposeScope();
+                torchAdam.zero_grad();
+                var logits = module.forward(batch.X);
+                (logits.dim() == 3 ? nn.functional.cross_entropy(logits.flatten(0, 1), batch.Y.flatten()) : nn.functional.cross_entropy(logits, batch.Y)).backward();
+            }),
+            ("  optim.Adam.step", () => { using var s = NewDisposeScope(); torchAdam.step(); }),
+        ];
+        foreach (var c in cases) for (var w = 0; w < 5; w++) c.Run();
+        var times = cases.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < 21; round++)
+            for (var k = 0; k < cases.Length; k++)
+            {
+                var start = Now();
+                cases[k].Run();
+                times[k].Add(Now() - start);
+            }
+        for (var k = 0; k < cases.Length; k++)
+            Console.WriteLine($"  {cases[k].Name,-50} {Median(times[k]),12:N0} µs");
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var sorted = xs.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 
     private static void GetParamPieces()

@@ -52,6 +52,82 @@ public static class TorchModels
         }
     }
 
+    /// <summary>Deep narrow MLP: 24 hidden Linear(64) layers with ReLU (input 64), then Linear(10): 50 parameter tensors.</summary>
+    public sealed class DeepNarrow : Module<Tensor, Tensor>
+    {
+        private readonly ModuleList<Linear> hidden = new([.. Enumerable.Range(0, 24).Select(_ => Linear(64, 64))]);
+        private readonly Linear logits = Linear(64, 10);
+
+        public DeepNarrow() : base(nameof(DeepNarrow)) => RegisterComponents();
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            foreach (var layer in hidden) x = functional.relu(layer.forward(x));
+            return logits.forward(x).MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>
+    /// A pre-LayerNorm Transformer block as in MiniHaiku's (Haiku's) layers: LayerNorm, causal multi-head
+    /// self-attention (query/key/value/output <see cref="Linear"/> projections and
+    /// <c>scaled_dot_product_attention</c>), residual, LayerNorm, Linear(4·D)-GELU(tanh)-Linear(D), residual.
+    /// </summary>
+    public sealed class TransformerBlock : Module<Tensor, Tensor>
+    {
+        private readonly int heads;
+        private readonly LayerNorm ln1, ln2;
+        private readonly Linear query, key, value, output, up, down;
+
+        public TransformerBlock(int width, int heads) : base(nameof(TransformerBlock))
+        {
+            this.heads = heads;
+            ln1 = LayerNorm(width);
+            query = Linear(width, width);
+            key = Linear(width, width);
+            value = Linear(width, width);
+            output = Linear(width, width);
+            ln2 = LayerNorm(width);
+            up = Linear(width, 4 * width);
+            down = Linear(4 * width, width);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            long b = x.shape[0], t = x.shape[1], d = x.shape[2];
+            var a = ln1.forward(x);
+            Tensor Heads(Linear projection) => projection.forward(a).view(b, t, heads, d / heads).transpose(1, 2);
+            var attended = functional.scaled_dot_product_attention(Heads(query), Heads(key), Heads(value), is_casual: true);
+            var r = x + output.forward(attended.transpose(1, 2).reshape(b, t, d));
+            var m = down.forward(functional.gelu(up.forward(ln2.forward(r)), TorchSharp.Modules.GELU.Approximate.tanh));
+            return (r + m).MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>
+    /// 4-block pre-LayerNorm Transformer language model (D = 128, 8 heads, T = 64): Embedding(256, 128), 4 blocks,
+    /// LayerNorm, Linear(128, 256). Same parameters, tensor for tensor (69), as <see cref="HaikuModels.Transformer"/>.
+    /// </summary>
+    public sealed class Transformer : Module<Tensor, Tensor>
+    {
+        private readonly Embedding embed = Embedding(HaikuModels.TransformerVocab, 128);
+        private readonly ModuleList<TransformerBlock> blocks = new([.. Enumerable.Range(0, 4).Select(_ => new TransformerBlock(128, 8))]);
+        private readonly LayerNorm norm = LayerNorm(128);
+        private readonly Linear logits = Linear(128, HaikuModels.TransformerVocab);
+
+        public Transformer() : base(nameof(Transformer)) => RegisterComponents();
+
+        public override Tensor forward(Tensor tokens)
+        {
+            using var scope = NewDisposeScope();
+            var h = embed.forward(tokens);
+            foreach (var block in blocks) h = block.forward(h);
+            return logits.forward(norm.forward(h)).MoveToOuterDisposeScope();
+        }
+    }
+
     /// <summary>Two 32-wide linear layers with ReLU between (input 32).</summary>
     public sealed class Tiny : Module<Tensor, Tensor>
     {

@@ -117,7 +117,8 @@ public static partial class Hk
         var got = value.shape;
         if (!ShapeText.SameShape(got, shape))
             throw new InitializerException(path, $"returned shape {ShapeText.Format(got)} but {ShapeText.Format(shape)} was requested.");
-        if (value.is_floating_point() && !torch.isfinite(value).all().item<bool>())
+        // The NaN/infinity scan is a full pass over the parameter; the library's bounded initializers skip it.
+        if (!Internal.BoundedInitializer.ProducesFinite(init, shape, dtype) && value.is_floating_point() && !torch.isfinite(value).all().item<bool>())
             throw new InitializerException(path, $"produced non-finite values (NaN or infinity) for shape {ShapeText.Format(shape)}. Check its scale and the fan-in/fan-out of this shape.");
         if (device is not null && (value.device_type != device.type || value.device_index != device.index)) value = value.to(device);
         return value.MoveToOuterDisposeScope();
