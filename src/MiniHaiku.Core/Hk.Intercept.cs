@@ -135,7 +135,12 @@ public static partial class Hk
     /// lookup (no extra allocation per call); with them, the chain runs in a nested interpreter.
     /// </summary>
     internal static Model<Tensor> GetParamIntercepted(string name, long[]? shape, Initializer? init, ScalarType? dtype) =>
-        ModelOps.Lift(frame =>
+        ModelOps.Lift(new GetParamPrimitive(name, shape, init, dtype));
+
+    /// <summary>One GetParam: a single object per call holding its arguments.</summary>
+    private sealed class GetParamPrimitive(string name, long[]? shape, Initializer? init, ScalarType? dtype) : Primitive<Tensor>
+    {
+        public override (Tensor Value, Frame Frame) Run(Frame frame)
         {
             var x = frame.Extras;
             if (x.Getters.IsEmpty && x.Creators.IsEmpty && !x.Meta) return GetParamStep(frame, name, shape, init, dtype);
@@ -143,7 +148,8 @@ public static partial class Hk
             Naming.ValidateLeafName(name, scope, "parameter");
             var context = new GetterContext(scope + "/" + name, name, scope, frame.CurrentScope.Module, shape, dtype ?? ScalarType.Float32, init, false);
             return RunGetter(x.Getters, 0, context).Run(frame);
-        });
+        }
+    }
 
     private static Model<Tensor> RunGetter(ImmutableList<ParamInterceptor> getters, int i, GetterContext context)
     {
@@ -223,17 +229,20 @@ public static partial class Hk
     }
 
     /// <summary>A module method: scoped at <c>{module path}/{method}</c> with the module as the current one, and the method interceptors around it.</summary>
-    internal static Model<T> ModuleMethod<T>(Module module, string method, object? input, Model<T> body)
+    internal static Model<T> ModuleMethod<T>(Module module, string method, object? input, Model<T> body) =>
+        new InterceptedMethod<T>(module, method, input, Scoping.MethodScoped(module, method, input, body)).ToModel();
+
+    /// <summary>A module method call under the method interceptors of the frame (none: the scoped method itself).</summary>
+    private sealed class InterceptedMethod<T>(Module module, string method, object? input, Model<T> scoped) : Choice<T>
     {
-        var scoped = Scoping.MethodScoped(module, method, input, body);
-        return ModelOps.FromFrame(f =>
+        public override Model<T> Choose(Frame frame)
         {
-            var interceptors = f.Extras.MethodInterceptors;
+            var interceptors = frame.Extras.MethodInterceptors;
             if (interceptors.IsEmpty) return scoped;
             var context = new MethodContext(module, method, input);
             return ModelOps.Unbox<T>(RunMethodInterceptor(interceptors, 0, context, ModelOps.Box(scoped)),
                 v => $"A method interceptor for '{module.Name.Path}/{method}' produced a {v?.GetType().Name ?? "null"} where the method returns {typeof(T).Name}; it must produce the method's result type.");
-        });
+        }
     }
 
     private static Model<object?> RunMethodInterceptor(ImmutableList<MethodInterceptor> interceptors, int i, MethodContext context, Model<object?> scoped)

@@ -159,11 +159,17 @@ public static partial class Hk
     public static Model<M> Module<M>(Func<ModuleName, M> create, string? name = null) where M : Module
     {
         ArgumentNullException.ThrowIfNull(create);
-        return ModelOps.Lift(frame =>
+        return ModelOps.Lift(new ModulePrimitive<M>(create, name));
+    }
+
+    /// <summary>Creates one module: a single object per call holding its arguments.</summary>
+    private sealed class ModulePrimitive<M>(Func<ModuleName, M> create, string? name) : Primitive<M> where M : Module
+    {
+        public override (M Value, Frame Frame) Run(Frame frame)
         {
             var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<M>.Value, name);
             return (create(moduleName), next);
-        });
+        }
     }
 
     /// <summary>

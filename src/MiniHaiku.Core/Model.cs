@@ -32,7 +32,7 @@ public sealed class Model<T>
     public Model<TResult> Select<TResult>(Func<T, TResult> selector)
     {
         ArgumentNullException.ThrowIfNull(selector);
-        return new(new MapStep(Node, v => selector((T)v!)));
+        return new(new MapStep<T, TResult>(Node, selector));
     }
 
     /// <summary>Sequences this model with one that depends on its value (monadic bind).</summary>
@@ -42,7 +42,7 @@ public sealed class Model<T>
     public Model<TResult> SelectMany<TResult>(Func<T, Model<TResult>> binder)
     {
         ArgumentNullException.ThrowIfNull(binder);
-        return new(new BindStep(Node, v => binder((T)v!).Node));
+        return new(new BindStep<T, TResult>(Node, binder));
     }
 
     /// <summary>Bind followed by a projection: what C# query syntax uses for a second <c>from</c>.</summary>
@@ -55,11 +55,7 @@ public sealed class Model<T>
     {
         ArgumentNullException.ThrowIfNull(binder);
         ArgumentNullException.ThrowIfNull(projector);
-        return new(new BindStep(Node, v =>
-        {
-            var t = (T)v!;
-            return new MapStep(binder(t).Node, u => projector(t, (TMiddle)u!));
-        }));
+        return new(new BindProjectStep<T, TMiddle, TResult>(Node, binder, projector));
     }
 
     /// <summary>Alias of <see cref="SelectMany{TResult}(Func{T, Model{TResult}})"/> for readers used to <c>Bind</c>.</summary>
@@ -75,8 +71,7 @@ public sealed class Model<T>
     public Model<TResult> Then<TResult>(Model<TResult> next)
     {
         ArgumentNullException.ThrowIfNull(next);
-        var n = next.Node;
-        return new(new BindStep(Node, _ => n));
+        return new(new ThenStep(Node, next.Node));
     }
 }
 
@@ -93,27 +88,26 @@ internal static class ModelOps
     public static Model<T> Lift<T>(Func<Frame, (T Value, Frame Frame)> run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return new(new PrimStep(f =>
-        {
-            var (value, next) = run(f);
-            return (value, next);
-        }));
+        return new(new PrimStep<T>(run));
     }
 
+    /// <summary>A primitive object (one allocation where a capturing lambda needs two).</summary>
+    public static Model<T> Lift<T>(Primitive<T> primitive) => new(primitive);
+
     /// <summary>A value read from the frame, which stays unchanged.</summary>
-    public static Model<T> Read<T>(Func<Frame, T> read) => new(new PrimStep(f => (read(f), f)));
+    public static Model<T> Read<T>(Func<Frame, T> read) => new(new ReadStep<T>(read));
 
     /// <summary>The current frame.</summary>
-    public static Model<Frame> GetFrame() => new(new PrimStep(static f => (f, f)));
+    public static Model<Frame> GetFrame() => new(new ReadStep<Frame>(static f => f));
 
     /// <summary>Replaces the frame by <c>change(frame)</c>; produces the frame as it was before.</summary>
-    public static Model<Frame> ModifyFrame(Func<Frame, Frame> change) => new(new PrimStep(f => (f, change(f))));
+    public static Model<Frame> ModifyFrame(Func<Frame, Frame> change) => new(new ModifyStep(change));
 
     /// <summary>The model <paramref name="choose"/> picks from the current frame (which it does not change).</summary>
-    public static Model<T> FromFrame<T>(Func<Frame, Model<T>> choose) => new(new ChooseStep(f => choose(f).Node));
+    public static Model<T> FromFrame<T>(Func<Frame, Model<T>> choose) => new(new ChooseStep<T>(choose));
 
     /// <summary>Builds the model only when it runs (once per run).</summary>
-    public static Model<T> Defer<T>(Func<Model<T>> build) => new(new ChooseStep(_ => build().Node));
+    public static Model<T> Defer<T>(Func<Model<T>> build) => new(new DeferStep<T>(build));
 
     /// <summary>
     /// Runs <paramref name="body"/> between <paramref name="enter"/> (which changes the frame and saves what
@@ -128,11 +122,13 @@ internal static class ModelOps
         new(new AroundBracket(change, restore, body.Node));
 
     /// <summary>Runs <paramref name="body"/> in a fresh scope invocation at <paramref name="path"/>.</summary>
-    public static Model<T> InScope<T>(string path, Model<T> body) => new(new ScopeBracket(path, body.Node));
+    public static Model<T> InScope<T>(string path, Model<T> body) => new(new ScopeBracket(path, null, body.Node));
+
+    /// <summary>Runs <paramref name="body"/> in <paramref name="module"/>'s fresh scope invocation at <paramref name="path"/>.</summary>
+    public static Model<T> InModuleScope<T>(string path, Module module, Model<T> body) => new(new ScopeBracket(path, module, body.Node));
 
     /// <summary>A model producing the value of <paramref name="boxed"/> as a <typeparamref name="T"/>, or failing with <paramref name="describe"/>'s message.</summary>
-    public static Model<T> Unbox<T>(Model<object?> boxed, Func<object?, string> describe) =>
-        new(new MapStep(boxed.Node, v => v is T || (v is null && default(T) is null) ? v : throw new ModelUsageException(describe(v))));
+    public static Model<T> Unbox<T>(Model<object?> boxed, Func<object?, string> describe) => new(new UnboxStep<T>(boxed.Node, describe));
 
     /// <summary>The value of <paramref name="model"/> as an object (for interceptors, which see every method's result).</summary>
     public static Model<object?> Box<T>(Model<T> model) => new(model.Node);
@@ -142,33 +138,33 @@ internal static class ModelOps
     /// the body started with.
     /// </summary>
     public static Model<T> TryWith<T>(Model<T> body, Func<Exception, Model<T>> handler) =>
-        new(new PrimStep(frame =>
+        Lift<T>(frame =>
         {
-            (object? Value, Frame Frame) result;
+            (T Value, Frame Frame) result;
             try
             {
-                result = Interpreter.Run(body.Node, frame);
+                result = body.Run(frame);
             }
             catch (Exception e)
             {
-                return Interpreter.Run(handler(e).Node, frame);
+                return handler(e).Run(frame);
             }
             return result;
-        }));
+        });
 
     /// <summary><c>try … finally</c>: runs <paramref name="compensation"/> after <paramref name="body"/>, whether it returns or throws.</summary>
     public static Model<T> TryFinally<T>(Model<T> body, Action compensation) =>
-        new(new PrimStep(frame =>
+        Lift<T>(frame =>
         {
             try
             {
-                return Interpreter.Run(body.Node, frame);
+                return body.Run(frame);
             }
             finally
             {
                 compensation();
             }
-        }));
+        });
 }
 
 /// <summary>An instruction of the untyped tree behind <see cref="Model{T}"/>; its kinds are private to this file.</summary>
@@ -177,75 +173,213 @@ internal abstract class Step
     private protected Step() { }
 }
 
+/// <summary>A step that computes a value from the frame (and the next frame) in one call.</summary>
+internal abstract class ValueStep : Step
+{
+    private protected ValueStep() { }
+
+    internal abstract (object? Value, Frame Frame) RunBoxed(Frame frame);
+}
+
+/// <summary>
+/// A typed primitive the rest of the core may define as a class (e.g. a parameter lookup holding its
+/// arguments): one object per use, where a capturing lambda costs a closure and a delegate.
+/// </summary>
+/// <typeparam name="T">The value type.</typeparam>
+internal abstract class Primitive<T> : ValueStep
+{
+    /// <summary>Given the incoming frame, the value and the outgoing frame.</summary>
+    public abstract (T Value, Frame Frame) Run(Frame frame);
+
+    internal sealed override (object? Value, Frame Frame) RunBoxed(Frame frame)
+    {
+        var (value, next) = Run(frame);
+        return (value, next);
+    }
+}
+
 file sealed class PureStep(object? value) : Step
 {
     public readonly object? Value = value;
 }
 
-file sealed class PrimStep(Func<Frame, (object? Value, Frame Frame)> run) : Step
+file sealed class PrimStep<T>(Func<Frame, (T Value, Frame Frame)> run) : ValueStep
 {
-    public readonly Func<Frame, (object?, Frame)> Run = run;
+    internal override (object? Value, Frame Frame) RunBoxed(Frame frame)
+    {
+        var (value, next) = run(frame);
+        return (value, next);
+    }
 }
 
-file sealed class ChooseStep(Func<Frame, Step> choose) : Step
+file sealed class ReadStep<T>(Func<Frame, T> read) : ValueStep
 {
-    public readonly Func<Frame, Step> Choose = choose;
+    internal override (object? Value, Frame Frame) RunBoxed(Frame frame) => (read(frame), frame);
 }
 
-file sealed class BindStep(Step source, Func<object?, Step> next) : Step
+file sealed class ModifyStep(Func<Frame, Frame> change) : ValueStep
+{
+    internal override (object? Value, Frame Frame) RunBoxed(Frame frame) => (frame, change(frame));
+}
+
+/// <summary>Picks the next step from the frame.</summary>
+internal abstract class ChooseBase : Step
+{
+    private protected ChooseBase() { }
+
+    internal abstract Step NextStep(Frame frame);
+}
+
+/// <summary>
+/// A typed choice the rest of the core may define as a class: the model to run, picked from the current
+/// frame (which it does not change). One object per use, where a capturing lambda costs two.
+/// </summary>
+/// <typeparam name="T">The value type.</typeparam>
+internal abstract class Choice<T> : ChooseBase
+{
+    /// <summary>The model to run from <paramref name="frame"/>.</summary>
+    public abstract Model<T> Choose(Frame frame);
+
+    internal sealed override Step NextStep(Frame frame) => Choose(frame).Node;
+
+    /// <summary>This choice as a model.</summary>
+    public Model<T> ToModel() => new(this);
+}
+
+file sealed class ChooseStep<T>(Func<Frame, Model<T>> choose) : ChooseBase
+{
+    internal override Step NextStep(Frame frame) => choose(frame).Node;
+}
+
+file sealed class DeferStep<T>(Func<Model<T>> build) : ChooseBase
+{
+    internal override Step NextStep(Frame frame) => build().Node;
+}
+
+/// <summary>Runs <see cref="Source"/>, then the step <see cref="Next"/> makes of its value.</summary>
+file abstract class BindBase(Step source) : Step
 {
     public readonly Step Source = source;
-    public readonly Func<object?, Step> Next = next;
+
+    public abstract Step Next(object? value);
 }
 
-file sealed class MapStep(Step source, Func<object?, object?> f) : Step
+file sealed class BindStep<T, TResult>(Step source, Func<T, Model<TResult>> binder) : BindBase(source)
+{
+    public override Step Next(object? value) => binder((T)value!).Node;
+}
+
+file sealed class ThenStep(Step source, Step next) : BindBase(source)
+{
+    public override Step Next(object? value) => next;
+}
+
+file sealed class BindProjectStep<T, TMiddle, TResult>(Step source, Func<T, Model<TMiddle>> binder, Func<T, TMiddle, TResult> projector) : BindBase(source)
+{
+    public override Step Next(object? value)
+    {
+        var t = (T)value!;
+        return new ProjectStep<T, TMiddle, TResult>(binder(t).Node, t, projector);
+    }
+}
+
+/// <summary>Runs <see cref="Source"/> and maps its value.</summary>
+file abstract class MapBase(Step source) : Step
 {
     public readonly Step Source = source;
-    public readonly Func<object?, object?> F = f;
+
+    public abstract object? Map(object? value);
 }
 
-/// <summary>Runs its body between <see cref="Enter"/> and <see cref="Exit"/> (one node, one continuation).</summary>
-file abstract class BracketStep(Step body) : Step
+file sealed class MapStep<T, TResult>(Step source, Func<T, TResult> selector) : MapBase(source)
 {
-    public readonly Step Body = body;
-
-    public abstract (object? Saved, Frame Frame) Enter(Frame frame);
-
-    public abstract Frame Exit(Frame frame, object? saved, object? value);
+    public override object? Map(object? value) => selector((T)value!);
 }
 
-file sealed class ScopeBracket(string path, Step body) : BracketStep(body)
+file sealed class ProjectStep<T, TMiddle, TResult>(Step source, T first, Func<T, TMiddle, TResult> projector) : MapBase(source)
 {
-    public override (object? Saved, Frame Frame) Enter(Frame frame) => (null, frame.PushScope(path));
+    public override object? Map(object? value) => projector(first, (TMiddle)value!);
+}
 
-    public override Frame Exit(Frame frame, object? saved, object? value) => frame.PopScope();
+file sealed class UnboxStep<T>(Step source, Func<object?, string> describe) : MapBase(source)
+{
+    public override object? Map(object? value) =>
+        value is T || (value is null && default(T) is null) ? value : throw new ModelUsageException(describe(value));
+}
+
+/// <summary>Runs its body between an enter and an exit (one node, one continuation).</summary>
+internal abstract class BracketStep : Step
+{
+    internal readonly Step Body;
+
+    private protected BracketStep(Step body) => Body = body;
+
+    internal abstract (object? Saved, Frame Frame) EnterBoxed(Frame frame);
+
+    internal abstract Frame ExitBoxed(Frame frame, object? saved, object? value);
+}
+
+/// <summary>
+/// A typed bracket the rest of the core may define as a class (e.g. a module method's scope, which records
+/// the call): <see cref="Enter"/> changes the frame before the body and saves what <see cref="Exit"/> needs.
+/// </summary>
+/// <typeparam name="TSaved">What the exit needs from the enter.</typeparam>
+/// <typeparam name="T">The body's value type.</typeparam>
+internal abstract class Bracket<TSaved, T> : BracketStep
+{
+    protected Bracket(Model<T> body) : base(body.Node) { }
+
+    /// <summary>The frame the body starts from, and what <see cref="Exit"/> needs.</summary>
+    public abstract (TSaved Saved, Frame Frame) Enter(Frame frame);
+
+    /// <summary>The frame to continue with, given the frame after the body, the saved value and the body's value.</summary>
+    public abstract Frame Exit(Frame frame, TSaved saved, T value);
+
+    internal sealed override (object? Saved, Frame Frame) EnterBoxed(Frame frame)
+    {
+        var (saved, next) = Enter(frame);
+        return (saved, next);
+    }
+
+    internal sealed override Frame ExitBoxed(Frame frame, object? saved, object? value) => Exit(frame, (TSaved)saved!, (T)value!);
+
+    /// <summary>This bracket as a model.</summary>
+    public Model<T> ToModel() => new(this);
+}
+
+file sealed class ScopeBracket(string path, Module? module, Step body) : BracketStep(body)
+{
+    internal override (object? Saved, Frame Frame) EnterBoxed(Frame frame) =>
+        (null, module is null ? frame.PushScope(path) : frame.PushScope(path, module));
+
+    internal override Frame ExitBoxed(Frame frame, object? saved, object? value) => frame.PopScope();
 }
 
 file sealed class AroundBracket(Func<Frame, Frame> change, Func<Frame, Frame, Frame> restore, Step body) : BracketStep(body)
 {
-    public override (object? Saved, Frame Frame) Enter(Frame frame) => (frame, change(frame));
+    internal override (object? Saved, Frame Frame) EnterBoxed(Frame frame) => (frame, change(frame));
 
-    public override Frame Exit(Frame frame, object? saved, object? value) => restore(frame, (Frame)saved!);
+    internal override Frame ExitBoxed(Frame frame, object? saved, object? value) => restore(frame, (Frame)saved!);
 }
 
 file sealed class FuncBracket<TSaved, T>(Func<Frame, (TSaved Saved, Frame Frame)> enter, Func<Frame, TSaved, T, Frame> exit, Step body) : BracketStep(body)
 {
-    public override (object? Saved, Frame Frame) Enter(Frame frame)
+    internal override (object? Saved, Frame Frame) EnterBoxed(Frame frame)
     {
         var (saved, next) = enter(frame);
         return (saved, next);
     }
 
-    public override Frame Exit(Frame frame, object? saved, object? value) => exit(frame, (TSaved)saved!, (T)value!);
+    internal override Frame ExitBoxed(Frame frame, object? saved, object? value) => exit(frame, (TSaved)saved!, (T)value!);
 }
 
 /// <summary>Runs a <see cref="Step"/> tree with an explicit continuation stack (stack-safe).</summary>
 file static class Interpreter
 {
-    /// <summary>A pending continuation: a bind (<c>Func&lt;object?, Step&gt;</c>), a map or a bracket's exit with its saved value.</summary>
-    private readonly struct Continuation(object target, object? saved)
+    /// <summary>A pending continuation: a bind, a map, or a bracket's exit with its saved value.</summary>
+    private readonly struct Continuation(Step step, object? saved)
     {
-        public readonly object Target = target;
+        public readonly Step Step = step;
         public readonly object? Saved = saved;
     }
 
@@ -270,35 +404,34 @@ file static class Interpreter
 
     private static (object? Value, Frame Frame) Loop(Step node, Frame frame, Stack<Continuation> stack)
     {
-        var bottom = stack.Count;
         while (true)
         {
             object? value;
             switch (node)
             {
-                case BindStep b:
-                    stack.Push(new Continuation(b.Next, null));
+                case BindBase b:
+                    stack.Push(new Continuation(b, null));
                     node = b.Source;
                     continue;
-                case MapStep m:
-                    stack.Push(new Continuation(m.F, null));
+                case ValueStep s:
+                    (value, frame) = s.RunBoxed(frame);
+                    break;
+                case MapBase m:
+                    stack.Push(new Continuation(m, null));
                     node = m.Source;
                     continue;
-                case PrimStep s:
-                    (value, frame) = s.Run(frame);
-                    break;
                 case PureStep p:
                     value = p.Value;
                     break;
                 case BracketStep br:
                     {
-                        (var saved, frame) = br.Enter(frame);
+                        (var saved, frame) = br.EnterBoxed(frame);
                         stack.Push(new Continuation(br, saved));
                         node = br.Body;
                         continue;
                     }
-                case ChooseStep c:
-                    node = c.Choose(frame);
+                case ChooseBase c:
+                    node = c.NextStep(frame);
                     continue;
                 default:
                     throw new InvalidOperationException("Unknown model step " + node.GetType().Name);
@@ -307,15 +440,15 @@ file static class Interpreter
             // Apply continuations until one yields a new step to interpret.
             while (true)
             {
-                if (stack.Count == bottom) return (value, frame);
+                if (stack.Count == 0) return (value, frame);
                 var k = stack.Pop();
-                if (k.Target is Func<object?, Step> bind)
+                if (k.Step is BindBase bind)
                 {
-                    node = bind(value);
+                    node = bind.Next(value);
                     break;
                 }
-                if (k.Target is Func<object?, object?> map) value = map(value);
-                else frame = ((BracketStep)k.Target).Exit(frame, k.Saved, value);
+                if (k.Step is MapBase map) value = map.Map(value);
+                else frame = ((BracketStep)k.Step).ExitBoxed(frame, k.Saved, value);
             }
         }
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MiniHaiku;
 
 /// <summary>
@@ -11,26 +13,30 @@ internal static class Scoping
     /// <c>{module path}/{method}</c> with <paramref name="module"/> as the current module, recording the call
     /// when the run records method calls (summaries).
     /// </summary>
-    public static Model<T> MethodScoped<T>(Module module, string method, object? input, Model<T> body)
+    public static Model<T> MethodScoped<T>(Module module, string method, object? input, Model<T> body) =>
+        new MethodScope<T>(module, method, input, body).ToModel();
+
+    /// <summary>A module method's scope: one object per call (no closures), recording the call when asked.</summary>
+    private sealed class MethodScope<T>(Module module, string method, object? input, Model<T> body) : Bracket<StrongBox<int>?, T>(body)
     {
-        var modulePath = module.Name.Path;
-        var path = modulePath + "/" + method;
-        return ModelOps.Bracket(
-            f =>
-            {
-                var pushed = f.PushScope(path, module);
-                if (f.Run.MethodCalls is not { } calls) return (-1, pushed);
-                var depth = 0;
-                foreach (var c in calls) if (!c.Completed) depth++;
-                calls.Add(new MethodCall(modulePath, method, depth, input is null ? null : ValueShapes.Describe(input), null));
-                return (calls.Count - 1, pushed);
-            },
-            body,
-            (f, index, value) =>
-            {
-                if (index >= 0 && f.Run.MethodCalls is { } calls) calls[index] = calls[index] with { Output = ValueShapes.Describe(value) };
-                return f.PopScope();
-            });
+        private readonly string path = module.Name.Path + "/" + method;
+
+        // Saved: the index of the recorded call, or null when the run records none (no boxing then).
+        public override (StrongBox<int>? Saved, Frame Frame) Enter(Frame frame)
+        {
+            var pushed = frame.PushScope(path, module);
+            if (frame.Run.MethodCalls is not { } calls) return (null, pushed);
+            var depth = 0;
+            foreach (var c in calls) if (!c.Completed) depth++;
+            calls.Add(new MethodCall(module.Name.Path, method, depth, input is null ? null : ValueShapes.Describe(input), null));
+            return (new StrongBox<int>(calls.Count - 1), pushed);
+        }
+
+        public override Frame Exit(Frame frame, StrongBox<int>? saved, T value)
+        {
+            if (saved is not null && frame.Run.MethodCalls is { } calls) calls[saved.Value] = calls[saved.Value] with { Output = ValueShapes.Describe(value) };
+            return frame.PopScope();
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> in a fresh scope invocation at <paramref name="path"/>.</summary>

@@ -104,6 +104,6 @@ public class ModelTests
         Assert.Throws<ArgumentNullException>(() => Hk.Pure(1).Select<int>(null!));
         Assert.Throws<ArgumentNullException>(() => Hk.Pure(1).SelectMany<int>(null!));
         Assert.Throws<ArgumentNullException>(() => Hk.Pure(1).Run(null!));
-        Assert.Throws<ArgumentNullException>(() => ModelOps.Lift<int>(null!));
+        Assert.Throws<ArgumentNullException>(() => ModelOps.Lift<int>((Func<Frame, (int, Frame)>)null!));
     }
 }
