@@ -83,41 +83,49 @@ internal static class Naming
 
 /// <summary>
 /// The module names handed out in one scope invocation and the per-type counters for automatic names.
-/// Persistent: <see cref="Add"/> returns a new table. Most invocations hold a handful of names, so a small
-/// table is two arrays copied on add (no hashing); past <see cref="SmallLimit"/> names it switches to hashed
-/// immutable collections so a scope with thousands of modules stays O(log n) per name.
+/// Persistent: <see cref="Add"/> returns a new table and never changes this one. Most invocations hold a
+/// handful of names, so a small table is a linked list of entries, one allocation per name and no hashing;
+/// past <see cref="SmallLimit"/> names it switches to hashed immutable collections so a scope with thousands
+/// of modules stays O(log n) per name.
 /// </summary>
 internal sealed class NameTable : IEnumerable<string>
 {
     private const int SmallLimit = 8;
 
     /// <summary>No names, no counters.</summary>
-    public static NameTable Empty { get; } = new([], [], [], null, null);
+    public static NameTable Empty { get; } = new(null, 0, null, null);
 
-    private readonly string[] names;
-    private readonly string[] counterTypes;
-    private readonly int[] counterValues;
+    // Small form: newest entry first; an entry may also set its type's counter (the newest setting wins).
+    private readonly Entry? head;
+    private readonly int count;
     private readonly ImmutableHashSet<string>? bigNames;
     private readonly ImmutableDictionary<string, int>? bigCounters;
 
-    private NameTable(string[] names, string[] counterTypes, int[] counterValues, ImmutableHashSet<string>? bigNames, ImmutableDictionary<string, int>? bigCounters)
+    private sealed class Entry(string name, string? counterType, int counterNext, Entry? next)
     {
-        this.names = names;
-        this.counterTypes = counterTypes;
-        this.counterValues = counterValues;
+        public readonly string Name = name;
+        public readonly string? CounterType = counterType;
+        public readonly int CounterNext = counterNext;
+        public readonly Entry? Next = next;
+    }
+
+    private NameTable(Entry? head, int count, ImmutableHashSet<string>? bigNames, ImmutableDictionary<string, int>? bigCounters)
+    {
+        this.head = head;
+        this.count = count;
         this.bigNames = bigNames;
         this.bigCounters = bigCounters;
     }
 
     /// <summary>How many names were handed out.</summary>
-    public int Count => bigNames?.Count ?? names.Length;
+    public int Count => bigNames?.Count ?? count;
 
     /// <summary>Whether <paramref name="name"/> was handed out.</summary>
     public bool Contains(string name)
     {
         if (bigNames is not null) return bigNames.Contains(name);
-        foreach (var n in names)
-            if (string.Equals(n, name, StringComparison.Ordinal)) return true;
+        for (var e = head; e is not null; e = e.Next)
+            if (string.Equals(e.Name, name, StringComparison.Ordinal)) return true;
         return false;
     }
 
@@ -125,48 +133,42 @@ internal sealed class NameTable : IEnumerable<string>
     public int Counter(string typeName)
     {
         if (bigCounters is not null) return bigCounters.GetValueOrDefault(typeName);
-        for (var i = 0; i < counterTypes.Length; i++)
-            if (string.Equals(counterTypes[i], typeName, StringComparison.Ordinal)) return counterValues[i];
+        for (var e = head; e is not null; e = e.Next)
+            if (e.CounterType is { } t && string.Equals(t, typeName, StringComparison.Ordinal)) return e.CounterNext;
         return 0;
     }
 
     /// <summary>A table with <paramref name="name"/> added and, when <paramref name="counterType"/> is given, its counter set to <paramref name="counterNext"/>.</summary>
     public NameTable Add(string name, string? counterType, int counterNext)
     {
-        if (bigNames is null && names.Length < SmallLimit)
+        if (bigNames is null && count < SmallLimit) return new(new Entry(name, counterType, counterNext, head), count + 1, null, null);
+        var set = bigNames;
+        var counters = bigCounters;
+        if (set is null || counters is null)
         {
-            var newNames = new string[names.Length + 1];
-            names.CopyTo(newNames, 0);
-            newNames[^1] = name;
-            if (counterType is null) return new(newNames, counterTypes, counterValues, null, null);
-            var at = Array.IndexOf(counterTypes, counterType);
-            string[] types = counterTypes;
-            int[] values;
-            if (at < 0)
+            var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            var c = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+            for (var e = head; e is not null; e = e.Next)
             {
-                types = new string[counterTypes.Length + 1];
-                counterTypes.CopyTo(types, 0);
-                types[^1] = counterType;
-                values = new int[counterValues.Length + 1];
-                counterValues.CopyTo(values, 0);
-                values[^1] = counterNext;
+                names.Add(e.Name);
+                if (e.CounterType is { } t) c.TryAdd(t, e.CounterNext); // newest first: the first setting seen wins
             }
-            else
-            {
-                values = (int[])counterValues.Clone();
-                values[at] = counterNext;
-            }
-            return new(newNames, types, values, null, null);
+            set = names.ToImmutable();
+            counters = c.ToImmutable();
         }
-        var set = bigNames ?? ImmutableHashSet.Create(StringComparer.Ordinal, names);
-        var counters = bigCounters ?? ImmutableDictionary.CreateRange(StringComparer.Ordinal,
-            counterTypes.Select((t, i) => KeyValuePair.Create(t, counterValues[i])));
         if (counterType is not null) counters = counters.SetItem(counterType, counterNext);
-        return new([], [], [], set.Add(name), counters);
+        return new(null, 0, set.Add(name), counters);
     }
 
     /// <inheritdoc />
-    public IEnumerator<string> GetEnumerator() => bigNames is not null ? bigNames.GetEnumerator() : ((IEnumerable<string>)names).GetEnumerator();
+    public IEnumerator<string> GetEnumerator()
+    {
+        if (bigNames is not null) return bigNames.GetEnumerator();
+        var names = new string[count];
+        var i = count;
+        for (var e = head; e is not null; e = e.Next) names[--i] = e.Name;
+        return ((IEnumerable<string>)names).GetEnumerator();
+    }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }
