@@ -397,8 +397,9 @@ file static class Interpreter
         }
         finally
         {
+            // Keep it for the next run unless a deep model grew it (then let it go rather than hold the memory).
             stack.Clear();
-            cached = stack;
+            if (stack.EnsureCapacity(0) <= 1024) cached = stack;
         }
     }
 
