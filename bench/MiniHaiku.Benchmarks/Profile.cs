@@ -588,14 +588,14 @@ public static class Profile
         Row("Apply of an empty model (fixed cost of Apply)", Time(20000, () => empty.Apply(Params.Empty, x)));
 
         var keys = p.Keys.ToArray();
-        var sorted = p.Items;
+        var sorted = p.ToImmutableSortedDictionary(StringComparer.Ordinal);
         var i = 0;
         Row("  ImmutableSortedDictionary lookup among 200 paths", Time(200000, () => sorted.TryGetValue(keys[i++ % keys.Length], out _)));
         var scope = "~/param_bag_13/__call__";
         var names = Enumerable.Range(0, 10).Select(n => "p" + n).ToArray();
         Row("  path string concat (scope + '/' + name)", Time(200000, () => _ = scope + "/" + names[i++ % 10]));
         var set = ImmutableHashSet.Create<string>(StringComparer.Ordinal).Union(keys.Take(100));
-        Row("  ImmutableHashSet.Add (ReadParams, ~100 entries)", Time(200000, () => set.Add(keys[i++ % keys.Length])));
+        Row("  ImmutableHashSet.Add (~100 entries; how reads were recorded before the run's read log)", Time(200000, () => set.Add(keys[i++ % keys.Length])));
         using var t = torch.zeros(1);
         Row("  tensor.shape (one interop call, avoided by the Params shape cache)", Time(200000, () => _ = t.shape));
     }

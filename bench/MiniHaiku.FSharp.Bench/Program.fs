@@ -67,8 +67,10 @@ let main argv =
     if not (pf.BitwiseEquals pc) then failwith "the two MLPs should have identical parameters"
     let applyF () = (use _ = torch.no_grad () in (fsharpTiny |> Transform.apply pf x).Dispose())
     let applyC () = (use _ = torch.no_grad () in csharpTiny.Apply(pc, x).Dispose())
-    let chainF () = fsharpChain 1000 |> Model.run (Frame.ForInit 0L) |> ignore
-    let chainC () = csharpChain 1000 |> Model.run (Frame.ForInit 0L) |> ignore
+    // Build and run a chain through a transform's Init (the public way to run a model).
+    let run (build: unit -> Model<'T>) = MiniHaiku.Hk.Transform(Func<unit, Model<'T>>(fun () -> build ())).Init(0L, ()) |> ignore
+    let chainF () = run (fun () -> fsharpChain 1000)
+    let chainC () = run (fun () -> csharpChain 1000)
     let cases = [ "Apply tiny MLP b1", applyF, applyC, 2000; "1,000 binds (build + run)", chainF, chainC, 20 ]
     // Warm-up: two seconds per case, so that the JIT's tier-1 code (compiled in the background, slowly on
     // a loaded machine) is what gets measured.

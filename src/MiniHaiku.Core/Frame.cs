@@ -1,25 +1,30 @@
-using System.Collections.Immutable;
 using static TorchSharp.torch;
 
 namespace MiniHaiku;
 
 /// <summary>
-/// The immutable state a <see cref="Model{T}"/> threads through a computation: Haiku's frame.
-/// Every step returns a new frame; none is ever changed in place.
+/// The immutable state a <see cref="Model{T}"/> threads through a computation: Haiku's frame. Every step
+/// returns a new frame; none is ever changed in place. Internal: users see it only through <c>Hk</c>'s
+/// functions (<c>Hk.CurrentScope</c>, <c>Hk.RunningInit</c>, <c>Hk.GetParams</c>, …).
 /// </summary>
 /// <remarks>
-/// Fields: the parameters (<see cref="Params"/>), the model state (<see cref="State"/> and the first
-/// value each state took, <see cref="InitialState"/>), the random key sequence (<see cref="Rng"/>),
-/// the key from which initial parameter values derive (<see cref="InitKey"/>), whether this is
-/// <c>Init</c> (<see cref="IsInitializing"/>), the scope stack with per-invocation module counters
-/// (<see cref="Scopes"/>), and what <c>Apply</c> has read so far (<see cref="ReadParams"/>).
+/// What changes from step to step lives here: the parameters (created during <c>Init</c>), the state and its
+/// first values, the random key sequence, the current scope (with its parent chain) and the interceptors
+/// (<see cref="Extras"/>). What is fixed for a whole run (<c>Init</c> or <c>Apply</c>, the init key, the
+/// device, the recorders) lives in one <see cref="RunContext"/> the frame only points to, so a step's
+/// <c>with</c> copies few fields.
 /// </remarks>
-public sealed record Frame
+internal sealed record Frame
 {
     /// <summary>The top-level scope name.</summary>
     public const string RootScope = "~";
 
-    private Frame() { }
+    private static readonly Scope Root = Scope.Fresh(RootScope);
+
+    private Frame(RunContext run) => Run = run;
+
+    /// <summary>What is fixed for the whole run.</summary>
+    public RunContext Run { get; init; }
 
     /// <summary>The parameters: being created during <c>Init</c>, read-only during <c>Apply</c>.</summary>
     public Params Params { get; init; } = Params.Empty;
@@ -33,85 +38,170 @@ public sealed record Frame
     /// <summary>The key <c>Hk.NextRngKey</c> splits from, or null when the caller gave none.</summary>
     public RngKey? Rng { get; init; }
 
-    /// <summary>The key from which each parameter's initial value derives (folded with its path).</summary>
-    public RngKey InitKey { get; init; }
-
-    /// <summary>
-    /// Where <c>Init</c> places new parameters and state, or null for the CPU. Values do not depend on it: they are
-    /// drawn on the CPU from the same keys and then moved, so a model initialises identically on every device.
-    /// </summary>
-    public Device? Device { get; init; }
-
-    /// <summary>True inside <c>Init</c>: parameters are created rather than read.</summary>
-    public bool IsInitializing { get; init; }
-
-    /// <summary>True under <c>Hk.TransformWithState</c>: state may be used.</summary>
-    public bool StateAllowed { get; init; }
-
-    /// <summary>The scope stack; the top is the current scope. Never empty.</summary>
-    public ImmutableStack<Scope> Scopes { get; init; } = ImmutableStack.Create(Scope.Fresh(RootScope));
-
-    /// <summary>The parameter paths <c>Apply</c> has read so far.</summary>
-    public ImmutableHashSet<string> ReadParams { get; init; } = ImmutableHashSet.Create<string>(StringComparer.Ordinal);
-
-    /// <summary>
-    /// The module method calls recorded so far, or null when not recording (the default: recording
-    /// costs one null check per method call when off). Set to an empty list to record, as
-    /// <c>Summary.Tabulate</c> does.
-    /// </summary>
-    public System.Collections.Immutable.ImmutableList<MethodCall>? MethodCalls { get; init; }
-
-    /// <summary>True once <c>Apply</c> skipped a branch of <c>Hk.Cond</c>/<c>Hk.Switch</c>: it may read a subset of the parameters.</summary>
-    public bool SkippedBranches { get; init; }
-
-    /// <summary>The current scope.</summary>
-    public Scope CurrentScope => Scopes.Peek();
+    /// <summary>The current scope invocation; its <see cref="Scope.Parent"/> chain is the scope stack.</summary>
+    public Scope CurrentScope { get; init; } = Root;
 
     /// <summary>Interceptors, skipped branch scopes and lift flags (see <see cref="FrameExtras"/>).</summary>
-    internal FrameExtras Extras { get; init; } = FrameExtras.None;
+    public FrameExtras Extras { get; init; } = FrameExtras.None;
+
+    /// <summary>True inside <c>Init</c>: parameters are created rather than read.</summary>
+    public bool IsInitializing => Run.IsInitializing;
+
+    /// <summary>True when state may be used: under <c>Hk.TransformWithState</c> and not hidden by a transparent lift.</summary>
+    public bool StateAllowed => Run.StateAllowed && !Extras.StateHidden;
+
+    /// <summary>The key from which each parameter's initial value derives (folded with its path).</summary>
+    public RngKey InitKey => Run.InitKey;
+
+    /// <summary>Where <c>Init</c> places new parameters and state, or null for the CPU.</summary>
+    public Device? Device => Run.Device;
+
+    /// <summary>True once <c>Apply</c> skipped a branch of <c>Hk.Cond</c>/<c>Hk.Switch</c>: it may read a subset of the parameters.</summary>
+    public bool SkippedBranches => !Extras.SkippedScopes.IsEmpty;
+
+    /// <summary>The scope stack, innermost first (for tests and error messages).</summary>
+    public IReadOnlyList<Scope> Scopes
+    {
+        get
+        {
+            var list = new List<Scope>();
+            for (var s = CurrentScope; s is not null; s = s.Parent) list.Add(s);
+            return list;
+        }
+    }
+
+    /// <summary>The parameter paths this run of <c>Apply</c> has read (materialised from the run's read log).</summary>
+    public IReadOnlySet<string> ReadParams => Run.Reads?.ToSet() ?? (IReadOnlySet<string>)new HashSet<string>();
+
+    /// <summary>The module method calls recorded by this run, or null when not recording.</summary>
+    public IReadOnlyList<MethodCall>? MethodCalls => Run.MethodCalls;
 
     /// <summary>A frame for <c>Init</c>: parameters are created from <paramref name="seed"/>.</summary>
-    /// <param name="seed">The seed for parameter values and random keys.</param>
-    /// <param name="withState">Whether state is allowed (<c>TransformWithState</c>).</param>
-    /// <returns>A fresh frame at the root scope.</returns>
     public static Frame ForInit(long seed, bool withState = false) => ForInit(RngKey.FromSeed(seed), withState);
 
     /// <summary>A frame for <c>Init</c>: parameters are created from <paramref name="key"/>.</summary>
     /// <param name="key">The key for parameter values and random keys.</param>
     /// <param name="withState">Whether state is allowed (<c>TransformWithState</c>).</param>
-    /// <returns>A fresh frame at the root scope.</returns>
-    public static Frame ForInit(RngKey key, bool withState = false) =>
-        new() { IsInitializing = true, InitKey = key, Rng = key.Fold("rng"), StateAllowed = withState };
+    /// <param name="device">Where to place new parameters and state, or null for the CPU.</param>
+    /// <param name="recordCalls">Whether to record module method calls (for summaries).</param>
+    public static Frame ForInit(RngKey key, bool withState = false, Device? device = null, bool recordCalls = false) =>
+        new(new RunContext(isInitializing: true, withState, key, device, recordCalls ? [] : null, reads: null)) { Rng = key.Fold("rng") };
 
     /// <summary>A frame for <c>Apply</c>: parameters are read from <paramref name="parameters"/>.</summary>
     /// <param name="parameters">The parameters to read.</param>
     /// <param name="state">The state, or null for none.</param>
     /// <param name="rng">The key for <c>Hk.NextRngKey</c>, or null when the model needs none.</param>
     /// <param name="withState">Whether state is allowed (<c>TransformWithState</c>).</param>
-    /// <returns>A fresh frame at the root scope.</returns>
     public static Frame ForApply(Params parameters, Params? state = null, RngKey? rng = null, bool withState = false)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return new() { Params = parameters, State = state ?? Params.Empty, Rng = rng?.Fold("rng"), StateAllowed = withState };
+        return new(new RunContext(isInitializing: false, withState, default, null, null, new ReadLog(parameters)))
+        {
+            Params = parameters,
+            State = state ?? Params.Empty,
+            Rng = rng?.Fold("rng"),
+        };
     }
 
-    internal Frame WithScope(Scope scope) => this with { Scopes = Scopes.Pop().Push(scope) };
+    /// <summary>This frame with <paramref name="scope"/> in place of the current scope (same parent).</summary>
+    public Frame WithScope(Scope scope) => this with { CurrentScope = scope };
+
+    /// <summary>Enters a fresh scope invocation at <paramref name="path"/> (the current module carries over).</summary>
+    public Frame PushScope(string path) => this with { CurrentScope = new Scope(path, NameTable.Empty, CurrentScope.Module, CurrentScope) };
+
+    /// <summary>Enters a module method's fresh scope invocation at <paramref name="path"/>.</summary>
+    public Frame PushScope(string path, Module module) => this with { CurrentScope = new Scope(path, NameTable.Empty, module, CurrentScope) };
+
+    /// <summary>Leaves the current scope invocation.</summary>
+    public Frame PopScope() =>
+        this with { CurrentScope = CurrentScope.Parent ?? throw new InvalidOperationException("Popped the root scope.") };
+
+    /// <summary>A copy for replaying part of a run after it ended (e.g. a remat's backward pass): it records nothing.</summary>
+    public Frame ForReplay() => this with { Run = Run.WithoutRecording() };
 }
 
 /// <summary>
-/// One scope invocation: its path and the module names handed out in it so far. A module method call
-/// pushes a fresh one, so each call of a parent re-creates its children under the same names.
+/// What is fixed for a whole run of a model: whether it is <c>Init</c>, whether state is allowed, the init key,
+/// the device, and the run's recorders (parameter reads, method calls). The recorders are mutable: a run is
+/// single-threaded and a run context belongs to one run, so concurrent <c>Apply</c> calls never share one.
+/// </summary>
+internal sealed class RunContext(bool isInitializing, bool stateAllowed, RngKey initKey, Device? device, List<MethodCall>? methodCalls, ReadLog? reads)
+{
+    /// <summary>True inside <c>Init</c>.</summary>
+    public bool IsInitializing { get; } = isInitializing;
+
+    /// <summary>True under <c>Hk.TransformWithState</c>.</summary>
+    public bool StateAllowed { get; } = stateAllowed;
+
+    /// <summary>The key from which each parameter's initial value derives.</summary>
+    public RngKey InitKey { get; } = initKey;
+
+    /// <summary>Where <c>Init</c> places new values, or null for the CPU.</summary>
+    public Device? Device { get; } = device;
+
+    /// <summary>The module method calls recorded so far, or null when not recording (the default).</summary>
+    public List<MethodCall>? MethodCalls { get; } = methodCalls;
+
+    /// <summary>The parameter reads of an <c>Apply</c>, or null (during <c>Init</c>, or in a replay).</summary>
+    public ReadLog? Reads { get; } = reads;
+
+    /// <summary>The same run without its recorders.</summary>
+    public RunContext WithoutRecording() => new(IsInitializing, StateAllowed, InitKey, Device, null, null);
+}
+
+/// <summary>
+/// The parameter paths an <c>Apply</c> has read: one mark per parameter of the given map, set in O(1) by the
+/// index the lookup already found; reads from any other map (e.g. a remat's substituted leaves) go to a set.
+/// </summary>
+internal sealed class ReadLog(Params given)
+{
+    private bool[]? marks;
+    private HashSet<string>? others;
+
+    /// <summary>How many distinct parameters of the given map were read.</summary>
+    public int GivenRead { get; private set; }
+
+    /// <summary>Records a read of <paramref name="path"/>, found at <paramref name="index"/> of <paramref name="source"/>.</summary>
+    public void Record(Params source, int index, string path)
+    {
+        if (!ReferenceEquals(source, given))
+        {
+            (others ??= new HashSet<string>(StringComparer.Ordinal)).Add(path);
+            return;
+        }
+        marks ??= new bool[given.Count];
+        if (marks[index]) return;
+        marks[index] = true;
+        GivenRead++;
+    }
+
+    /// <summary>Whether <paramref name="path"/> was read.</summary>
+    public bool Contains(string path) =>
+        (others?.Contains(path) ?? false) || (marks is not null && given.TryGetEntry(path, out var e) && marks[e.Index]);
+
+    /// <summary>Every path read, as a set.</summary>
+    public HashSet<string> ToSet()
+    {
+        var set = others is null ? new HashSet<string>(StringComparer.Ordinal) : new HashSet<string>(others, StringComparer.Ordinal);
+        if (marks is null) return set;
+        var i = 0;
+        foreach (var key in given.Keys)
+            if (marks[i++]) set.Add(key);
+        return set;
+    }
+}
+
+/// <summary>
+/// One scope invocation: its path, the module names handed out in it so far, the module whose method is
+/// running (or null) and the enclosing invocation. A module method call pushes a fresh one, so each call of a
+/// parent re-creates its children under the same names.
 /// </summary>
 /// <param name="Path">The scope path, e.g. <c>~/MLP_0/__call__</c>.</param>
-/// <param name="Counters">How many modules of each type were auto-named in this invocation.</param>
-/// <param name="Names">Every module name used in this invocation.</param>
-public sealed record Scope(string Path, ImmutableDictionary<string, int> Counters, ImmutableHashSet<string> Names)
+/// <param name="Names">The module names (and per-type counters) of this invocation.</param>
+/// <param name="Module">The module whose method is running here, or null.</param>
+/// <param name="Parent">The enclosing scope invocation, or null at the root.</param>
+internal sealed record Scope(string Path, NameTable Names, Module? Module, Scope? Parent)
 {
-    private static readonly ImmutableDictionary<string, int> NoCounters = ImmutableDictionary.Create<string, int>(StringComparer.Ordinal);
-    private static readonly ImmutableHashSet<string> NoNames = ImmutableHashSet.Create<string>(StringComparer.Ordinal);
-
-    /// <summary>A scope with no names handed out yet.</summary>
-    /// <param name="path">The scope path.</param>
-    /// <returns>The scope.</returns>
-    public static Scope Fresh(string path) => new(path, NoCounters, NoNames);
+    /// <summary>A root-level scope with no names handed out yet.</summary>
+    public static Scope Fresh(string path) => new(path, NameTable.Empty, null, null);
 }

@@ -41,12 +41,12 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(typeName);
         ArgumentNullException.ThrowIfNull(body);
-        if (!IsValidModuleName(typeName))
+        if (!Naming.IsValidModuleName(typeName))
             throw new ModuleNameException($"Invalid module type name '{typeName}': it must match ^[A-Za-z_][A-Za-z0-9_]*$.", typeName, "");
-        return new(new Step.Prim(frame =>
+        return ModelOps.Lift(frame =>
         {
-            var (moduleName, next) = ReserveName(frame, typeName, name);
+            var (moduleName, next) = Naming.ReserveName(frame, typeName, name);
             return (new FunctionModule<TIn, TOut>(moduleName, body), next);
-        }));
+        });
     }
 }

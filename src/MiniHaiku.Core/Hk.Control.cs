@@ -29,7 +29,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(whenTrue);
         ArgumentNullException.ThrowIfNull(whenFalse);
-        return Branch<T>("Cond", predicate ? 0 : 1, [whenTrue.Node, whenFalse.Node], CondBranchNames);
+        return Branch("Cond", predicate ? 0 : 1, [whenTrue, whenFalse], CondBranchNames);
     }
 
     /// <summary>Like <see cref="Cond{T}(bool, Model{T}, Model{T})"/> with a one-element tensor predicate.</summary>
@@ -66,39 +66,34 @@ public static partial class Hk
         if (index < 0 || index >= branches.Count)
             throw new ModelUsageException($"Hk.Switch index {index} is out of range: there are {branches.Count} branches (0..{branches.Count - 1}).");
         var names = Enumerable.Range(0, branches.Count).Select(i => "case_" + i).ToArray();
-        return Branch<T>("Switch", index, branches.Select(b => b.Node).ToArray(), names);
+        return Branch("Switch", index, branches.ToArray(), names);
     }
 
     private static readonly string[] CondBranchNames = ["when_true", "when_false"];
 
-    private static Model<T> Branch<T>(string kind, int index, Step[] branches, string[] names) =>
-        new(new Step.Bind(
-            new Step.Prim(frame =>
-            {
-                var (name, next) = ReserveName(frame, kind, null);
-                return (name.Path, next);
-            }),
-            o =>
-            {
-                var path = (string)o!;
-                // Init: the taken branch runs first, exactly as in Apply; then every other branch runs only to
-                // create its parameters (and the initial value of state only it uses): its state updates and
-                // key draws are undone, so the state and the keys come from the taken branch alone.
-                return new Step.Bind(RunningInit().Node, i => (bool)i!
-                    ? new Step.Bind(Scoped(path + "/" + names[index], branches[index]), v => Others(0, v))
-                    : Chosen());
+    private static Model<T> Branch<T>(string kind, int index, Model<T>[] branches, string[] names)
+    {
+        return from path in Naming.ReservePath(kind, null)
+               from init in RunningInit()
+               from value in init ? Taken(path).SelectMany(v => Others(path, 0, v)) : Chosen(path)
+               select value;
 
-                Step Chosen() => new Step.Bind(
-                    Scoped(path + "/" + names[index], branches[index]),
-                    v => new Step.Prim(f => (v, branches.Length > 1 ? f with { SkippedBranches = true, Extras = f.Extras with { SkippedScopes = f.Extras.SkippedScopes.Union(Untaken()) } } : f)));
+        Model<T> Taken(string path) => Scoping.InScope(path + "/" + names[index], branches[index]);
 
-                IEnumerable<string> Untaken() => names.Where((_, j) => j != index).Select(n => path + "/" + n);
+        // Apply: only the taken branch runs; the others' parameters are legitimately unread.
+        Model<T> Chosen(string path) => branches.Length == 1 ? Taken(path) : Taken(path).SelectMany(v =>
+            ModelOps.ModifyFrame(f => f with { Extras = f.Extras with { SkippedScopes = f.Extras.SkippedScopes.Union(Untaken(path)) } }).Select(_ => v));
 
-                Step Others(int j, object? chosen) => j == branches.Length
-                    ? new Step.Pure(chosen)
-                    : j == index ? Others(j + 1, chosen)
-                    : new Step.Bind(ForCreationOnly(Scoped(path + "/" + names[j], branches[j])), _ => Others(j + 1, chosen));
-            }));
+        IEnumerable<string> Untaken(string path) => names.Where((_, j) => j != index).Select(n => path + "/" + n);
+
+        // Init: the taken branch runs first, exactly as in Apply; then every other branch runs only to create
+        // its parameters (and the initial value of state only it uses): its state updates and key draws are
+        // undone, so the state and the keys come from the taken branch alone.
+        Model<T> Others(string path, int j, T chosen) => j == branches.Length
+            ? Pure(chosen)
+            : j == index ? Others(path, j + 1, chosen)
+            : ForCreationOnly(Scoping.InScope(path + "/" + names[j], branches[j])).SelectMany(_ => Others(path, j + 1, chosen));
+    }
 
     /// <summary>
     /// Runs <paramref name="body"/> for what it creates and names, not for what it computes: afterwards the
@@ -106,11 +101,10 @@ public static partial class Hk
     /// initial value (so a later <c>Apply</c> that runs the body finds it). Parameters, parameter reads and
     /// the scope's reserved names are kept.
     /// </summary>
-    internal static Step ForCreationOnly(Step body) =>
+    internal static Model<T> ForCreationOnly<T>(Model<T> body) =>
         // A body that draws keys must not fail for lack of one in an Apply given none: its draws are discarded.
-        new Step.Bind(new Step.Prim(f => (f, f with { Rng = f.Rng ?? RngKey.FromSeed(0) })), o => new Step.Bind(body, _ => new Step.Prim(f =>
+        ModelOps.Around(f => f with { Rng = f.Rng ?? RngKey.FromSeed(0) }, body, (f, before) =>
         {
-            var before = (Frame)o!;
             var initial = before.InitialState;
             var state = before.State;
             foreach (var (path, value) in f.InitialState)
@@ -119,8 +113,12 @@ public static partial class Hk
                 initial = initial.With(path, value);
                 if (!state.ContainsKey(path)) state = state.With(path, value);
             }
-            return (null, f with { State = state, InitialState = initial, Rng = before.Rng });
-        })));
+            return f with { State = state, InitialState = initial, Rng = before.Rng };
+        });
+
+    /// <summary>Runs <paramref name="body"/> with the current scope's names and counters reset to <paramref name="start"/>'s.</summary>
+    internal static Model<T> WithNamesOf<T>(NameTable start, Model<T> body) =>
+        ModelOps.ModifyFrame(f => f.WithScope(f.CurrentScope with { Names = start })).Then(body);
 
     /// <summary>
     /// Runs <paramref name="step"/> over <paramref name="xs"/>, threading a carry and collecting each
@@ -168,7 +166,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(step);
         if (count < 0) throw new ModelUsageException($"Hk.Repeat needs a non-negative count, got {count}.");
-        return Loop(count, step, init, resetNames: true, namesOnly: count == 0 ? () => step(0, init).Node : null);
+        return Loop(count, step, init, resetNames: true, namesOnly: count == 0 ? () => step(0, init) : null);
     }
 
     /// <summary>
@@ -229,27 +227,23 @@ public static partial class Hk
     }
 
     private static Model<TAcc> FoldCore<TItem, TAcc>(IEnumerable<TItem> items, TAcc seed, Func<TAcc, TItem, Model<TAcc>> step, bool resetNames) =>
-        new Model<IReadOnlyList<TItem>>(new Step.Prim(f => (items as IReadOnlyList<TItem> ?? items.ToArray(), f)))
-            .SelectMany(list => Loop(list.Count, (i, acc) => step(acc, list[i]), seed, resetNames));
+        ModelOps.Defer(() =>
+        {
+            var list = items as IReadOnlyList<TItem> ?? items.ToArray();
+            return Loop(list.Count, (i, acc) => step(acc, list[i]), seed, resetNames);
+        });
 
     // namesOnly: for a loop that runs no step, a body to run once for its parameters, state and names only
     // (ForCreationOnly), so that names after the loop never depend on how many steps ran.
-    private static Model<TAcc> Loop<TAcc>(int count, Func<int, TAcc, Model<TAcc>> step, TAcc seed, bool resetNames, Func<Step>? namesOnly = null) =>
-        new(new Step.Bind(new Step.Prim(f => (f.CurrentScope, f)), s =>
+    private static Model<TAcc> Loop<TAcc>(int count, Func<int, TAcc, Model<TAcc>> step, TAcc seed, bool resetNames, Func<Model<TAcc>>? namesOnly = null) =>
+        ModelOps.FromFrame(f =>
         {
-            var start = (Scope)s!;
-            Step Reset(Step stepBody) => !resetNames ? stepBody : new Step.Bind(
-                new Step.Prim(f => (null, f.WithScope(f.CurrentScope with { Counters = start.Counters, Names = start.Names }))),
-                _ => stepBody);
-            Step Next(int i, object? acc)
-            {
-                if (i >= count) return new Step.Pure(acc);
-                return new Step.Bind(Reset(step(i, (TAcc)acc!).Node), v => Next(i + 1, v));
-            }
-            if (count == 0 && namesOnly is not null)
-                return new Step.Bind(ForCreationOnly(Reset(namesOnly())), _ => new Step.Pure(seed));
+            var start = f.CurrentScope.Names;
+            Model<TAcc> Reset(Model<TAcc> stepBody) => resetNames ? WithNamesOf(start, stepBody) : stepBody;
+            Model<TAcc> Next(int i, TAcc acc) => i >= count ? Pure(acc) : Reset(step(i, acc)).SelectMany(v => Next(i + 1, v));
+            if (count == 0 && namesOnly is not null) return ForCreationOnly(Reset(namesOnly())).Select(_ => seed);
             return Next(0, seed);
-        }));
+        });
 
     /// <summary>
     /// Runs an independently defined transformed model inside this one (Haiku's <c>lift</c>). Its
@@ -289,14 +283,12 @@ public static partial class Hk
     private static Func<TIn, Model<TOut>> LiftCore<TIn, TOut>(Func<TIn, Model<TOut>> f, string name, bool stateless = false)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return input => new Model<TOut>(new Step.Bind(
-            new Step.Prim(frame =>
-            {
-                var (reserved, next) = ReserveName(frame, "Lift", name);
-                return (reserved.Path, next);
-            }),
-            p => stateless
-                ? WithExtras(x => x with { StatelessLift = (string)p! }, (now, old) => now with { StatelessLift = old.StatelessLift }, Scoped((string)p!, f(input).Node))
-                : WithExtras(x => x with { StatelessLift = null }, (now, old) => now with { StatelessLift = old.StatelessLift }, Scoped((string)p!, f(input).Node))));
+        return input =>
+            from path in Naming.ReservePath("Lift", name)
+            from value in Scoping.WithExtras(
+                x => x with { StatelessLift = stateless ? path : null },
+                (now, old) => now with { StatelessLift = old.StatelessLift },
+                Scoping.InScope(path, f(input)))
+            select value;
     }
 }

@@ -1,5 +1,4 @@
 using MiniHaiku.Internal;
-using MiniHaiku.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using MiniHaiku.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 

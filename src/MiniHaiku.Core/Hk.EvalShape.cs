@@ -48,7 +48,7 @@ public static partial class Hk
 
     private static ShapeResult<TOut> EvalShapeCore<TIn, TOut>(Func<TIn, Model<TOut>> function, TIn input, bool withState)
     {
-        var model = new Model<TOut>(WithExtras(x => x with { Meta = true }, (now, old) => now with { Meta = old.Meta }, function(input).Node));
+        var model = Scoping.WithExtras(x => x with { Meta = true }, (now, old) => now with { Meta = old.Meta }, function(input));
         try
         {
             var (output, frame) = model.Run(Frame.ForInit(0, withState));

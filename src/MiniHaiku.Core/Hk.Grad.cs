@@ -24,7 +24,7 @@ public static partial class Hk
         return input =>
         {
             ArgumentNullException.ThrowIfNull(input);
-            return new(new Step.Prim(frame =>
+            return ModelOps.Lift(frame =>
             {
                 if (!input.is_floating_point())
                     throw new GradientException($"Hk.ValueAndGrad differentiates with respect to the input, which must be floating point but has dtype {input.dtype}.");
@@ -44,7 +44,7 @@ public static partial class Hk
                     g = raw is null || raw.IsInvalid ? torch.zeros_like(leaf) : raw;
                 }
                 return ((value, g), after);
-            }));
+            });
         };
     }
 

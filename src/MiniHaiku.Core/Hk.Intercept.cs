@@ -71,7 +71,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(creator);
         ArgumentNullException.ThrowIfNull(body);
-        return new(WithExtras(x => x with { Creators = x.Creators.Add(creator) }, (now, old) => now with { Creators = old.Creators }, body.Node));
+        return Scoping.WithExtras(x => x with { Creators = x.Creators.Add(creator) }, (now, old) => now with { Creators = old.Creators }, body);
     }
 
     /// <summary>
@@ -91,7 +91,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(getter);
         ArgumentNullException.ThrowIfNull(body);
-        return new(WithExtras(x => x with { Getters = x.Getters.Add(getter) }, (now, old) => now with { Getters = old.Getters }, body.Node));
+        return Scoping.WithExtras(x => x with { Getters = x.Getters.Add(getter) }, (now, old) => now with { Getters = old.Getters }, body);
     }
 
     /// <summary>
@@ -107,7 +107,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(setter);
         ArgumentNullException.ThrowIfNull(body);
-        return new(WithExtras(x => x with { Setters = x.Setters.Add(setter) }, (now, old) => now with { Setters = old.Setters }, body.Node));
+        return Scoping.WithExtras(x => x with { Setters = x.Setters.Add(setter) }, (now, old) => now with { Setters = old.Setters }, body);
     }
 
     /// <summary>
@@ -130,47 +130,41 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(interceptor);
         ArgumentNullException.ThrowIfNull(body);
-        return new(WithExtras(x => x with { MethodInterceptors = x.MethodInterceptors.Add(interceptor) }, (now, old) => now with { MethodInterceptors = old.MethodInterceptors }, body.Node));
+        return Scoping.WithExtras(x => x with { MethodInterceptors = x.MethodInterceptors.Add(interceptor) }, (now, old) => now with { MethodInterceptors = old.MethodInterceptors }, body);
     }
 
-    /// <summary>
-    /// Runs <paramref name="body"/> with the frame's extras changed by <paramref name="change"/>; afterwards
-    /// <paramref name="restore"/>(extras after the body, extras before it) puts back the changed part only,
-    /// keeping what the body recorded (e.g. skipped branch scopes).
-    /// </summary>
-    internal static Step WithExtras(Func<FrameExtras, FrameExtras> change, Func<FrameExtras, FrameExtras, FrameExtras> restore, Step body) =>
-        new Step.Bind(
-            new Step.Prim(f => (f.Extras, f with { Extras = change(f.Extras) })),
-            old => new Step.Bind(body, v => new Step.Prim(f => (v, f with { Extras = restore(f.Extras, (FrameExtras)old!) }))));
-
-    /// <summary>Like <see cref="WithExtras"/>, but only the named part is restored afterwards (the rest keeps what the body did).</summary>
-    private static Step WithInterceptors<TItem>(Func<FrameExtras, ImmutableList<TItem>> get, Func<FrameExtras, ImmutableList<TItem>, FrameExtras> set,
-        ImmutableList<TItem> during, Step body) =>
-        new Step.Bind(
-            new Step.Prim(f => (get(f.Extras), f with { Extras = set(f.Extras, during) })),
-            old => new Step.Bind(body, v => new Step.Prim(f => (v, f with { Extras = set(f.Extras, (ImmutableList<TItem>)old!) }))));
+    /// <summary>Runs <paramref name="body"/> with one interceptor list set to <paramref name="during"/>; only that list is restored afterwards (the rest keeps what the body did).</summary>
+    private static Model<T> WithInterceptors<TItem, T>(Func<FrameExtras, ImmutableList<TItem>> get, Func<FrameExtras, ImmutableList<TItem>, FrameExtras> set,
+        ImmutableList<TItem> during, Model<T> body) =>
+        ModelOps.Around(f => f with { Extras = set(f.Extras, during) }, body, (now, before) => now with { Extras = set(now.Extras, get(before.Extras)) });
 
     /// <summary>
     /// GetParam through the getter and creator stacks. Without interceptors this is the plain one-step
     /// lookup (no extra allocation per call); with them, the chain runs in a nested interpreter.
     /// </summary>
     internal static Model<Tensor> GetParamIntercepted(string name, long[]? shape, Initializer? init, ScalarType? dtype) =>
-        new(new Step.Prim(frame =>
+        ModelOps.Lift(new GetParamPrimitive(name, shape, init, dtype));
+
+    /// <summary>One GetParam: a single object per call holding its arguments.</summary>
+    private sealed class GetParamPrimitive(string name, long[]? shape, Initializer? init, ScalarType? dtype) : Primitive<Tensor>
+    {
+        public override (Tensor Value, Frame Frame) Run(Frame frame)
         {
             var x = frame.Extras;
             if (x.Getters.IsEmpty && x.Creators.IsEmpty && !x.Meta) return GetParamStep(frame, name, shape, init, dtype);
             var scope = frame.CurrentScope.Path;
-            ValidateLeafName(name, scope, "parameter");
-            var context = new GetterContext(scope + "/" + name, name, scope, x.CurrentModule, shape, dtype ?? ScalarType.Float32, init, false);
+            Naming.ValidateLeafName(name, scope, "parameter");
+            var context = new GetterContext(scope + "/" + name, name, scope, frame.CurrentScope.Module, shape, dtype ?? ScalarType.Float32, init, false);
             return RunGetter(x.Getters, 0, context).Run(frame);
-        }));
+        }
+    }
 
     private static Model<Tensor> RunGetter(ImmutableList<ParamInterceptor> getters, int i, GetterContext context)
     {
         if (i == getters.Count) return BaseGet(context);
         var getter = getters[i];
-        return new(WithInterceptors(x => x.Getters, (x, g) => x with { Getters = g }, getters.GetRange(0, i),
-            Checked(getter(context, c => RunGetter(getters, i + 1, c ?? throw new ArgumentNullException(nameof(c)))), "custom getter", context).Node));
+        return WithInterceptors(x => x.Getters, (x, g) => x with { Getters = g }, getters.GetRange(0, i),
+            Checked(getter(context, c => RunGetter(getters, i + 1, c ?? throw new ArgumentNullException(nameof(c)))), "custom getter", context));
     }
 
     private static Model<Tensor> Checked(Model<Tensor>? m, string kind, GetterContext context) =>
@@ -188,84 +182,84 @@ public static partial class Hk
 
     /// <summary>The default behaviour under the getters: create (through the creators) or read the parameter at <c>context.FullName</c>.</summary>
     private static Model<Tensor> BaseGet(GetterContext context) =>
-        new(new Step.Bind(new Step.Prim(f => (f, f)), o =>
+        ModelOps.FromFrame(frame =>
         {
-            var frame = (Frame)o!;
             var (scope, name) = SplitPath(context.FullName);
             var creating = frame.IsInitializing && !frame.Params.ContainsKey(context.FullName);
             if (!creating || (frame.Extras.Creators.IsEmpty && !frame.Extras.Meta))
-                return new Step.Prim(f =>
+                return ModelOps.Lift(f =>
                 {
-                    var (value, next) = GetParamStep(f.WithScope(Scope.Fresh(scope)), name, context.Shape, context.Init, context.DType);
+                    var (value, next) = GetParamStep(f.WithScope(f.CurrentScope with { Path = scope }), name, context.Shape, context.Init, context.DType);
                     return (value, next.WithScope(f.CurrentScope));
                 });
             if (context.Shape is null) throw new MissingShapeException(context.FullName);
-            return new Step.Bind(RunCreator(frame.Extras.Creators, 0, context).Node, v => new Step.Prim(f =>
+            return RunCreator(frame.Extras.Creators, 0, context).SelectMany(value => ModelOps.Lift(f =>
             {
-                var value = (Tensor)v!;
                 if (f.Params.ContainsKey(context.FullName))
                     throw new ModelUsageException($"A custom creator for '{context.FullName}' created that same parameter itself; call next(context) instead.");
                 return (value, f with { Params = f.Params.With(context.FullName, value) });
             }));
-        }));
+        });
 
     private static Model<Tensor> RunCreator(ImmutableList<ParamInterceptor> creators, int i, GetterContext context)
     {
         if (i == creators.Count)
-            return new(new Step.Prim(f =>
+            return ModelOps.Read(f =>
             {
                 var shape = context.Shape ?? throw new MissingShapeException(context.FullName);
-                var value = f.Extras.Meta
+                return f.Extras.Meta
                     ? torch.empty(shape, context.DType, device: torch.META)
                     : CreateInitial(context.FullName, shape, context.Init ?? Initializers.RandomNormal(), context.DType, f.InitKey);
-                return (value, f);
-            }));
+            });
         var creator = creators[i];
-        return new(WithInterceptors(x => x.Creators, (x, c) => x with { Creators = c }, creators.GetRange(0, i),
-            Checked(creator(context, c => RunCreator(creators, i + 1, c ?? throw new ArgumentNullException(nameof(c)))), "custom creator", context).Node));
+        return WithInterceptors(x => x.Creators, (x, c) => x with { Creators = c }, creators.GetRange(0, i),
+            Checked(creator(context, c => RunCreator(creators, i + 1, c ?? throw new ArgumentNullException(nameof(c)))), "custom creator", context));
     }
 
     /// <summary>SetState through the setter stack (the plain one-step update when there is none).</summary>
-    internal static Model<Tensor> SetStateIntercepted(string name, Tensor value, Func<Frame, Tensor, (object?, Frame)> store) =>
-        new(new Step.Prim(frame =>
+    internal static Model<Tensor> SetStateIntercepted(string name, Tensor value, Func<Frame, Tensor, (Tensor, Frame)> store) =>
+        ModelOps.Lift(frame =>
         {
             var setters = frame.Extras.Setters;
             if (setters.IsEmpty) return store(frame, value);
             var scope = frame.CurrentScope.Path;
-            ValidateLeafName(name, scope, "state");
-            var context = new GetterContext(scope + "/" + name, name, scope, frame.Extras.CurrentModule, value.shape, value.dtype, null, true);
+            Naming.ValidateLeafName(name, scope, "state");
+            var context = new GetterContext(scope + "/" + name, name, scope, frame.CurrentScope.Module, value.shape, value.dtype, null, true);
             return RunSetter(setters, 0, context, value, store).Run(frame);
-        }));
-
-    private static Model<Tensor> RunSetter(ImmutableList<StateSetter> setters, int i, GetterContext context, Tensor value, Func<Frame, Tensor, (object?, Frame)> store)
-    {
-        if (i == setters.Count) return new(new Step.Prim(f => store(f, value)));
-        var setter = setters[i];
-        return new(WithInterceptors(x => x.Setters, (x, s) => x with { Setters = s }, setters.GetRange(0, i),
-            Checked(setter(context, value, v => RunSetter(setters, i + 1, context, v ?? throw new ArgumentNullException(nameof(v)), store)), "custom setter", context).Node));
-    }
-
-    /// <summary>A module method: scoped at <c>{module path}/{method}</c>, with the current module tracked and the method interceptors around it.</summary>
-    internal static Step ModuleMethod(Module module, string method, object? input, Step body)
-    {
-        var tracked = new Step.Bind(
-            new Step.Prim(f => (f.Extras.CurrentModule, f with { Extras = f.Extras with { CurrentModule = module } })),
-            old => new Step.Bind(body, v => new Step.Prim(f => (v, f with { Extras = f.Extras with { CurrentModule = (Module?)old } }))));
-        var scoped = MethodScoped(module.Name.Path, method, input, tracked);
-        return new Step.Bind(new Step.Prim(f => (f.Extras.MethodInterceptors, f)), o =>
-        {
-            var interceptors = (ImmutableList<MethodInterceptor>)o!;
-            return interceptors.IsEmpty ? scoped : RunMethodInterceptor(interceptors, 0, new MethodContext(module, method, input), scoped);
         });
+
+    private static Model<Tensor> RunSetter(ImmutableList<StateSetter> setters, int i, GetterContext context, Tensor value, Func<Frame, Tensor, (Tensor, Frame)> store)
+    {
+        if (i == setters.Count) return ModelOps.Lift(f => store(f, value));
+        var setter = setters[i];
+        return WithInterceptors(x => x.Setters, (x, s) => x with { Setters = s }, setters.GetRange(0, i),
+            Checked(setter(context, value, v => RunSetter(setters, i + 1, context, v ?? throw new ArgumentNullException(nameof(v)), store)), "custom setter", context));
     }
 
-    private static Step RunMethodInterceptor(ImmutableList<MethodInterceptor> interceptors, int i, MethodContext context, Step scoped)
+    /// <summary>A module method: scoped at <c>{module path}/{method}</c> with the module as the current one, and the method interceptors around it.</summary>
+    internal static Model<T> ModuleMethod<T>(Module module, string method, object? input, Model<T> body) =>
+        new InterceptedMethod<T>(module, method, input, Scoping.MethodScoped(module, method, input, body)).ToModel();
+
+    /// <summary>A module method call under the method interceptors of the frame (none: the scoped method itself).</summary>
+    private sealed class InterceptedMethod<T>(Module module, string method, object? input, Model<T> scoped) : Choice<T>
+    {
+        public override Model<T> Choose(Frame frame)
+        {
+            var interceptors = frame.Extras.MethodInterceptors;
+            if (interceptors.IsEmpty) return scoped;
+            var context = new MethodContext(module, method, input);
+            return ModelOps.Unbox<T>(RunMethodInterceptor(interceptors, 0, context, ModelOps.Box(scoped)),
+                v => $"A method interceptor for '{module.Name.Path}/{method}' produced a {v?.GetType().Name ?? "null"} where the method returns {typeof(T).Name}; it must produce the method's result type.");
+        }
+    }
+
+    private static Model<object?> RunMethodInterceptor(ImmutableList<MethodInterceptor> interceptors, int i, MethodContext context, Model<object?> scoped)
     {
         // The method itself runs under the whole stack again, so the modules it calls are intercepted too.
         if (i == interceptors.Count) return WithInterceptors(x => x.MethodInterceptors, (x, m) => x with { MethodInterceptors = m }, interceptors, scoped);
-        var next = new Model<object?>(RunMethodInterceptor(interceptors, i + 1, context, scoped));
+        var next = RunMethodInterceptor(interceptors, i + 1, context, scoped);
         var result = interceptors[i](context, next)
             ?? throw new ModelUsageException($"A method interceptor returned a null model for '{context.Module.Name.Path}/{context.Method}'; return next to leave it unchanged.");
-        return WithInterceptors(x => x.MethodInterceptors, (x, m) => x with { MethodInterceptors = m }, interceptors.GetRange(0, i), result.Node);
+        return WithInterceptors(x => x.MethodInterceptors, (x, m) => x with { MethodInterceptors = m }, interceptors.GetRange(0, i), result);
     }
 }

@@ -133,7 +133,7 @@ public static class TransformAdapters
     {
         ArgumentNullException.ThrowIfNull(transformed);
         var f = transformed.Function;
-        var t = Hk.TransformWithState<TIn, TOut>(x => new Model<TOut>(Hk.WithoutStateAccess(f(x).Node)));
+        var t = Hk.TransformWithState<TIn, TOut>(x => Scoping.WithoutStateAccess(f(x)));
         return transformed.UnusedParamsAllowed ? t.AllowUnusedParams() : t;
     }
 }

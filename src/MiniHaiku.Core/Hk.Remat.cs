@@ -30,11 +30,10 @@ public static partial class Hk
         return input =>
         {
             ArgumentNullException.ThrowIfNull(input);
-            return new(new Step.Bind(new Step.Prim(fr => (fr, fr)), o =>
+            return ModelOps.FromFrame(frame =>
             {
-                var frame = (Frame)o!;
-                if (frame.IsInitializing || !torch.is_grad_enabled()) return f(input).Node;
-                return new Step.Prim(start =>
+                if (frame.IsInitializing || !torch.is_grad_enabled()) return f(input);
+                return ModelOps.Lift(start =>
                 {
                     var keys = start.Params.Where(kv => kv.Value.requires_grad).Select(kv => kv.Key).ToArray();
                     var call = new RematCall(f, start, input, keys);
@@ -45,7 +44,7 @@ public static partial class Hk
                     var output = RematFunction.apply(vars);
                     return (output, call.After!);
                 });
-            }));
+            });
         };
     }
 
@@ -60,9 +59,10 @@ public static partial class Hk
             var frame = start;
             if (parameters is not null)
             {
+                // The backward pass replays the call after the run ended (possibly on another thread): it records nothing.
                 var p = start.Params;
                 for (var i = 0; i < keys.Length; i++) p = p.With(keys[i], parameters[i]);
-                frame = frame with { Params = p };
+                frame = frame.ForReplay() with { Params = p };
             }
             return f(x).Run(frame);
         }

@@ -22,7 +22,7 @@ public static partial class Hk
     public static Model<ImmutableArray<RngKey>> NextRngKeys(int count)
     {
         if (count < 0) throw new ModelUsageException($"Hk.NextRngKeys needs a non-negative count, got {count}.");
-        return new(new Step.Prim(frame =>
+        return ModelOps.Lift(frame =>
         {
             if (count == 0) return (ImmutableArray<RngKey>.Empty, frame);
             if (frame.Rng is not { } key) throw new MissingRngException(frame.CurrentScope.Path);
@@ -34,7 +34,7 @@ public static partial class Hk
                 key = next;
             }
             return (keys.MoveToImmutable(), frame with { Rng = key });
-        }));
+        });
     }
 
     /// <summary>
@@ -51,8 +51,7 @@ public static partial class Hk
     public static Model<T> WithRng<T>(RngKey? key, Model<T> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return new(new Step.Bind(new Step.Prim(f => (f.Rng, f with { Rng = key })),
-            old => new Step.Bind(body.Node, v => new Step.Prim(f => (v, f with { Rng = (RngKey?)old })))));
+        return ModelOps.Around(f => f with { Rng = key }, body, (now, before) => now with { Rng = before.Rng });
     }
 }
 

@@ -12,12 +12,12 @@ public static partial class Hk
     /// </code></example>
     /// <returns>A model producing a key never returned before in this run.</returns>
     /// <exception cref="MissingRngException"><c>Apply</c> was called without a seed or key.</exception>
-    public static Model<RngKey> NextRngKey() => new(new Step.Prim(frame =>
+    public static Model<RngKey> NextRngKey() => ModelOps.Lift(static frame =>
     {
         if (frame.Rng is not { } key) throw new MissingRngException(frame.CurrentScope.Path);
         var (next, use) = key.Split();
         return (use, frame with { Rng = next });
-    }));
+    });
 
     /// <summary>Like <see cref="NextRngKey"/>, but produces null when the caller gave no seed or key.</summary>
     /// <example><code>
@@ -25,10 +25,10 @@ public static partial class Hk
     /// select k is RngKey r ? x + r.Normal(x.shape) * 0.1 : x   // noise only when Apply was given a key
     /// </code></example>
     /// <returns>A model producing a key or null.</returns>
-    public static Model<RngKey?> MaybeNextRngKey() => new(new Step.Prim(frame =>
+    public static Model<RngKey?> MaybeNextRngKey() => ModelOps.Lift(static frame =>
     {
-        if (frame.Rng is not { } key) return (null, frame);
+        if (frame.Rng is not { } key) return ((RngKey?)null, frame);
         var (next, use) = key.Split();
         return ((RngKey?)use, frame with { Rng = next });
-    }));
+    });
 }

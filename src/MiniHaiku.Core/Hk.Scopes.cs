@@ -23,9 +23,9 @@ public static partial class Hk
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(body);
         foreach (var part in name.Split('/'))
-            if (!IsValidModuleName(part))
+            if (!Naming.IsValidModuleName(part))
                 throw new ModuleNameException($"Invalid name scope '{name}': each part between '/' must match ^[A-Za-z_][A-Za-z0-9_]*$, but '{part}' does not.", name, "");
-        return new(new Step.Bind(new Step.Prim(f => (f.CurrentScope.Path, f)), p => Scoped((string)p! + "/" + name, body.Node)));
+        return Scoping.InSubScope(name, body);
     }
 
     /// <summary>
@@ -53,9 +53,9 @@ public static partial class Hk
         ArgumentNullException.ThrowIfNull(path);
         var slash = path.LastIndexOf('/');
         var last = slash < 0 ? "" : path[(slash + 1)..];
-        if (!path.StartsWith(Frame.RootScope + "/", StringComparison.Ordinal) || !IsValidModuleName(last))
+        if (!path.StartsWith(Frame.RootScope + "/", StringComparison.Ordinal) || !Naming.IsValidModuleName(last))
             throw new ModuleNameException($"Invalid forced module path '{path}': it must be a full path like '~/encoder' whose last part matches ^[A-Za-z_][A-Za-z0-9_]*$.", path, "");
-        return new(new Step.Prim(f => (create(new ModuleName(last, path)), f)));
+        return ModelOps.Defer(() => Pure(create(new ModuleName(last, path))));
     }
 
     /// <summary>Like <see cref="Lift{TIn, TOut}(TransformedWithState{TIn, TOut}, string)"/>: the inner model's parameters and state appear under <c>{current scope}/{name}</c> (Haiku's <c>lift_with_state</c>).</summary>
@@ -87,8 +87,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(inner);
         var f = inner.Function;
-        return input => new Model<TOut>(new Step.Bind(new Step.Prim(fr => (fr.CurrentScope.Path, fr)),
-            p => WithoutStateAccess(Scoped((string)p!, f(input).Node))));
+        return input => Scoping.WithoutStateAccess(Scoping.InSameScope(ModelOps.Defer(() => f(input))));
     }
 
     /// <summary>Like <see cref="TransparentLift{TIn, TOut}"/> for a stateful model (Haiku's <c>transparent_lift_with_state</c>).</summary>
@@ -104,7 +103,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(inner);
         var f = inner.Function;
-        return input => new Model<TOut>(new Step.Bind(new Step.Prim(fr => (fr.CurrentScope.Path, fr)), p => Scoped((string)p!, f(input).Node)));
+        return input => Scoping.InSameScope(ModelOps.Defer(() => f(input)));
     }
 
     /// <summary>
@@ -124,7 +123,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(module);
         var prefix = module.Name.Path + "/";
-        return new(new Step.Prim(f => (f.Params.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)), f)));
+        return ModelOps.Read(f => f.Params.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)));
     }
 
     /// <summary>The current state of <paramref name="module"/> (Haiku's <c>module.state_dict()</c>), keyed by full path.</summary>
@@ -140,11 +139,6 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(module);
         var prefix = module.Name.Path + "/";
-        return new(new Step.Prim(f => (f.State.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)), f)));
+        return ModelOps.Read(f => f.State.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)));
     }
-
-    /// <summary>Runs <paramref name="body"/> with state forbidden (as under plain <c>Transform</c>), restoring the flag afterwards.</summary>
-    internal static Step WithoutStateAccess(Step body) =>
-        new Step.Bind(new Step.Prim(f => (f.StateAllowed, f with { StateAllowed = false })),
-            old => new Step.Bind(body, v => new Step.Prim(f => (v, f with { StateAllowed = (bool)old! }))));
 }

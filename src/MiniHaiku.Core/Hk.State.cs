@@ -29,7 +29,7 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(name);
         var shapeCopy = shape?.ToArray();
-        return new(new Step.Prim(frame =>
+        return ModelOps.Lift(frame =>
         {
             var path = StatePath(frame, name);
             if (frame.State.TryGetEntry(path, out var entry))
@@ -49,7 +49,7 @@ public static partial class Hk
                 ? torch.empty(shapeCopy, dtype ?? ScalarType.Float32, device: torch.META)
                 : CreateInitial(path, shapeCopy, init ?? Initializers.Zeros(), dtype ?? ScalarType.Float32, frame.InitKey, frame.Device);
             return (value, frame with { State = frame.State.With(path, value), InitialState = frame.InitialState.With(path, value) });
-        }));
+        });
     }
 
     /// <summary>
@@ -92,7 +92,7 @@ public static partial class Hk
     private static string StatePath(Frame frame, string name)
     {
         var scope = frame.CurrentScope.Path;
-        ValidateLeafName(name, scope, "state");
+        Naming.ValidateLeafName(name, scope, "state");
         var path = scope + "/" + name;
         if (!frame.StateAllowed) throw new StatefulTransformRequiredException(path);
         if (frame.Extras.StatelessLift is { } lift)

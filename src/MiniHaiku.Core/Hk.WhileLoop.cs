@@ -24,22 +24,19 @@ public static partial class Hk
         ArgumentNullException.ThrowIfNull(condition);
         ArgumentNullException.ThrowIfNull(body);
         if (maxSteps < 0) throw new ModelUsageException($"Hk.WhileLoop needs a non-negative maxSteps, got {maxSteps}.");
-        return new(new Step.Bind(new Step.Prim(f => (f.CurrentScope, f)), s =>
+        return ModelOps.FromFrame(f =>
         {
-            var start = (Scope)s!;
-            Step Reset(Step stepBody) => new Step.Bind(
-                new Step.Prim(f => (null, f.WithScope(f.CurrentScope with { Counters = start.Counters, Names = start.Names }))),
-                _ => stepBody);
-            Step Next(long i, TCarry carry)
+            var start = f.CurrentScope.Names;
+            Model<TCarry> Next(long i, TCarry carry)
             {
-                if (!condition(carry)) return new Step.Pure(carry);
+                if (!condition(carry)) return Pure(carry);
                 if (i >= maxSteps) throw new ModelUsageException($"Hk.WhileLoop ran {maxSteps} steps and its condition still holds (maxSteps = {maxSteps}).");
-                return new Step.Bind(Reset(body(carry).Node), v => Next(i + 1, (TCarry)v!));
+                return WithNamesOf(start, body(carry)).SelectMany(v => Next(i + 1, v));
             }
             if (!condition(init))
-                return new Step.Bind(ForCreationOnly(Reset(body(init).Node)), _ => new Step.Pure(init));
+                return ForCreationOnly(WithNamesOf(start, body(init))).Select(_ => init);
             return Next(0, init);
-        }));
+        });
     }
 
     /// <summary>
@@ -66,14 +63,11 @@ public static partial class Hk
         if (xs.dim() < 1) throw new ModelUsageException($"Hk.Scan over a tensor needs at least one axis to scan, got shape {ShapeText.Format(xs.shape)}.");
         if (xs.shape[0] > 0) return Scan(step, init, xs.unbind(0));
         var slice = xs.shape[1..];
-        return new(new Step.Bind(new Step.Prim(f => (f.CurrentScope, f)), s =>
+        return ModelOps.FromFrame(f =>
         {
-            var start = (Scope)s!;
             var zero = torch.zeros(slice, dtype: xs.dtype, device: xs.device);
-            var once = new Step.Bind(
-                new Step.Prim(f => (null, f.WithScope(f.CurrentScope with { Counters = start.Counters, Names = start.Names }))),
-                _ => step(init, zero).Node);
-            return new Step.Bind(ForCreationOnly(once), _ => new Step.Pure(new ScanResult<TCarry, TOut>(init, [])));
-        }));
+            return ForCreationOnly(WithNamesOf(f.CurrentScope.Names, ModelOps.Defer(() => step(init, zero))))
+                .Select(_ => new ScanResult<TCarry, TOut>(init, []));
+        });
     }
 }

@@ -16,11 +16,10 @@ public static partial class Hk
     /// <typeparam name="T">The value type.</typeparam>
     /// <param name="value">The value.</param>
     /// <returns>The model.</returns>
-    public static Model<T> Pure<T>(T value) => new(new Step.Pure(value));
+    public static Model<T> Pure<T>(T value) => ModelOps.Pure(value);
 
-    /// <summary>A model that reads the current frame (for tooling and tests).</summary>
-    /// <returns>The frame at this point of the computation.</returns>
-    public static Model<Frame> GetFrame() => new(new Step.Prim(f => (f, f)));
+    /// <summary>A model that reads the current frame (for the core's own tooling and tests).</summary>
+    internal static Model<Frame> GetFrame() => ModelOps.GetFrame();
 
     /// <summary>The current scope path, e.g. <c>~/MLP_0/__call__</c>.</summary>
     /// <example><code>
@@ -28,7 +27,32 @@ public static partial class Hk
     /// select scope   // "~" at the top, "~/MLP_0/__call__" inside MLP's Call
     /// </code></example>
     /// <returns>A model producing the path.</returns>
-    public static Model<string> CurrentScope() => new(new Step.Prim(f => (f.CurrentScope.Path, f)));
+    public static Model<string> CurrentScope() => ModelOps.Read(static f => f.CurrentScope.Path);
+
+    /// <summary>
+    /// Every parameter known at this point (Haiku's <c>hk.get_params</c>): during <c>Init</c>, those created
+    /// so far; during <c>Apply</c>, all those given. Keys are full paths.
+    /// </summary>
+    /// <returns>A model producing the parameters.</returns>
+    public static Model<Params> GetParams() => ModelOps.Read(static f => f.Params);
+
+    /// <summary>The current value of every state (Haiku's <c>hk.get_current_state</c>), keyed by full path.</summary>
+    /// <returns>A model producing the state.</returns>
+    public static Model<Params> GetCurrentState() => ModelOps.Read(static f => f.State);
+
+    /// <summary>
+    /// The first value each state took during <c>Init</c> (Haiku's <c>hk.get_initial_state</c>); empty during
+    /// <c>Apply</c>.
+    /// </summary>
+    /// <returns>A model producing the initial state.</returns>
+    public static Model<Params> GetInitialState() => ModelOps.Read(static f => f.InitialState);
+
+    /// <summary>
+    /// The key the run's key sequence splits from next, or null when the caller gave none (Haiku's
+    /// <c>hk.maybe_get_rng_sequence_state</c>); draws nothing. Replace the sequence with <see cref="WithRng{T}"/>.
+    /// </summary>
+    /// <returns>A model producing the key or null.</returns>
+    public static Model<RngKey?> MaybeGetRngSequenceState() => ModelOps.Read(static f => f.Rng);
 
     /// <summary>
     /// Gets the parameter <paramref name="name"/> of the current scope: created with
@@ -62,21 +86,24 @@ public static partial class Hk
     /// <returns>A model producing the parameter tensor.</returns>
     public static Model<Tensor> GetParam(string name) => GetParam(name, null);
 
-    private static (object?, Frame) GetParamStep(Frame frame, string name, long[]? shape, Initializer? init, ScalarType? dtype)
+    internal static (Tensor Value, Frame Frame) GetParamStep(Frame frame, string name, long[]? shape, Initializer? init, ScalarType? dtype)
     {
         var scope = frame.CurrentScope.Path;
-        ValidateLeafName(name, scope, "parameter");
+        Naming.ValidateLeafName(name, scope, "parameter");
         var path = scope + "/" + name;
         if (!frame.IsInitializing)
         {
-            if (!frame.Params.TryGetEntry(path, out var entry))
-                throw new MissingParameterException(path, frame.Params.Nearest(path));
+            var parameters = frame.Params;
+            if (!parameters.TryGetEntry(path, out var entry))
+                throw new MissingParameterException(path, parameters.Nearest(path));
             TensorChecks.RequireAlive(entry.Tensor, $"parameter '{path}'");
             if (shape is not null && !ShapeText.SameShape(entry.Shape, shape))
                 throw new ShapeMismatchException(path, shape, entry.Shape);
             if (dtype is { } requested && entry.DType != requested)
                 throw new DTypeMismatchException(path, requested, entry.DType);
-            return (entry.Tensor, frame with { ReadParams = frame.ReadParams.Add(path) });
+            // The read is recorded in the run's log (O(1)); the frame itself is unchanged.
+            frame.Run.Reads?.Record(parameters, entry.Index, path);
+            return (entry.Tensor, frame);
         }
 
         if (frame.Params.TryGetValue(path, out var existing))
@@ -152,97 +179,16 @@ public static partial class Hk
     public static Model<M> Module<M>(Func<ModuleName, M> create, string? name = null) where M : Module
     {
         ArgumentNullException.ThrowIfNull(create);
-        return new(new Step.Prim(frame =>
+        return ModelOps.Lift(new ModulePrimitive<M>(create, name));
+    }
+
+    /// <summary>Creates one module: a single object per call holding its arguments.</summary>
+    private sealed class ModulePrimitive<M>(Func<ModuleName, M> create, string? name) : Primitive<M> where M : Module
+    {
+        public override (M Value, Frame Frame) Run(Frame frame)
         {
-            var (moduleName, next) = ReserveName(frame, TypeName<M>.Value, name);
+            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<M>.Value, name);
             return (create(moduleName), next);
-        }));
-    }
-
-    internal static (ModuleName Name, Frame Frame) ReserveName(Frame frame, string typeName, string? explicitName)
-    {
-        var scope = frame.CurrentScope;
-        string chosen;
-        var counters = scope.Counters;
-        if (explicitName is null)
-        {
-            var n = scope.Counters.GetValueOrDefault(typeName);
-            do chosen = typeName + "_" + n++;
-            while (scope.Names.Contains(chosen));
-            counters = counters.SetItem(typeName, n);
-        }
-        else
-        {
-            if (!IsValidModuleName(explicitName))
-                throw new ModuleNameException(
-                    $"Invalid module name '{explicitName}' in scope '{scope.Path}': names must match ^[A-Za-z_][A-Za-z0-9_]*$ (letters, digits, underscores; not starting with a digit).",
-                    explicitName, scope.Path);
-            if (scope.Names.Contains(explicitName))
-                throw new ModuleNameException(
-                    $"Duplicate module name '{explicitName}' in scope '{scope.Path}': another module created in this same call already has it. Give each module a distinct name, or omit the name to get {typeName}_n.",
-                    explicitName, scope.Path);
-            chosen = explicitName;
-        }
-        var next = frame.WithScope(scope with { Counters = counters, Names = scope.Names.Add(chosen) });
-        return (new ModuleName(chosen, scope.Path + "/" + chosen), next);
-    }
-
-    internal static bool IsValidModuleName(string name)
-    {
-        if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_')) return false;
-        foreach (var c in name)
-            if (!(char.IsAsciiLetterOrDigit(c) || c == '_')) return false;
-        return true;
-    }
-
-    internal static void ValidateLeafName(string name, string scope, string kind)
-    {
-        if (name.Length == 0 || name.Contains('/'))
-            throw new ParameterNameException(
-                $"Invalid {kind} name '{name}' in scope '{scope}': a name must be non-empty and must not contain '/'. Scopes come from modules, not from names.",
-                name, scope);
-    }
-
-    /// <summary>
-    /// Runs a module method's <paramref name="body"/> in a fresh scope invocation at
-    /// <c>{modulePath}/{method}</c>, recording the call when <see cref="Frame.MethodCalls"/> is on.
-    /// </summary>
-    internal static Step MethodScoped(string modulePath, string method, object? input, Step body)
-    {
-        var path = modulePath + "/" + method;
-        return new Step.Bind(
-            new Step.Prim(f =>
-            {
-                var pushed = f with { Scopes = f.Scopes.Push(Scope.Fresh(path)) };
-                if (f.MethodCalls is not { } calls) return (-1, pushed);
-                var depth = 0;
-                foreach (var c in calls) if (!c.Completed) depth++;
-                var call = new MethodCall(modulePath, method, depth, input is null ? null : ValueShapes.Describe(input), null);
-                return (calls.Count, pushed with { MethodCalls = calls.Add(call) });
-            }),
-            index => new Step.Bind(body, v => new Step.Prim(f =>
-            {
-                var popped = f with { Scopes = f.Scopes.Pop() };
-                if (f.MethodCalls is not { } calls || (int)index! < 0) return (v, popped);
-                var i = (int)index!;
-                return (v, popped with { MethodCalls = calls.SetItem(i, calls[i] with { Output = ValueShapes.Describe(v) }) });
-            })));
-    }
-
-    /// <summary>Runs <paramref name="body"/> in a fresh scope invocation at <paramref name="path"/>.</summary>
-    internal static Step Scoped(string path, Step body) =>
-        new Step.Bind(
-            new Step.Prim(f => (null, f with { Scopes = f.Scopes.Push(Scope.Fresh(path)) })),
-            _ => new Step.Bind(body, v => new Step.Prim(f => (v, f with { Scopes = f.Scopes.Pop() }))));
-
-    private static class TypeName<M>
-    {
-        public static readonly string Value = Clean(typeof(M).Name);
-
-        private static string Clean(string name)
-        {
-            var tick = name.IndexOf('`');
-            return tick < 0 ? name : name[..tick];
         }
     }
 
@@ -289,7 +235,7 @@ public static partial class Hk
     /// select initializing ? "Init: creating parameters" : "Apply: reading parameters"
     /// </code></example>
     /// <returns>A model producing the flag.</returns>
-    public static Model<bool> RunningInit() => new(new Step.Prim(f => (f.IsInitializing, f)));
+    public static Model<bool> RunningInit() => ModelOps.Read(static f => f.IsInitializing);
 
     internal static Model<ImmutableList<T>> SequenceCore<T>(IEnumerable<Model<T>> models) =>
         FoldCore(models, ImmutableList<T>.Empty, (acc, m) => m.Select(acc.Add), resetNames: false);

@@ -1,15 +1,14 @@
 namespace MiniHaiku;
 
 /// <summary>
-/// A computation that threads an immutable <see cref="Frame"/> (parameters, state, RNG, scopes and
-/// module counters) and produces a value of type <typeparamref name="T"/>: a state monad over
-/// <see cref="Frame"/>. Compose models with C# query syntax (<c>from … in … select …</c>) or, in F#,
-/// with the <c>model { … }</c> computation expression (<see cref="ModelBuilder"/>).
+/// A computation that asks for named parameters, state and random keys and produces a value of type
+/// <typeparamref name="T"/>. Compose models with C# query syntax (<c>from … in … select …</c>) or, in F#,
+/// with the <c>model { … }</c> computation expression; run them with <see cref="Hk.Transform{TIn, TOut}"/>.
 /// </summary>
 /// <remarks>
-/// A model is a description: building one runs nothing. <see cref="Run"/> interprets it with an
-/// explicit continuation stack, so arbitrarily long chains of binds (left- or right-nested) and loops
-/// of millions of steps run in constant native stack.
+/// A model is a description: building one runs nothing. The transform runs it with an explicit
+/// continuation stack, so arbitrarily long chains of binds (left- or right-nested) and loops of millions of
+/// steps run in constant native stack.
 /// </remarks>
 /// <typeparam name="T">The type of the value the computation produces.</typeparam>
 public sealed class Model<T>
@@ -18,22 +17,8 @@ public sealed class Model<T>
 
     internal Model(Step node) => Node = node;
 
-    /// <summary>Creates a primitive model from a function over frames.</summary>
-    /// <param name="run">Given the incoming frame, returns the value and the outgoing frame.</param>
-    public Model(Func<Frame, (T Value, Frame Frame)> run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        Node = new Step.Prim(frame =>
-        {
-            var (value, next) = run(frame);
-            return (value, next);
-        });
-    }
-
-    /// <summary>Runs the computation from <paramref name="frame"/>.</summary>
-    /// <param name="frame">The incoming frame, e.g. <see cref="Frame.ForInit(long, bool)"/>.</param>
-    /// <returns>The value produced and the final frame.</returns>
-    public (T Value, Frame Frame) Run(Frame frame)
+    /// <summary>Runs the computation from <paramref name="frame"/>: its value and the final frame.</summary>
+    internal (T Value, Frame Frame) Run(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var (value, final) = Interpreter.Run(Node, frame);
@@ -48,7 +33,7 @@ public sealed class Model<T>
     public Model<TResult> Select<TResult>(Func<T, TResult> selector)
     {
         ArgumentNullException.ThrowIfNull(selector);
-        return new(new Step.Map(Node, v => selector((T)v!)));
+        return new(new MapStep<T, TResult>(Node, selector));
     }
 
     /// <summary>Sequences this model with one that depends on its value (monadic bind).</summary>
@@ -59,7 +44,7 @@ public sealed class Model<T>
     public Model<TResult> SelectMany<TResult>(Func<T, Model<TResult>> binder)
     {
         ArgumentNullException.ThrowIfNull(binder);
-        return new(new Step.Bind(Node, v => binder((T)v!).Node));
+        return new(new BindStep<T, TResult>(Node, binder));
     }
 
     /// <summary>Bind followed by a projection: what C# query syntax uses for a second <c>from</c>.</summary>
@@ -72,11 +57,7 @@ public sealed class Model<T>
     {
         ArgumentNullException.ThrowIfNull(binder);
         ArgumentNullException.ThrowIfNull(projector);
-        return new(new Step.Bind(Node, v =>
-        {
-            var t = (T)v!;
-            return new Step.Map(binder(t).Node, u => projector(t, (TMiddle)u!));
-        }));
+        return new(new BindProjectStep<T, TMiddle, TResult>(Node, binder, projector));
     }
 
     /// <summary>Alias of <see cref="SelectMany{TResult}(Func{T, Model{TResult}})"/> for readers used to <c>Bind</c>.</summary>
@@ -94,63 +75,369 @@ public sealed class Model<T>
     public Model<TResult> Then<TResult>(Model<TResult> next)
     {
         ArgumentNullException.ThrowIfNull(next);
-        var n = next.Node;
-        return new(new Step.Bind(Node, _ => n));
+        return new(new ThenStep(Node, next.Node));
     }
 }
 
-/// <summary>The untyped instruction tree behind <see cref="Model{T}"/>.</summary>
+/// <summary>
+/// The typed vocabulary the rest of the core builds models with. The untyped instruction tree
+/// (<see cref="Step"/>'s kinds) and its interpreter are private to this file: elsewhere a step is opaque.
+/// </summary>
+internal static class ModelOps
+{
+    /// <summary>A model producing <paramref name="value"/>, frame unchanged.</summary>
+    public static Model<T> Pure<T>(T value) => new(new PureStep(value));
+
+    /// <summary>A primitive: given the incoming frame, the value and the outgoing frame.</summary>
+    public static Model<T> Lift<T>(Func<Frame, (T Value, Frame Frame)> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return new(new PrimStep<T>(run));
+    }
+
+    /// <summary>A primitive object (one allocation where a capturing lambda needs two).</summary>
+    public static Model<T> Lift<T>(Primitive<T> primitive) => new(primitive);
+
+    /// <summary>A value read from the frame, which stays unchanged.</summary>
+    public static Model<T> Read<T>(Func<Frame, T> read) => new(new ReadStep<T>(read));
+
+    /// <summary>The current frame.</summary>
+    public static Model<Frame> GetFrame() => new(new ReadStep<Frame>(static f => f));
+
+    /// <summary>Replaces the frame by <c>change(frame)</c>; produces the frame as it was before.</summary>
+    public static Model<Frame> ModifyFrame(Func<Frame, Frame> change) => new(new ModifyStep(change));
+
+    /// <summary>The model <paramref name="choose"/> picks from the current frame (which it does not change).</summary>
+    public static Model<T> FromFrame<T>(Func<Frame, Model<T>> choose) => new(new ChooseStep<T>(choose));
+
+    /// <summary>Builds the model only when it runs (once per run).</summary>
+    public static Model<T> Defer<T>(Func<Model<T>> build) => new(new DeferStep<T>(build));
+
+    /// <summary>
+    /// Runs <paramref name="body"/> between <paramref name="enter"/> (which changes the frame and saves what
+    /// <paramref name="exit"/> needs) and <paramref name="exit"/> (given the frame after the body, the saved
+    /// value and the body's value, the frame to continue with).
+    /// </summary>
+    public static Model<T> Bracket<TSaved, T>(Func<Frame, (TSaved Saved, Frame Frame)> enter, Model<T> body, Func<Frame, TSaved, T, Frame> exit) =>
+        new(new FuncBracket<TSaved, T>(enter, exit, body.Node));
+
+    /// <summary>Runs <paramref name="body"/> with a change of the frame undone by <paramref name="restore"/>(frame after, frame before).</summary>
+    public static Model<T> Around<T>(Func<Frame, Frame> change, Model<T> body, Func<Frame, Frame, Frame> restore) =>
+        new(new AroundBracket(change, restore, body.Node));
+
+    /// <summary>Runs <paramref name="body"/> in a fresh scope invocation at <paramref name="path"/>.</summary>
+    public static Model<T> InScope<T>(string path, Model<T> body) => new(new ScopeBracket(path, null, body.Node));
+
+    /// <summary>Runs <paramref name="body"/> in <paramref name="module"/>'s fresh scope invocation at <paramref name="path"/>.</summary>
+    public static Model<T> InModuleScope<T>(string path, Module module, Model<T> body) => new(new ScopeBracket(path, module, body.Node));
+
+    /// <summary>A model producing the value of <paramref name="boxed"/> as a <typeparamref name="T"/>, or failing with <paramref name="describe"/>'s message.</summary>
+    public static Model<T> Unbox<T>(Model<object?> boxed, Func<object?, string> describe) => new(new UnboxStep<T>(boxed.Node, describe));
+
+    /// <summary>The value of <paramref name="model"/> as an object (for interceptors, which see every method's result).</summary>
+    public static Model<object?> Box<T>(Model<T> model) => new(model.Node);
+
+    /// <summary>
+    /// <c>try … with</c>: runs <paramref name="body"/>; if it throws, runs the handler's model from the frame
+    /// the body started with.
+    /// </summary>
+    public static Model<T> TryWith<T>(Model<T> body, Func<Exception, Model<T>> handler) =>
+        Lift<T>(frame =>
+        {
+            (T Value, Frame Frame) result;
+            try
+            {
+                result = body.Run(frame);
+            }
+            catch (Exception e)
+            {
+                return handler(e).Run(frame);
+            }
+            return result;
+        });
+
+    /// <summary><c>try … finally</c>: runs <paramref name="compensation"/> after <paramref name="body"/>, whether it returns or throws.</summary>
+    public static Model<T> TryFinally<T>(Model<T> body, Action compensation) =>
+        Lift<T>(frame =>
+        {
+            try
+            {
+                return body.Run(frame);
+            }
+            finally
+            {
+                compensation();
+            }
+        });
+}
+
+/// <summary>An instruction of the untyped tree behind <see cref="Model{T}"/>; its kinds are private to this file.</summary>
 internal abstract class Step
 {
-    internal sealed class Pure(object? value) : Step { public readonly object? Value = value; }
+    private protected Step() { }
+}
 
-    internal sealed class Prim(Func<Frame, (object? Value, Frame Frame)> run) : Step { public readonly Func<Frame, (object?, Frame)> Run = run; }
+/// <summary>A step that computes a value from the frame (and the next frame) in one call.</summary>
+internal abstract class ValueStep : Step
+{
+    private protected ValueStep() { }
 
-    internal sealed class Bind(Step source, Func<object?, Step> next) : Step
+    internal abstract (object? Value, Frame Frame) RunBoxed(Frame frame);
+}
+
+/// <summary>
+/// A typed primitive the rest of the core may define as a class (e.g. a parameter lookup holding its
+/// arguments): one object per use, where a capturing lambda costs a closure and a delegate.
+/// </summary>
+/// <typeparam name="T">The value type.</typeparam>
+internal abstract class Primitive<T> : ValueStep
+{
+    /// <summary>Given the incoming frame, the value and the outgoing frame.</summary>
+    public abstract (T Value, Frame Frame) Run(Frame frame);
+
+    internal sealed override (object? Value, Frame Frame) RunBoxed(Frame frame)
     {
-        public readonly Step Source = source;
-        public readonly Func<object?, Step> Next = next;
+        var (value, next) = Run(frame);
+        return (value, next);
+    }
+}
+
+file sealed class PureStep(object? value) : Step
+{
+    public readonly object? Value = value;
+}
+
+file sealed class PrimStep<T>(Func<Frame, (T Value, Frame Frame)> run) : ValueStep
+{
+    internal override (object? Value, Frame Frame) RunBoxed(Frame frame)
+    {
+        var (value, next) = run(frame);
+        return (value, next);
+    }
+}
+
+file sealed class ReadStep<T>(Func<Frame, T> read) : ValueStep
+{
+    internal override (object? Value, Frame Frame) RunBoxed(Frame frame) => (read(frame), frame);
+}
+
+file sealed class ModifyStep(Func<Frame, Frame> change) : ValueStep
+{
+    internal override (object? Value, Frame Frame) RunBoxed(Frame frame) => (frame, change(frame));
+}
+
+/// <summary>Picks the next step from the frame.</summary>
+internal abstract class ChooseBase : Step
+{
+    private protected ChooseBase() { }
+
+    internal abstract Step NextStep(Frame frame);
+}
+
+/// <summary>
+/// A typed choice the rest of the core may define as a class: the model to run, picked from the current
+/// frame (which it does not change). One object per use, where a capturing lambda costs two.
+/// </summary>
+/// <typeparam name="T">The value type.</typeparam>
+internal abstract class Choice<T> : ChooseBase
+{
+    /// <summary>The model to run from <paramref name="frame"/>.</summary>
+    public abstract Model<T> Choose(Frame frame);
+
+    internal sealed override Step NextStep(Frame frame) => Choose(frame).Node;
+
+    /// <summary>This choice as a model.</summary>
+    public Model<T> ToModel() => new(this);
+}
+
+file sealed class ChooseStep<T>(Func<Frame, Model<T>> choose) : ChooseBase
+{
+    internal override Step NextStep(Frame frame) => choose(frame).Node;
+}
+
+file sealed class DeferStep<T>(Func<Model<T>> build) : ChooseBase
+{
+    internal override Step NextStep(Frame frame) => build().Node;
+}
+
+/// <summary>Runs <see cref="Source"/>, then the step <see cref="Next"/> makes of its value.</summary>
+file abstract class BindBase(Step source) : Step
+{
+    public readonly Step Source = source;
+
+    public abstract Step Next(object? value);
+}
+
+file sealed class BindStep<T, TResult>(Step source, Func<T, Model<TResult>> binder) : BindBase(source)
+{
+    public override Step Next(object? value) => binder((T)value!).Node;
+}
+
+file sealed class ThenStep(Step source, Step next) : BindBase(source)
+{
+    public override Step Next(object? value) => next;
+}
+
+file sealed class BindProjectStep<T, TMiddle, TResult>(Step source, Func<T, Model<TMiddle>> binder, Func<T, TMiddle, TResult> projector) : BindBase(source)
+{
+    public override Step Next(object? value)
+    {
+        var t = (T)value!;
+        return new ProjectStep<T, TMiddle, TResult>(binder(t).Node, t, projector);
+    }
+}
+
+/// <summary>Runs <see cref="Source"/> and maps its value.</summary>
+file abstract class MapBase(Step source) : Step
+{
+    public readonly Step Source = source;
+
+    public abstract object? Map(object? value);
+}
+
+file sealed class MapStep<T, TResult>(Step source, Func<T, TResult> selector) : MapBase(source)
+{
+    public override object? Map(object? value) => selector((T)value!);
+}
+
+file sealed class ProjectStep<T, TMiddle, TResult>(Step source, T first, Func<T, TMiddle, TResult> projector) : MapBase(source)
+{
+    public override object? Map(object? value) => projector(first, (TMiddle)value!);
+}
+
+file sealed class UnboxStep<T>(Step source, Func<object?, string> describe) : MapBase(source)
+{
+    public override object? Map(object? value) =>
+        value is T || (value is null && default(T) is null) ? value : throw new ModelUsageException(describe(value));
+}
+
+/// <summary>Runs its body between an enter and an exit (one node, one continuation).</summary>
+internal abstract class BracketStep : Step
+{
+    internal readonly Step Body;
+
+    private protected BracketStep(Step body) => Body = body;
+
+    internal abstract (object? Saved, Frame Frame) EnterBoxed(Frame frame);
+
+    internal abstract Frame ExitBoxed(Frame frame, object? saved, object? value);
+}
+
+/// <summary>
+/// A typed bracket the rest of the core may define as a class (e.g. a module method's scope, which records
+/// the call): <see cref="Enter"/> changes the frame before the body and saves what <see cref="Exit"/> needs.
+/// </summary>
+/// <typeparam name="TSaved">What the exit needs from the enter.</typeparam>
+/// <typeparam name="T">The body's value type.</typeparam>
+internal abstract class Bracket<TSaved, T> : BracketStep
+{
+    protected Bracket(Model<T> body) : base(body.Node) { }
+
+    /// <summary>The frame the body starts from, and what <see cref="Exit"/> needs.</summary>
+    public abstract (TSaved Saved, Frame Frame) Enter(Frame frame);
+
+    /// <summary>The frame to continue with, given the frame after the body, the saved value and the body's value.</summary>
+    public abstract Frame Exit(Frame frame, TSaved saved, T value);
+
+    internal sealed override (object? Saved, Frame Frame) EnterBoxed(Frame frame)
+    {
+        var (saved, next) = Enter(frame);
+        return (saved, next);
     }
 
-    internal sealed class Map(Step source, Func<object?, object?> f) : Step
+    internal sealed override Frame ExitBoxed(Frame frame, object? saved, object? value) => Exit(frame, (TSaved)saved!, (T)value!);
+
+    /// <summary>This bracket as a model.</summary>
+    public Model<T> ToModel() => new(this);
+}
+
+file sealed class ScopeBracket(string path, Module? module, Step body) : BracketStep(body)
+{
+    internal override (object? Saved, Frame Frame) EnterBoxed(Frame frame) =>
+        (null, module is null ? frame.PushScope(path) : frame.PushScope(path, module));
+
+    internal override Frame ExitBoxed(Frame frame, object? saved, object? value) => frame.PopScope();
+}
+
+file sealed class AroundBracket(Func<Frame, Frame> change, Func<Frame, Frame, Frame> restore, Step body) : BracketStep(body)
+{
+    internal override (object? Saved, Frame Frame) EnterBoxed(Frame frame) => (frame, change(frame));
+
+    internal override Frame ExitBoxed(Frame frame, object? saved, object? value) => restore(frame, (Frame)saved!);
+}
+
+file sealed class FuncBracket<TSaved, T>(Func<Frame, (TSaved Saved, Frame Frame)> enter, Func<Frame, TSaved, T, Frame> exit, Step body) : BracketStep(body)
+{
+    internal override (object? Saved, Frame Frame) EnterBoxed(Frame frame)
     {
-        public readonly Step Source = source;
-        public readonly Func<object?, object?> F = f;
+        var (saved, next) = enter(frame);
+        return (saved, next);
     }
+
+    internal override Frame ExitBoxed(Frame frame, object? saved, object? value) => exit(frame, (TSaved)saved!, (T)value!);
 }
 
 /// <summary>Runs a <see cref="Step"/> tree with an explicit continuation stack (stack-safe).</summary>
-internal static class Interpreter
+file static class Interpreter
 {
-    private readonly struct Continuation(Func<object?, Step>? bind, Func<object?, object?>? map)
+    /// <summary>A pending continuation: a bind, a map, or a bracket's exit with its saved value.</summary>
+    private readonly struct Continuation(Step step, object? saved)
     {
-        public readonly Func<object?, Step>? Bind = bind;
-        public readonly Func<object?, object?>? Map = map;
+        public readonly Step Step = step;
+        public readonly object? Saved = saved;
     }
+
+    // One continuation stack per thread, reused across runs; a nested run (an interceptor chain, a remat) takes
+    // a fresh one while the outer run holds it. Nothing is shared between threads.
+    [ThreadStatic] private static Stack<Continuation>? cached;
 
     public static (object? Value, Frame Frame) Run(Step node, Frame frame)
     {
-        // The continuation stack is local to one run: nothing is shared between runs or threads.
-        var stack = new Stack<Continuation>();
+        var stack = cached ?? new Stack<Continuation>();
+        cached = null;
+        try
+        {
+            return Loop(node, frame, stack);
+        }
+        finally
+        {
+            // Keep it for the next run unless a deep model grew it (then let it go rather than hold the memory).
+            stack.Clear();
+            if (stack.EnsureCapacity(0) <= 1024) cached = stack;
+        }
+    }
+
+    private static (object? Value, Frame Frame) Loop(Step node, Frame frame, Stack<Continuation> stack)
+    {
         while (true)
         {
             object? value;
             switch (node)
             {
-                case Step.Bind b:
-                    stack.Push(new Continuation(b.Next, null));
+                case BindBase b:
+                    stack.Push(new Continuation(b, null));
                     node = b.Source;
                     continue;
-                case Step.Map m:
-                    stack.Push(new Continuation(null, m.F));
+                case ValueStep s:
+                    (value, frame) = s.RunBoxed(frame);
+                    break;
+                case MapBase m:
+                    stack.Push(new Continuation(m, null));
                     node = m.Source;
                     continue;
-                case Step.Pure p:
+                case PureStep p:
                     value = p.Value;
                     break;
-                case Step.Prim s:
-                    (value, frame) = s.Run(frame);
-                    break;
+                case BracketStep br:
+                    {
+                        (var saved, frame) = br.EnterBoxed(frame);
+                        stack.Push(new Continuation(br, saved));
+                        node = br.Body;
+                        continue;
+                    }
+                case ChooseBase c:
+                    node = c.NextStep(frame);
+                    continue;
                 default:
                     throw new InvalidOperationException("Unknown model step " + node.GetType().Name);
             }
@@ -160,13 +447,13 @@ internal static class Interpreter
             {
                 if (stack.Count == 0) return (value, frame);
                 var k = stack.Pop();
-                if (k.Map is not null)
+                if (k.Step is BindBase bind)
                 {
-                    value = k.Map(value);
-                    continue;
+                    node = bind.Next(value);
+                    break;
                 }
-                node = k.Bind!(value);
-                break;
+                if (k.Step is MapBase map) value = map.Map(value);
+                else frame = ((BracketStep)k.Step).ExitBoxed(frame, k.Saved, value);
             }
         }
     }

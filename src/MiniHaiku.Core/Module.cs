@@ -43,12 +43,12 @@ public record Module
     protected Model<T> Method<T>(Model<T> body, [CallerMemberName] string method = "")
     {
         ArgumentNullException.ThrowIfNull(body);
-        return new(Hk.ModuleMethod(this, method == "Call" ? "__call__" : method, null, body.Node));
+        return Hk.ModuleMethod(this, method == "Call" ? "__call__" : method, null, body);
     }
 
     /// <summary>
     /// Like <see cref="Method{T}(Model{T}, string)"/>, also naming the method's input so that summaries
-    /// (<see cref="Frame.MethodCalls"/>) can show its shape. The input is only looked at while recording.
+    /// (<c>Summary.Tabulate</c>) can show its shape. The input is only looked at while recording.
     /// </summary>
     /// <typeparam name="T">The body's value type.</typeparam>
     /// <param name="body">The method's computation.</param>
@@ -58,6 +58,6 @@ public record Module
     protected Model<T> Method<T>(Model<T> body, Tensor input, [CallerMemberName] string method = "")
     {
         ArgumentNullException.ThrowIfNull(body);
-        return new(Hk.ModuleMethod(this, method == "Call" ? "__call__" : method, input, body.Node));
+        return Hk.ModuleMethod(this, method == "Call" ? "__call__" : method, input, body);
     }
 }

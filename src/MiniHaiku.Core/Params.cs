@@ -23,7 +23,8 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     private readonly ImmutableSortedDictionary<string, Tensor> items;
     private FrozenDictionary<string, Entry>? index;
 
-    internal readonly record struct Entry(Tensor Tensor, long[] Shape, ScalarType DType);
+    /// <summary>A parameter with its shape, dtype and position in key order (what a lookup needs, cached).</summary>
+    internal readonly record struct Entry(Tensor Tensor, long[] Shape, ScalarType DType, int Index);
 
     private Params(ImmutableSortedDictionary<string, Tensor> items) => this.items = items;
 
@@ -55,7 +56,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     }
 
     /// <summary>The underlying sorted dictionary.</summary>
-    public ImmutableSortedDictionary<string, Tensor> Items => items;
+    internal ImmutableSortedDictionary<string, Tensor> Items => items;
 
     /// <summary>Returns a map with <paramref name="path"/> set to <paramref name="value"/>. Cost: O(log n).</summary>
     /// <example><code>Params q = p.With("~/linear/b", zeros(4));   // a new map; p is unchanged</code></example>
@@ -85,14 +86,23 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
         return new(items.SetItems(other.items));
     }
 
-    /// <summary>Keeps the entries whose path satisfies <paramref name="predicate"/>. Cost: O(n).</summary>
+    /// <summary>
+    /// Keeps the entries whose path satisfies <paramref name="predicate"/>. Cost: one predicate call per entry
+    /// (O(n)) plus O(log n) per entry dropped; the result shares structure with this map (and is this map when
+    /// nothing is dropped).
+    /// </summary>
     /// <param name="predicate">A test on the path.</param>
     /// <example><code>Params weights = p.Where(path => path.EndsWith("/w"));</code></example>
     /// <returns>The filtered map.</returns>
     public Params Where(Func<string, bool> predicate)
     {
         ArgumentNullException.ThrowIfNull(predicate);
-        return Create(items.Where(kv => predicate(kv.Key)));
+        List<string>? dropped = null;
+        foreach (var key in items.Keys)
+            if (!predicate(key)) (dropped ??= []).Add(key);
+        if (dropped is null) return this;
+        if (dropped.Count == items.Count) return Empty;
+        return new(items.RemoveRange(dropped));
     }
 
     /// <summary>Applies <paramref name="f"/> to every tensor (a tree map). Cost: O(n) calls.</summary>
@@ -191,7 +201,14 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
         var idx = index;
         if (idx is null)
         {
-            idx = items.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.IsInvalid ? new Entry(kv.Value, [], default) : new Entry(kv.Value, kv.Value.shape, kv.Value.dtype), StringComparer.Ordinal);
+            var entries = new KeyValuePair<string, Entry>[items.Count];
+            var i = 0;
+            foreach (var (k, v) in items)
+            {
+                entries[i] = KeyValuePair.Create(k, v.IsInvalid ? new Entry(v, [], default, i) : new Entry(v, v.shape, v.dtype, i));
+                i++;
+            }
+            idx = entries.ToFrozenDictionary(StringComparer.Ordinal);
             index = idx; // benign race: every thread builds the same index
         }
         return idx.TryGetValue(path, out entry);

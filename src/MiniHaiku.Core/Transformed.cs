@@ -50,11 +50,7 @@ public sealed class Transformed<TIn, TOut>
     /// <param name="device">Where to place the parameters; null follows the input when it is a tensor, else the CPU.</param>
     /// <returns>The parameters, keyed by path.</returns>
     /// <example><code>var p = net.Init(RngKey.FromSeed(0), x.to(torch.CUDA), torch.CUDA);</code></example>
-    public Params Init(RngKey key, TIn input, Device? device)
-    {
-        TensorChecks.RequireAliveInput(input, "Init");
-        return Function(input).Run(Frame.ForInit(key) with { Device = DeviceOf.Choose(device, input) }).Frame.Params;
-    }
+    public Params Init(RngKey key, TIn input, Device? device) => TransformRun.Init(Function, key, input, device, withState: false).Params;
 
     /// <summary>Runs the model, reading <paramref name="parameters"/>. The model may not draw random keys.</summary>
     /// <example><code>Tensor y = net.Apply(p, x);   // pure: reads p, creates and mutates nothing</code></example>
@@ -81,14 +77,8 @@ public sealed class Transformed<TIn, TOut>
     /// <returns>The output.</returns>
     public TOut Apply(Params parameters, TIn input, RngKey key) => ApplyCore(parameters, input, key);
 
-    private TOut ApplyCore(Params parameters, TIn input, RngKey? key)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        TensorChecks.RequireAliveInput(input, "Apply");
-        var (value, frame) = Function(input).Run(Frame.ForApply(parameters, rng: key));
-        ApplyChecks.RequireAllRead(parameters, frame, UnusedParamsAllowed);
-        return value;
-    }
+    private TOut ApplyCore(Params parameters, TIn input, RngKey? key) =>
+        TransformRun.Apply(Function, parameters, Params.Empty, input, key, withState: false, UnusedParamsAllowed).Value;
 }
 
 /// <summary>
@@ -139,8 +129,7 @@ public sealed class TransformedWithState<TIn, TOut>
     /// <returns>The parameters and the first value each state took.</returns>
     public (Params Params, Params State) Init(RngKey key, TIn input, Device? device)
     {
-        TensorChecks.RequireAliveInput(input, "Init");
-        var frame = Function(input).Run(Frame.ForInit(key, withState: true) with { Device = DeviceOf.Choose(device, input) }).Frame;
+        var frame = TransformRun.Init(Function, key, input, device, withState: true);
         return (frame.Params, frame.InitialState);
     }
 
@@ -175,26 +164,42 @@ public sealed class TransformedWithState<TIn, TOut>
 
     private (TOut, Params) ApplyCore(Params parameters, Params state, TIn input, RngKey? key)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(state);
-        TensorChecks.RequireAliveInput(input, "Apply");
-        var (value, frame) = Function(input).Run(Frame.ForApply(parameters, state, key, withState: true));
-        ApplyChecks.RequireAllRead(parameters, frame, UnusedParamsAllowed);
+        var (value, frame) = TransformRun.Apply(Function, parameters, state, input, key, withState: true, UnusedParamsAllowed);
         return (value, frame.State);
     }
 }
 
-internal static class ApplyChecks
+/// <summary>The one run implementation behind <see cref="Transformed{TIn, TOut}"/> and <see cref="TransformedWithState{TIn, TOut}"/>.</summary>
+internal static class TransformRun
 {
-    /// <summary>
-    /// Every given parameter must have been read, unless allowed, or unless it lives under the scope of a
-    /// Cond/Switch branch that was not taken (legitimately unread).
-    /// </summary>
-    public static void RequireAllRead(Params given, Frame frame, bool allowed)
+    /// <summary>Runs <c>Init</c>: the final frame holds the parameters and the initial state.</summary>
+    public static Frame Init<TIn, TOut>(Func<TIn, Model<TOut>> function, RngKey key, TIn input, Device? device, bool withState)
     {
-        if (allowed || frame.ReadParams.Count == given.Count) return;
+        TensorChecks.RequireAliveInput(input, "Init");
+        return function(input).Run(Frame.ForInit(key, withState, DeviceOf.Choose(device, input))).Frame;
+    }
+
+    /// <summary>Runs <c>Apply</c> and checks that every given parameter was read (unless allowed).</summary>
+    public static (TOut Value, Frame Frame) Apply<TIn, TOut>(Func<TIn, Model<TOut>> function, Params parameters, Params state, TIn input, RngKey? key, bool withState, bool unusedAllowed)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        TensorChecks.RequireAliveInput(input, "Apply");
+        var (value, frame) = function(input).Run(Frame.ForApply(parameters, state, key, withState));
+        if (!unusedAllowed) RequireAllRead(parameters, frame);
+        return (value, frame);
+    }
+
+    /// <summary>
+    /// Every given parameter must have been read, unless it lives under the scope of a Cond/Switch branch that
+    /// was not taken (legitimately unread).
+    /// </summary>
+    private static void RequireAllRead(Params given, Frame frame)
+    {
+        var reads = frame.Run.Reads;
+        if (reads is null || reads.GivenRead == given.Count) return;
         var skipped = frame.Extras.SkippedScopes;
-        var unused = given.Keys.Where(k => !frame.ReadParams.Contains(k) && !skipped.Any(s => k.StartsWith(s + "/", StringComparison.Ordinal))).ToList();
+        var unused = given.Keys.Where(k => !reads.Contains(k) && !skipped.Any(s => k.StartsWith(s + "/", StringComparison.Ordinal))).ToList();
         if (unused.Count > 0) throw new UnusedParametersException(unused, given.Count);
     }
 }

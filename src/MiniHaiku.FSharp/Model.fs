@@ -4,7 +4,7 @@ open System
 open MiniHaiku
 open MiniHaiku.FSharp.CoreTypes
 
-/// Functions over <see cref="T:MiniHaiku.Model`1"/> (the core's <c>Select</c>, <c>SelectMany</c>, <c>Run</c>).
+/// Functions over <see cref="T:MiniHaiku.Model`1"/> (the core's <c>Select</c>, <c>SelectMany</c>).
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Model =
     /// A model producing <c>value</c> and leaving the frame unchanged (<c>Hk.Pure</c>).
@@ -23,7 +23,7 @@ module Model =
     /// Runs <c>model</c> and drops its value.
     let ignore (model: Model<'T>) : Model<unit> = model.Select(fun _ -> ())
 
-    /// Runs <c>model</c> from <c>frame</c>: its value and the final frame.
-    let run (frame: Frame) (model: Model<'T>) : 'T * Frame =
+    /// Runs <c>model</c> from <c>frame</c>: its value and the final frame (for the library's own tests).
+    let internal run (frame: Frame) (model: Model<'T>) : 'T * Frame =
         let struct (value, final) = model.Run frame
         value, final

@@ -15,33 +15,26 @@ open MiniHaiku.FSharp.CoreTypes
 /// its own continuation stack); each <c>try</c> nests one interpreter, so only the nesting depth of
 /// <c>try</c> blocks uses native stack. A <c>try … with</c> handler continues from the frame the <c>try</c>
 /// started with: parameters, state and module names made by the failed body are discarded.
-/// The builder makes the core's interpreter steps directly (one step per <c>let!</c>, as C#'s
-/// <c>SelectMany</c>), so a bind costs about what it costs in C# (bench/MiniHaiku.FSharp.Bench).
+/// The builder uses the core's <c>SelectMany</c>/<c>Select</c> (one step per <c>let!</c>), so a bind costs
+/// about what it costs in C# (bench/MiniHaiku.FSharp.Bench).
 /// </remarks>
 [<Sealed>]
 type ModelExpressionBuilder internal () =
-    static let unitStep : Step = Step.Pure(box ())
-    static let unitModel : Model<unit> = Model<unit>(unitStep)
-
-    /// The core's untyped values back to 'T, as the C# core's casts do (null is F#'s unit, None, or a null reference).
-    static member inline private Cast<'T>(value: obj) : 'T =
-        match value with
-        | null -> Unchecked.defaultof<'T>
-        | v -> v :?> 'T
+    static let unitModel : Model<unit> = ModelOps.Pure(())
 
     /// <summary><c>return x</c>: a model producing <paramref name="value"/>.</summary>
-    member _.Return(value: 'T) : Model<'T> = Model<'T>(Step.Pure(box value))
+    member _.Return(value: 'T) : Model<'T> = ModelOps.Pure value
 
     /// <summary><c>return! m</c>: the model itself.</summary>
     member _.ReturnFrom(model: Model<'T>) : Model<'T> = model
 
     /// <summary><c>let! x = m</c> / <c>do! m</c>: runs <paramref name="model"/>, then the rest with its value.</summary>
     member _.Bind(model: Model<'T>, binder: 'T -> Model<'U>) : Model<'U> =
-        Model<'U>(Step.Bind(model.Node, fun value -> (binder (ModelExpressionBuilder.Cast<'T> value)).Node))
+        model.SelectMany(Func<'T, Model<'U>> binder)
 
     /// <summary><c>let! x = m … return f x</c>: a map, without an extra bind.</summary>
     member _.BindReturn(model: Model<'T>, mapping: 'T -> 'U) : Model<'U> =
-        Model<'U>(Step.Map(model.Node, fun value -> box (mapping (ModelExpressionBuilder.Cast<'T> value))))
+        model.Select(Func<'T, 'U> mapping)
 
     /// <summary><c>let! a = m1 and! b = m2</c>: runs both (left first) and pairs their values.</summary>
     member _.MergeSources(first: Model<'T>, second: Model<'U>) : Model<'T * 'U> =
@@ -52,7 +45,7 @@ type ModelExpressionBuilder internal () =
 
     /// <summary>Builds the rest of the expression only when the model runs (once per run).</summary>
     member _.Delay(body: unit -> Model<'T>) : Model<'T> =
-        Model<'T>(Step.Bind(unitStep, fun _ -> (body ()).Node))
+        ModelOps.Defer(Func<Model<'T>> body)
 
     /// <summary>Runs <paramref name="first"/>, then <paramref name="second"/>.</summary>
     member _.Combine(first: Model<unit>, second: Model<'T>) : Model<'T> = first.Then second
@@ -71,24 +64,12 @@ type ModelExpressionBuilder internal () =
     /// <summary><c>try … with</c>: runs <paramref name="body"/>; if it throws, runs the handler's model
     /// from the frame the <c>try</c> started with.</summary>
     member _.TryWith(body: Model<'T>, handler: exn -> Model<'T>) : Model<'T> =
-        Model<'T>(fun frame ->
-            let outcome =
-                try
-                    Choice1Of2(body.Run frame)
-                with e ->
-                    Choice2Of2 e
-            match outcome with
-            | Choice1Of2 result -> result
-            | Choice2Of2 e -> (handler e).Run frame)
+        ModelOps.TryWith(body, Func<exn, Model<'T>> handler)
 
     /// <summary><c>try … finally</c>: runs <paramref name="compensation"/> after <paramref name="body"/>,
     /// whether it returns or throws.</summary>
     member _.TryFinally(body: Model<'T>, compensation: unit -> unit) : Model<'T> =
-        Model<'T>(fun frame ->
-            try
-                body.Run frame
-            finally
-                compensation ())
+        ModelOps.TryFinally(body, Action compensation)
 
     /// <summary><c>use x = …</c> / <c>use! x = …</c>: disposes <paramref name="resource"/> when the rest of
     /// the expression has run (or thrown).</summary>

@@ -47,7 +47,7 @@ let ``return! hands over another model's value and frame`` () =
 [<Fact>]
 let ``and! runs both sides, left first, and pairs their values`` () =
     let order = Collections.Generic.List<string>()
-    let step name v = Model<int>(fun f -> order.Add name; struct (v, f))
+    let step name v = ModelOps.Lift<int>(fun f -> order.Add name; struct (v, f))
     let both =
         model {
             let! a = step "left" 1

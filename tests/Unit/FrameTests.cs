@@ -50,4 +50,25 @@ public class FrameTests
         Assert.Equal(["Linear_0"], end.CurrentScope.Names);
         Assert.NotEqual(start.Rng, end.Rng);
     }
+
+    [Fact]
+    public void EachRunHasItsOwnReadLogSoConcurrentAppliesNeverMixTheirReads()
+    {
+        var f = Hk.Transform((bool first) =>
+            Hk.Cond(first,
+                from w in Hk.GetParam("a", [1]) select w,
+                from w in Hk.GetParam("b", [1]) select w));
+        var p = f.Init(0, true);
+        var model = f.Function;
+        var results = new System.Collections.Concurrent.ConcurrentBag<(bool, string[])>();
+        Parallel.For(0, 64, i =>
+        {
+            var (_, frame) = model(i % 2 == 0).Run(Frame.ForApply(p));
+            results.Add((i % 2 == 0, frame.ReadParams.ToArray()));
+        });
+        foreach (var (first, reads) in results)
+            Assert.Equal([first ? "~/Cond_0/when_true/a" : "~/Cond_0/when_false/b"], reads);
+        // A run started from the frame of another run's start sees none of the other's reads.
+        Assert.Empty(Frame.ForApply(p).ReadParams);
+    }
 }

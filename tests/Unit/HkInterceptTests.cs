@@ -111,6 +111,18 @@ public class HkInterceptTests
     }
 
     [Fact]
+    public void AMethodInterceptorProducingAnotherTypeThanTheMethodIsAClearError()
+    {
+        MethodInterceptor wrong = (ctx, next) => next.Select(_ => (object?)"not a tensor");
+        var f = Hk.Transform((Tensor x) => Hk.InterceptMethods(wrong,
+            from m in Hk.ToModule("Outer", (Tensor v) => Hk.Pure(v))
+            from y in m.Call(x)
+            select y));
+        var e = Assert.Throws<ModelUsageException>(() => f.Init(0, ones(1)));
+        Assert.Contains("'~/Outer_0/__call__' produced a String where the method returns Tensor", e.Message);
+    }
+
+    [Fact]
     public void CreatorsSeeOnlyCreationAndStackOutermostFirst()
     {
         var order = new List<string>();

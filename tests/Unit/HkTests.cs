@@ -284,4 +284,41 @@ public class HkTests
         Assert.Equal(["Linear_0"], v.Item2);
         Assert.True(v.IsInitializing);
     }
+
+    [Fact]
+    public void GetParamsAndTheStateAccessorsSeeWhatTheRunHasSoFar()
+    {
+        var f = Hk.TransformWithState((Tensor x) =>
+            from l in Linear.Create(2)
+            from y in l.Call(x)
+            from s in Hk.GetState("count", [1])
+            from s2 in Hk.SetState("count", s + 1)
+            from ps in Hk.GetParams()
+            from cur in Hk.GetCurrentState()
+            from ini in Hk.GetInitialState()
+            select (Params: ps.Keys.ToArray(), Current: cur["~/count"].item<float>(), Initial: ini.Keys.ToArray()));
+        var x = ones(1, 3);
+        var (p, state) = f.Init(0, x);
+        var (applied, _) = f.Apply(p, state, x);
+        Assert.Equal(["~/Linear_0/__call__/W", "~/Linear_0/__call__/b"], applied.Params);
+        Assert.Equal(1f, applied.Current);   // the current state: the initial zero plus one
+        Assert.Empty(applied.Initial);       // Apply has no initial state
+        Assert.Equal(0f, state["~/count"].item<float>()); // Init returns the first value each state took
+    }
+
+    [Fact]
+    public void MaybeGetRngSequenceStateShowsTheNextKeyWithoutDrawingIt()
+    {
+        var f = Hk.Transform((int _) =>
+            from before in Hk.MaybeGetRngSequenceState()
+            from again in Hk.MaybeGetRngSequenceState()
+            from k in Hk.NextRngKey()
+            from after in Hk.MaybeGetRngSequenceState()
+            select (before, again, after));
+        var (before, again, after) = f.Apply(Params.Empty, 0, 5L);
+        Assert.Equal(RngKey.FromSeed(5).Fold("rng"), before);
+        Assert.Equal(before, again);
+        Assert.NotEqual(before, after);
+        Assert.Null(Hk.Transform((int _) => Hk.MaybeGetRngSequenceState()).Apply(Params.Empty, 0));
+    }
 }

@@ -25,7 +25,7 @@ public class ModelBuilderTests
         Assert.Same(m, B.ReturnFrom(m));
         Assert.Null(B.Zero<object>().Run(Frame.ForInit(0)).Value);
         var log = new List<string>();
-        var first = new Model<object?>(f => { log.Add("first"); return (null, f); });
+        var first = ModelOps.Lift<object?>(f => { log.Add("first"); return (null, f); });
         var combined = B.Combine(first, B.Delay(() => { log.Add("second"); return Hk.Pure(7); }));
         Assert.Empty(log);
         Assert.Equal(7, combined.Run(Frame.ForInit(0)).Value);
@@ -57,7 +57,7 @@ public class ModelBuilderTests
     public void ForOverAHundredThousandItemsRunsInConstantStack()
     {
         var total = 0L;
-        var m = B.For(Enumerable.Range(0, 100_000), i => new Model<object?>(f => { total += i; return (null, f); }));
+        var m = B.For(Enumerable.Range(0, 100_000), i => ModelOps.Lift<object?>(f => { total += i; return (null, f); }));
         m.Run(Frame.ForInit(0));
         Assert.Equal(4_999_950_000L, total);
     }
@@ -71,7 +71,7 @@ public class ModelBuilderTests
         m.Run(Frame.ForInit(0));
         Assert.Equal(100_000, i);
         Assert.Equal(100_000, keys.Count);
-        var never = B.While(() => false, new Model<object?>(_ => throw new InvalidOperationException("body ran")));
+        var never = B.While(() => false, ModelOps.Lift<object?>(_ => throw new InvalidOperationException("body ran")));
         Assert.Null(never.Run(Frame.ForInit(0)).Value);
     }
 }
@@ -95,7 +95,7 @@ public class ModelBuilderForOrderTests
         var m = ModelBuilder.Instance.For(items, i =>
         {
             log.Add("build " + i);
-            return new Model<int>(f => { log.Add("run " + i); return (i, f); });
+            return ModelOps.Lift<int>(f => { log.Add("run " + i); return (i, f); });
         });
         Assert.Equal(2, m.Run(Frame.ForInit(0)).Value);
         Assert.Equal(["build 0", "run 0", "build 1", "run 1", "build 2", "run 2"], log);

@@ -64,8 +64,8 @@ public class ModelTests
     public void BindAndThenSequence()
     {
         var log = new List<int>();
-        var first = new Model<int>(f => { log.Add(1); return (1, f); });
-        var second = new Model<string>(f => { log.Add(2); return ("two", f); });
+        var first = ModelOps.Lift<int>(f => { log.Add(1); return (1, f); });
+        var second = ModelOps.Lift<string>(f => { log.Add(2); return ("two", f); });
         Assert.Equal("two", first.Then(second).Run(Frame.ForInit(0)).Value);
         Assert.Equal(4, first.Bind(x => Hk.Pure(x + 3)).Run(Frame.ForInit(0)).Value);
         Assert.Equal([1, 2, 1], log);
@@ -75,7 +75,7 @@ public class ModelTests
     public void AModelIsADescriptionBuildingRunsNothingAndEachRunStartsFresh()
     {
         var runs = 0;
-        var m = new Model<int>(f => (++runs, f)).SelectMany(x => Hk.GetParam("w", [1]).Select(_ => x));
+        var m = ModelOps.Lift<int>(f => (++runs, f)).SelectMany(x => Hk.GetParam("w", [1]).Select(_ => x));
         Assert.Equal(0, runs);
         var (a, fa) = m.Run(Frame.ForInit(0));
         var (b, fb) = m.Run(Frame.ForInit(0));
@@ -86,8 +86,8 @@ public class ModelTests
     [Fact]
     public void CustomPrimitiveModelsSeeAndReturnFrames()
     {
-        var m = new Model<bool>(f => (f.IsInitializing, f with { IsInitializing = false }))
-            .SelectMany(before => Hk.RunningInit().Select(after => (before, after)));
+        var m = ModelOps.Lift<bool>(f => (f.Rng is not null, f with { Rng = null }))
+            .SelectMany(before => Hk.MaybeNextRngKey().Select(after => (before, after is not null)));
         Assert.Equal((true, false), m.Run(Frame.ForInit(0)).Value);
     }
 
@@ -104,6 +104,6 @@ public class ModelTests
         Assert.Throws<ArgumentNullException>(() => Hk.Pure(1).Select<int>(null!));
         Assert.Throws<ArgumentNullException>(() => Hk.Pure(1).SelectMany<int>(null!));
         Assert.Throws<ArgumentNullException>(() => Hk.Pure(1).Run(null!));
-        Assert.Throws<ArgumentNullException>(() => new Model<int>((Func<Frame, (int, Frame)>)null!));
+        Assert.Throws<ArgumentNullException>(() => ModelOps.Lift<int>((Func<Frame, (int, Frame)>)null!));
     }
 }

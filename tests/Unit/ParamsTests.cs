@@ -37,6 +37,19 @@ public class ParamsTests
     }
 
     [Fact]
+    public void WhereCallsThePredicateOncePerPathAndSharesTheMapWhenNothingIsDropped()
+    {
+        var p = Sample();
+        var seen = new List<string>();
+        Assert.Same(p, p.Where(k => { seen.Add(k); return true; }));
+        Assert.Equal(p.Keys, seen);
+        Assert.Empty(p.Where(_ => false));
+        var kept = p.Where(k => k != "~/a/x");
+        Assert.Equal(["~/W", "~/b"], kept.Keys);
+        Assert.Same(p["~/W"], kept["~/W"]);
+    }
+
+    [Fact]
     public void WithAndMergeReplaceATensorEvenWhenItsValuesAreEqual()
     {
         // Regression: the map compared values with Tensor.Equals (torch.equal), so replacing zeros(4) by a

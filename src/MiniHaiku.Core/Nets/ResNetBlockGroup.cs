@@ -31,7 +31,7 @@ public sealed record ResNetBlockGroup(ModuleName Name, int Channels, int NumBloc
     public static Model<ResNetBlockGroup> Create(int channels, int numBlocks, int stride, ResNetBatchNorm? batchNorm = null, bool resnetV2 = false,
         bool bottleneck = true, bool useProjection = true, string? name = null)
     {
-        if (numBlocks < 1) throw new Layers.LayerConfigurationException(nameof(ResNetBlockGroup), $"numBlocks must be positive, got {numBlocks}.");
+        if (numBlocks < 1) throw new LayerConfigurationException(nameof(ResNetBlockGroup), $"numBlocks must be positive, got {numBlocks}.");
         ResNetBatchNorm.ValidateBlock(nameof(ResNetBlockGroup), channels, stride, bottleneck);
         return Hk.Module(n => new ResNetBlockGroup(n, channels, numBlocks, stride, batchNorm ?? new ResNetBatchNorm(), resnetV2, bottleneck, useProjection), name);
     }

@@ -20,9 +20,9 @@ internal static class VectorQuantization
     public static void Validate(string path, string layer, Tensor inputs, Tensor embeddings, int embeddingDim)
     {
         if (inputs.dim() < 1 || inputs.shape[^1] != embeddingDim)
-            throw new Layers.LayerInputException(path, $"{layer} needs inputs whose last axis is the embedding dimension {embeddingDim}, got shape {ShapeText.Format(inputs.shape)}.");
+            throw new LayerInputException(path, $"{layer} needs inputs whose last axis is the embedding dimension {embeddingDim}, got shape {ShapeText.Format(inputs.shape)}.");
         if (inputs.dtype != embeddings.dtype)
-            throw new Layers.LayerInputException(path, $"{layer}'s embeddings are {embeddings.dtype} but the inputs are {inputs.dtype}; pass dtype: {inputs.dtype} to Create.");
+            throw new LayerInputException(path, $"{layer}'s embeddings are {embeddings.dtype} but the inputs are {inputs.dtype}; pass dtype: {inputs.dtype} to Create.");
     }
 
     /// <summary>Distances, codes and the quantized (non-straight-through) vectors.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,7 +41,7 @@ public static class Summary
     private static SummaryTable Run<TIn, TOut>(Func<TIn, Model<TOut>> function, TIn input, long seed, bool withState)
     {
         using var scope = torch.NewDisposeScope();
-        var frame = Frame.ForInit(seed, withState) with { MethodCalls = ImmutableList<MethodCall>.Empty };
+        var frame = Frame.ForInit(RngKey.FromSeed(seed), withState, recordCalls: true);
         var final = function(input).Run(frame).Frame;
         var sizes = final.Params.Select(kv => (Path: kv.Key, Count: kv.Value.numel(), Bytes: kv.Value.numel() * kv.Value.ElementSize)).ToList();
         var rows = final.MethodCalls!.Select(call =>

@@ -1,4 +1,4 @@
-namespace MiniHaiku.Layers;
+namespace MiniHaiku;
 
 /// <summary>A layer was created with arguments it cannot work with (e.g. a negative size or a dropout rate above 1).</summary>
 /// <param name="layer">The layer type, e.g. <c>Linear</c>.</param>
