@@ -33,10 +33,18 @@ public static partial class Hk
     /// Every parameter known at this point (Haiku's <c>hk.get_params</c>): during <c>Init</c>, those created
     /// so far; during <c>Apply</c>, all those given. Keys are full paths.
     /// </summary>
+    /// <example><code>
+    /// from ps in Hk.GetParams()   // those created so far during Init, all those given during Apply
+    /// select ps.Count
+    /// </code></example>
     /// <returns>A model producing the parameters.</returns>
     public static Model<Params> GetParams() => ModelOps.Read(static f => f.Params);
 
     /// <summary>The current value of every state (Haiku's <c>hk.get_current_state</c>), keyed by full path.</summary>
+    /// <example><code>
+    /// from s in Hk.GetCurrentState()
+    /// select s.Keys.ToList()   // e.g. ["~/BatchNorm_0/__call__/mean_ema/average", …]
+    /// </code></example>
     /// <returns>A model producing the state.</returns>
     public static Model<Params> GetCurrentState() => ModelOps.Read(static f => f.State);
 
@@ -44,6 +52,10 @@ public static partial class Hk
     /// The first value each state took during <c>Init</c> (Haiku's <c>hk.get_initial_state</c>); empty during
     /// <c>Apply</c>.
     /// </summary>
+    /// <example><code>
+    /// from s0 in Hk.GetInitialState()   // empty during Apply
+    /// select s0.Count
+    /// </code></example>
     /// <returns>A model producing the initial state.</returns>
     public static Model<Params> GetInitialState() => ModelOps.Read(static f => f.InitialState);
 
@@ -51,6 +63,11 @@ public static partial class Hk
     /// The key the run's key sequence splits from next, or null when the caller gave none (Haiku's
     /// <c>hk.maybe_get_rng_sequence_state</c>); draws nothing. Replace the sequence with <see cref="WithRng{T}"/>.
     /// </summary>
+    /// <example><code>
+    /// from k in Hk.MaybeGetRngSequenceState()   // draws nothing
+    /// from y in Hk.WithRng(k, f(x))             // f sees the same keys as the code after it
+    /// select y
+    /// </code></example>
     /// <returns>A model producing the key or null.</returns>
     public static Model<RngKey?> MaybeGetRngSequenceState() => ModelOps.Read(static f => f.Rng);
 
