@@ -136,7 +136,7 @@ public static partial class Hk
             old => new Step.Bind(body, v => new Step.Prim(f => (v, f with { Extras = restore(f.Extras, (FrameExtras)old!) }))));
 
     /// <summary>Like <see cref="WithExtras"/>, but only the named part is restored afterwards (the rest keeps what the body did).</summary>
-    private static Step WithInterceptors<TItem>(Func<FrameExtras, ImmutableList<TItem>> get, Func<FrameExtras, ImmutableList<TItem>, FrameExtras> set,
+    private static Step.Bind WithInterceptors<TItem>(Func<FrameExtras, ImmutableList<TItem>> get, Func<FrameExtras, ImmutableList<TItem>, FrameExtras> set,
         ImmutableList<TItem> during, Step body) =>
         new Step.Bind(
             new Step.Prim(f => (get(f.Extras), f with { Extras = set(f.Extras, during) })),
@@ -251,7 +251,7 @@ public static partial class Hk
         });
     }
 
-    private static Step RunMethodInterceptor(ImmutableList<MethodInterceptor> interceptors, int i, MethodContext context, Step scoped)
+    private static Step.Bind RunMethodInterceptor(ImmutableList<MethodInterceptor> interceptors, int i, MethodContext context, Step scoped)
     {
         // The method itself runs under the whole stack again, so the modules it calls are intercepted too.
         if (i == interceptors.Count) return WithInterceptors(x => x.MethodInterceptors, (x, m) => x with { MethodInterceptors = m }, interceptors, scoped);

@@ -124,17 +124,17 @@ public static partial class Hk
     /// Creates a module instance with a unique name in the current scope: <paramref name="name"/> if
     /// given, else <c>{TypeName}_{n}</c> where n counts this type's modules in this scope invocation.
     /// </summary>
-    /// <typeparam name="M">The module type.</typeparam>
+    /// <typeparam name="TModule">The module type.</typeparam>
     /// <param name="create">Builds the module from its name.</param>
     /// <param name="name">An explicit name matching <c>^[A-Za-z_][A-Za-z0-9_]*$</c>, or null.</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="ModuleNameException">The name is invalid or already used in this scope invocation.</exception>
-    public static Model<M> Module<M>(Func<ModuleName, M> create, string? name = null) where M : Module
+    public static Model<TModule> Module<TModule>(Func<ModuleName, TModule> create, string? name = null) where TModule : Module
     {
         ArgumentNullException.ThrowIfNull(create);
         return new(new Step.Prim(frame =>
         {
-            var (moduleName, next) = ReserveName(frame, TypeName<M>.Value, name);
+            var (moduleName, next) = ReserveName(frame, TypeName<TModule>.Value, name);
             return (create(moduleName), next);
         }));
     }
