@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Regenerates PublicAPI.Unshipped.txt of every C# library under src/ from the current code.
+#
+# The build tracks the public API with Microsoft.CodeAnalysis.PublicApiAnalyzers: a public symbol missing from
+# PublicAPI.Shipped.txt + PublicAPI.Unshipped.txt (RS0016) or listed there but gone from the code (RS0017) fails
+# the build. After changing the public surface, run this script and review the diff of the Unshipped files with
+# the code change (see CONTRIBUTING.md, "Changing the public API").
+#
+# How: each Unshipped file is reset to its '#nullable enable' header, then the analyzer's own code fix for RS0016
+# ("add to the public API") is applied with `dotnet format analyzers`, which writes every public symbol that
+# the Shipped file does not list, with its nullable annotations, in the analyzer's order. So removed and renamed
+# symbols disappear too, and on a tree whose files are current the script changes nothing.
+# PublicAPI.Shipped.txt is never touched: moving lines there is a release step.
+#
+# Usage: build/update-public-api.sh [project.csproj ...]   (default: every src/*/*.csproj)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+if [ "$#" -gt 0 ]; then
+  projects=("$@")
+else
+  mapfile -t projects < <(find src -mindepth 2 -maxdepth 2 -name '*.csproj' | sort)
+fi
+
+header='#nullable enable'
+for project in "${projects[@]}"; do
+  dir=$(dirname "$project")
+  echo "== $project"
+  [ -f "$dir/PublicAPI.Shipped.txt" ] || printf '%s\n' "$header" > "$dir/PublicAPI.Shipped.txt"
+  printf '%s\n' "$header" > "$dir/PublicAPI.Unshipped.txt"
+  log=$(mktemp)
+  if ! dotnet format analyzers "$project" --diagnostics RS0016 --severity warn >"$log" 2>&1; then
+    cat "$log"; rm -f "$log"
+    echo "update-public-api: dotnet format failed on $project" >&2
+    exit 1
+  fi
+  grep -v "^ *Formatted code file" "$log" || true
+  rm -f "$log"
+  echo "   $(($(wc -l < "$dir/PublicAPI.Unshipped.txt") - 1)) unshipped entries"
+done
+
+# Only the API files may change: the RS0016 fix never edits code, and a change to anything else is a bug here.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  others=$(git status --porcelain -- src | grep -vE 'PublicAPI\.(Shipped|Unshipped)\.txt$' || true)
+  [ -z "$others" ] || { echo "update-public-api: unexpected changes besides the API files:"; echo "$others"; }
+  git --no-pager diff --stat -- 'src/*/PublicAPI.*.txt'
+fi
