@@ -12,7 +12,8 @@
 # symbols disappear too, and on a tree whose files are current the script changes nothing.
 # PublicAPI.Shipped.txt is never touched: moving lines there is a release step.
 #
-# Usage: build/update-public-api.sh [project.csproj ...]   (default: every src/*/*.csproj)
+# Usage: build/update-public-api.sh [project.csproj ...]
+#   (default: every src/*/*.csproj that Directory.Build.props makes a library, i.e. IsMiniHaikuLibrary is true)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -20,7 +21,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if [ "$#" -gt 0 ]; then
   projects=("$@")
 else
-  mapfile -t projects < <(find src -mindepth 2 -maxdepth 2 -name '*.csproj' | sort)
+  projects=()
+  for project in $(find src -mindepth 2 -maxdepth 2 -name '*.csproj' | sort); do
+    [ "$(dotnet msbuild "$project" -getProperty:IsMiniHaikuLibrary)" = true ] && projects+=("$project")
+  done
 fi
 
 header='#nullable enable'
