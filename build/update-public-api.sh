@@ -10,7 +10,8 @@
 # ("add to the public API") is applied with `dotnet format analyzers`, which writes every public symbol that
 # the Shipped file does not list, with its nullable annotations, in the analyzer's order. So removed and renamed
 # symbols disappear too, and on a tree whose files are current the script changes nothing.
-# PublicAPI.Shipped.txt is never touched: moving lines there is a release step.
+# PublicAPI.Shipped.txt is never touched: moving lines there is a release step. Run it on code that builds (after a
+# merge: once the conflicts are resolved), since the fix can only list the symbols the compiler sees.
 #
 # Usage: build/update-public-api.sh [project.csproj ...]
 #   (default: every src/*/*.csproj that Directory.Build.props makes a library, i.e. IsMiniHaikuLibrary is true)
@@ -27,26 +28,30 @@ else
   done
 fi
 
+code_state() { git diff --no-ext-diff -- src ':(exclude)src/*/PublicAPI.*.txt' | sha1sum; }
+code_before=""
+git rev-parse --is-inside-work-tree >/dev/null 2>&1 && code_before=$(code_state)
+
 header='#nullable enable'
 for project in "${projects[@]}"; do
   dir=$(dirname "$project")
   echo "== $project"
   [ -f "$dir/PublicAPI.Shipped.txt" ] || printf '%s\n' "$header" > "$dir/PublicAPI.Shipped.txt"
-  printf '%s\n' "$header" > "$dir/PublicAPI.Unshipped.txt"
   log=$(mktemp)
+  cp "$dir/PublicAPI.Unshipped.txt" "$log.previous" 2>/dev/null || printf '%s\n' "$header" > "$log.previous"
+  printf '%s\n' "$header" > "$dir/PublicAPI.Unshipped.txt"
   if ! dotnet format analyzers "$project" --diagnostics RS0016 --severity warn >"$log" 2>&1; then
-    cat "$log"; rm -f "$log"
+    cat "$log"; mv "$log.previous" "$dir/PublicAPI.Unshipped.txt"; rm -f "$log"
     echo "update-public-api: dotnet format failed on $project" >&2
     exit 1
   fi
   grep -v "^ *Formatted code file" "$log" || true
-  rm -f "$log"
+  rm -f "$log" "$log.previous"
   echo "   $(($(wc -l < "$dir/PublicAPI.Unshipped.txt") - 1)) unshipped entries"
 done
 
-# Only the API files may change: the RS0016 fix never edits code, and a change to anything else is a bug here.
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  others=$(git status --porcelain -- src | grep -vE 'PublicAPI\.(Shipped|Unshipped)\.txt$' || true)
-  [ -z "$others" ] || { echo "update-public-api: unexpected changes besides the API files:"; echo "$others"; }
+# Only the API files may change: the RS0016 fix never edits code (compare the rest of src/ before and after).
+if [ -n "$code_before" ]; then
+  [ "$(code_state)" = "$code_before" ] || echo "update-public-api: files other than PublicAPI.*.txt changed during the run; check git diff" >&2
   git --no-pager diff --stat -- 'src/*/PublicAPI.*.txt'
 fi
