@@ -33,7 +33,7 @@ public static partial class Hk
     /// scope (Haiku's <c>force_name</c>): calling it reuses the parameters of the module that lives there,
     /// e.g. to share an encoder created elsewhere. No name is reserved in the current scope.
     /// </summary>
-    /// <typeparam name="M">The module type.</typeparam>
+    /// <typeparam name="TModule">The module type.</typeparam>
     /// <param name="create">Builds the module from its name (e.g. <c>n =&gt; new Linear(n, …)</c>).</param>
     /// <example><code>
     /// var shared = from s in Hk.ForceName(n => new Scale(n), "~/encoder")   // reuses ~/encoder/__call__/g
@@ -47,7 +47,7 @@ public static partial class Hk
     /// <param name="path">A full module path such as <c>~/encoder</c> (from another module's <c>Name.Path</c>).</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="ModuleNameException">The path does not start at <c>~</c> or its last part is invalid.</exception>
-    public static Model<M> ForceName<M>(Func<ModuleName, M> create, string path) where M : Module
+    public static Model<TModule> ForceName<TModule>(Func<ModuleName, TModule> create, string path) where TModule : Module
     {
         ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(path);

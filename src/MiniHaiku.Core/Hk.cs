@@ -179,7 +179,7 @@ public static partial class Hk
     /// Creates a module instance with a unique name in the current scope: <paramref name="name"/> if
     /// given, else <c>{TypeName}_{n}</c> where n counts this type's modules in this scope invocation.
     /// </summary>
-    /// <typeparam name="M">The module type.</typeparam>
+    /// <typeparam name="TModule">The module type.</typeparam>
     /// <param name="create">Builds the module from its name.</param>
     /// <example><code>
     /// var scaled = from s in Hk.Module(n => new Scale(n), name: "gain")   // ~/gain, or ~/Scale_0 without a name
@@ -193,18 +193,18 @@ public static partial class Hk
     /// <param name="name">An explicit name matching <c>^[A-Za-z_][A-Za-z0-9_]*$</c>, or null.</param>
     /// <returns>A model producing the module.</returns>
     /// <exception cref="ModuleNameException">The name is invalid or already used in this scope invocation.</exception>
-    public static Model<M> Module<M>(Func<ModuleName, M> create, string? name = null) where M : Module
+    public static Model<TModule> Module<TModule>(Func<ModuleName, TModule> create, string? name = null) where TModule : Module
     {
         ArgumentNullException.ThrowIfNull(create);
-        return ModelOps.Lift(new ModulePrimitive<M>(create, name));
+        return ModelOps.Lift(new ModulePrimitive<TModule>(create, name));
     }
 
     /// <summary>Creates one module: a single object per call holding its arguments.</summary>
-    private sealed class ModulePrimitive<M>(Func<ModuleName, M> create, string? name) : Primitive<M> where M : Module
+    private sealed class ModulePrimitive<TModule>(Func<ModuleName, TModule> create, string? name) : Primitive<TModule> where TModule : Module
     {
-        public override (M Value, Frame Frame) Run(Frame frame)
+        public override (TModule Value, Frame Frame) Run(Frame frame)
         {
-            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<M>.Value, name);
+            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<TModule>.Value, name);
             return (create(moduleName), next);
         }
     }

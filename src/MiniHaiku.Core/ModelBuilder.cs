@@ -10,6 +10,8 @@ namespace MiniHaiku;
 /// package's auto-opened <c>model</c> value instead, which adds <c>use</c>, <c>use!</c>,
 /// <c>try … with</c>, <c>try … finally</c> and <c>and!</c>, and F#'s <c>unit</c> instead of null.
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static",
+    Justification = "F# computation expressions call the builder's members on an instance (model { … }).")]
 public sealed class ModelBuilder
 {
     /// <summary>A shared instance (the builder has no state).</summary>

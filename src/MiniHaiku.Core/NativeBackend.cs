@@ -117,7 +117,7 @@ public static class NativeBackend
         (ElfVersionNeeds.Flags(File.ReadAllBytes(library), NeededVersion) is not { } flags) || (flags & ElfVersionNeeds.WeakFlag) != 0;
 
     /// <summary>Directories the runtime searches for native libraries (from the application's deps.json).</summary>
-    private static IEnumerable<string> NativeSearchDirectories() =>
+    private static string[] NativeSearchDirectories() =>
         (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
 

@@ -104,13 +104,15 @@ public sealed class MpiSession : IDisposable
 
     /// <summary>Ends every rank of the job at once (<c>MPI_Abort</c>). Print what went wrong first.</summary>
     /// <param name="exitCode">The exit code mpiexec reports.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static",
+        Justification = "Aborting belongs to a started session (MPI initialized); a static Abort could be called without one.")]
     public void Abort(int exitCode)
     {
         Console.Out.Flush();
         Console.Error.Flush();
         // MPI_Abort makes mpiexec kill every rank at once; give it a moment to forward what was just printed.
         Thread.Sleep(250);
-        MPI.Unsafe.MPI_Abort(MPI.Unsafe.MPI_COMM_WORLD, exitCode);
+        _ = MPI.Unsafe.MPI_Abort(MPI.Unsafe.MPI_COMM_WORLD, exitCode); // does not return
     }
 
     /// <summary>Waits until every rank reaches this point.</summary>

@@ -58,7 +58,7 @@ public static class BatchApply
                 merged[i] = t;
                 continue;
             }
-            if (!t.shape[..numDims].SequenceEqual(leading))
+            if (!t.shape.AsSpan(0, numDims).SequenceEqual(leading))
                 throw new LayerInputException(nameof(BatchApply), $"input {i} has leading axes {ShapeText.Format(t.shape[..numDims])}, but input {exampleIndex} has {ShapeText.Format(leading)}; the merged axes must agree.");
             merged[i] = t.reshape([-1, .. t.shape[numDims..]]);
         }

@@ -203,7 +203,7 @@ public static partial class Losses
         RequireFloating(scores, "scores", name);
         ArgumentNullException.ThrowIfNull(labels);
         long[] ss = scores.shape, ys = labels.shape;
-        if (ss.Length == 0 || !ShapeText.SameShape(ss[..^1], ys))
+        if (ss.Length == 0 || !ShapeText.SameShape(ss.AsSpan(..^1), ys))
             throw new LayerInputException(name,
                 $"scores {ShapeText.Format(ss)} need labels of shape {ShapeText.Format(ss.Length == 0 ? ss : ss[..^1])} (one integer per row), got {ShapeText.Format(ys)}.");
         Activations.CheckLabels(labels, ss[^1], name);

@@ -32,7 +32,7 @@ public static partial class Losses
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new LayerInputException(name, $"label smoothing must be in [0, 1], got {labelSmoothing}.");
         long[] ls = logits.shape, ys = labels.shape;
-        if (ls.Length == 0 || !ShapeText.SameShape(ls[..^1], ys))
+        if (ls.Length == 0 || !ShapeText.SameShape(ls.AsSpan(..^1), ys))
             throw new LayerInputException(name,
                 $"logits {ShapeText.Format(ls)} need labels of shape {ShapeText.Format(ls.Length == 0 ? ls : ls[..^1])} (one integer per row), got {ShapeText.Format(ys)}.");
         var classes = ls[^1];

@@ -6,6 +6,8 @@ namespace MiniHaiku.Optim;
 
 public static partial class Optimizers
 {
+    private static readonly string[] RmsSlots = ["nu"], CenteredRmsSlots = ["nu", "mu"];
+
     /// <summary>
     /// <c>optax.scale_by_rms</c> (<paramref name="centered"/> false) or <c>optax.scale_by_stddev</c>
     /// (true: also <c>μ = decay μ + (1-decay) g</c>, and <c>ν - μ²</c> replaces <c>ν</c>).
@@ -18,7 +20,7 @@ public static partial class Optimizers
             {
                 var count = s.Count + 1;
                 var correction = biasCorrection ? BiasCorrection(decay, count) : 1.0;
-                var names = centered ? new[] { "nu", "mu" } : ["nu"];
+                var names = centered ? CenteredRmsSlots : RmsSlots;
                 var (updates, state) = MapSlots(grads, s, names, (_, g, slots) =>
                 {
                     var nu = EmaSquare(slots[0], g, decay);

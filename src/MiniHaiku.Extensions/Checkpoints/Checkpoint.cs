@@ -241,6 +241,8 @@ public static class Checkpoint
     private const int LinuxOpenReadOnly = 0, LinuxOpenNonBlocking = 0x800, LinuxOpenCloseOnExec = 0x80000;
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101:Specify marshaling for P/Invoke string arguments",
+        Justification = "The path is marshalled as UTF-8 (LPUTF8Str); CA2101 does not recognise it (dotnet/roslyn-analyzers#7502).")]
     private static extern int LinuxOpen([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 
     /// <summary>

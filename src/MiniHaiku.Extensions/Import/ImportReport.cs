@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using static TorchSharp.torch;
 
@@ -49,9 +50,9 @@ public sealed record ImportReport(string Origin, IReadOnlyList<ImportedEntry> Lo
     {
         var sb = new StringBuilder($"Import from '{Origin}': {Counts}");
         foreach (var m in Mismatched)
-            sb.Append($"\n  mismatched '{m.Source}' → '{m.Target}': {m.Reason}");
-        foreach (var s in Skipped) sb.Append($"\n  skipped '{s.Source}': {s.Reason}");
-        foreach (var m in Missing) sb.Append($"\n  missing '{m}' (kept its value)");
+            sb.Append(CultureInfo.InvariantCulture, $"\n  mismatched '{m.Source}' → '{m.Target}': {m.Reason}");
+        foreach (var s in Skipped) sb.Append(CultureInfo.InvariantCulture, $"\n  skipped '{s.Source}': {s.Reason}");
+        foreach (var m in Missing) sb.Append(CultureInfo.InvariantCulture, $"\n  missing '{m}' (kept its value)");
         return sb.ToString();
     }
 }
