@@ -76,6 +76,13 @@ public static class Profile
         var up = nn.Linear(128, 512);
         var down = nn.Linear(512, 128);
         var embed = nn.Embedding(HaikuModels.TransformerVocab, 128);
+        var table = torch.randn([HaikuModels.TransformerVocab, 128], generator: g).requires_grad_();
+        var labels = torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g);
+        var model = Hk.Transform<Tensor, Tensor>(HaikuModels.Transformer);
+        var p = model.Init(0, ids);
+        var leaves = p.Map(t => t.detach().requires_grad_());
+        var valueAndGrad = Grad.ValueAndGrad(q => Losses.SoftmaxCrossEntropy(model.Apply(q, ids), labels).mean());
+        var torchModel = new TorchModels.Transformer();
         Tensor TorchAttention(Tensor a)
         {
             Tensor Heads(nn.Module<Tensor, Tensor> projection) => projection.forward(a).view(8, 64, 8, 16).transpose(1, 2);
@@ -94,7 +101,27 @@ public static class Profile
             ("TorchSharp Linear(128, 256)", Torch(nn.Linear(128, 256).forward, x)),
             ("MiniHaiku Embed(256, 128) on [8, 64] ids", Haiku(t => Embed.Create(HaikuModels.TransformerVocab, 128).Call(t), ids)),
             ("TorchSharp Embedding(256, 128)", Torch(embed.forward, ids)),
+            ("  ids.min().item() and ids.max().item() (Embed's range check)", () => { using var s = NewDisposeScope(); _ = ids.min().item<long>() + ids.max().item<long>(); }),
+            ("  table.index_select(0, ids) (Embed's lookup before) + backward", () =>
+            {
+                using var s = NewDisposeScope();
+                table.index_select(0, ids.reshape(-1)).reshape(8, 64, 128).sum().backward();
+            }),
+            ("  table[ids] (Embed's lookup) + backward", () => { using var s = NewDisposeScope(); table[TensorIndex.Tensor(ids)].sum().backward(); }),
             ("TorchSharp whole block (reference)", Torch(block.forward, x)),
+            ("MiniHaiku whole model, no grad", () => { using var s = NewDisposeScope(); using var ng = no_grad(); model.Apply(leaves, ids); }),
+            ("TorchSharp whole model, no grad", () => { using var s = NewDisposeScope(); using var ng = no_grad(); torchModel.forward(ids); }),
+            ("MiniHaiku whole model + loss, backward on leaf parameters", () =>
+            {
+                using var s = NewDisposeScope();
+                Losses.SoftmaxCrossEntropy(model.Apply(leaves, ids), labels).mean().backward();
+            }),
+            ("MiniHaiku whole model + loss, Grad.ValueAndGrad", () => { using var s = NewDisposeScope(); valueAndGrad(p); }),
+            ("TorchSharp whole model + loss, backward", () =>
+            {
+                using var s = NewDisposeScope();
+                nn.functional.cross_entropy(torchModel.forward(ids).flatten(0, 1), labels.flatten()).backward();
+            }),
         ];
         foreach (var c in cases) for (var w = 0; w < 5; w++) c.Run();
         var times = cases.Select(_ => new List<double>()).ToArray();
