@@ -14,7 +14,7 @@ namespace MiniHaiku.Benchmarks;
 public static class Profile
 {
     /// <summary>
-    /// Runs the breakdowns named in <paramref name="parts"/> (train, adam, cnn, tiny, init, getparam; all if none) and prints
+    /// Runs the breakdowns named in <paramref name="parts"/> (train, adam, cnn, tiny, init, initab, deep, transformer, layers, getparam; all if none) and prints
     /// them; with <c>cpu</c> among them, times are the thread's CPU time instead of wall time.
     /// </summary>
     /// <param name="parts">The command-line arguments after --profile.</param>
@@ -35,7 +35,105 @@ public static class Profile
             g => (torch.rand(32, 64, generator: g), torch.randint(0, 10, [32], generator: g)));
         if (Wants("transformer")) StepPhases("Transformer 4 blocks, D 128, 8 heads, B 8, T 64", HaikuModels.Transformer, () => new TorchModels.Transformer(),
             g => (torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g), torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g)));
+        if (Wants("layers")) TransformerLayers();
         if (Wants("getparam")) GetParamPieces();
+    }
+
+    /// <summary>
+    /// Forward + backward of each kind of layer of the Transformer row alone, on its real input ([8, 64, 128]),
+    /// MiniHaiku (<c>Apply</c> on leaf parameters, then <c>backward</c>) next to the TorchSharp modules of
+    /// <see cref="TorchModels.TransformerBlock"/>, interleaved, medians of 21 rounds.
+    /// </summary>
+    private static void TransformerLayers()
+    {
+        Console.WriteLine("Transformer layers alone, forward + backward on [8, 64, 128], interleaved, median of 21 rounds:");
+        using var g = new Generator(7);
+        var x = torch.randn([8, 64, 128], generator: g).requires_grad_();
+        var ids = torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g);
+        Action Haiku(Func<Tensor, Model<Tensor>> f, Tensor input)
+        {
+            var m = Hk.Transform(f);
+            var p = m.Init(0, input);
+            foreach (var t in p.Values) t.requires_grad_();
+            return () =>
+            {
+                using var s = NewDisposeScope();
+                m.Apply(p, input).sum().backward();
+            };
+        }
+        Action Torch(Func<Tensor, Tensor> f, Tensor input) => () =>
+        {
+            using var s = NewDisposeScope();
+            f(input).sum().backward();
+        };
+        torch.manual_seed(0);
+        var ln = nn.LayerNorm(128);
+        var block = new TorchModels.TransformerBlock(128, 8);
+        var q = nn.Linear(128, 128);
+        var k = nn.Linear(128, 128);
+        var v = nn.Linear(128, 128);
+        var o = nn.Linear(128, 128);
+        var up = nn.Linear(128, 512);
+        var down = nn.Linear(512, 128);
+        var embed = nn.Embedding(HaikuModels.TransformerVocab, 128);
+        var table = torch.randn([HaikuModels.TransformerVocab, 128], generator: g).requires_grad_();
+        var labels = torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g);
+        var model = Hk.Transform<Tensor, Tensor>(HaikuModels.Transformer);
+        var p = model.Init(0, ids);
+        var leaves = p.Map(t => t.detach().requires_grad_());
+        var valueAndGrad = Grad.ValueAndGrad(q => Losses.SoftmaxCrossEntropy(model.Apply(q, ids), labels).mean());
+        var torchModel = new TorchModels.Transformer();
+        Tensor TorchAttention(Tensor a)
+        {
+            Tensor Heads(nn.Module<Tensor, Tensor> projection) => projection.forward(a).view(8, 64, 8, 16).transpose(1, 2);
+            var attended = nn.functional.scaled_dot_product_attention(Heads(q), Heads(k), Heads(v), is_casual: true);
+            return o.forward(attended.transpose(1, 2).reshape(8, 64, 128));
+        }
+        (string Name, Action Run)[] cases =
+        [
+            ("MiniHaiku LayerNorm", Haiku(t => LayerNorm.Create().Call(t), x)),
+            ("TorchSharp LayerNorm", Torch(ln.forward, x)),
+            ("MiniHaiku MultiHeadAttention(8, 16), causal", Haiku(t => MultiHeadAttention.Create(8, keySize: 16).Call(t, causal: true), x)),
+            ("TorchSharp 4 Linear + scaled_dot_product_attention(is_causal)", Torch(TorchAttention, x)),
+            ("MiniHaiku MLP [512, 128], GELU", Haiku(t => MLP.Create([512, 128], Activations.Gelu).Call(t), x)),
+            ("TorchSharp Linear-GELU(tanh)-Linear", Torch(t => down.forward(nn.functional.gelu(up.forward(t), TorchSharp.Modules.GELU.Approximate.tanh)), x)),
+            ("MiniHaiku Linear(256)", Haiku(t => Linear.Create(256).Call(t), x)),
+            ("TorchSharp Linear(128, 256)", Torch(nn.Linear(128, 256).forward, x)),
+            ("MiniHaiku Embed(256, 128) on [8, 64] ids", Haiku(t => Embed.Create(HaikuModels.TransformerVocab, 128).Call(t), ids)),
+            ("TorchSharp Embedding(256, 128)", Torch(embed.forward, ids)),
+            ("  ids.min().item() and ids.max().item() (Embed's range check)", () => { using var s = NewDisposeScope(); _ = ids.min().item<long>() + ids.max().item<long>(); }),
+            ("  table.index_select(0, ids) (Embed's lookup before) + backward", () =>
+            {
+                using var s = NewDisposeScope();
+                table.index_select(0, ids.reshape(-1)).reshape(8, 64, 128).sum().backward();
+            }),
+            ("  table[ids] (Embed's lookup) + backward", () => { using var s = NewDisposeScope(); table[TensorIndex.Tensor(ids)].sum().backward(); }),
+            ("TorchSharp whole block (reference)", Torch(block.forward, x)),
+            ("MiniHaiku whole model, no grad", () => { using var s = NewDisposeScope(); using var ng = no_grad(); model.Apply(leaves, ids); }),
+            ("TorchSharp whole model, no grad", () => { using var s = NewDisposeScope(); using var ng = no_grad(); torchModel.forward(ids); }),
+            ("MiniHaiku whole model + loss, backward on leaf parameters", () =>
+            {
+                using var s = NewDisposeScope();
+                Losses.SoftmaxCrossEntropy(model.Apply(leaves, ids), labels).mean().backward();
+            }),
+            ("MiniHaiku whole model + loss, Grad.ValueAndGrad", () => { using var s = NewDisposeScope(); valueAndGrad(p); }),
+            ("TorchSharp whole model + loss, backward", () =>
+            {
+                using var s = NewDisposeScope();
+                nn.functional.cross_entropy(torchModel.forward(ids).flatten(0, 1), labels.flatten()).backward();
+            }),
+        ];
+        foreach (var c in cases) for (var w = 0; w < 5; w++) c.Run();
+        var times = cases.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < 21; round++)
+            for (var i = 0; i < cases.Length; i++)
+            {
+                var start = Now();
+                for (var r = 0; r < 5; r++) cases[i].Run();
+                times[i].Add((Now() - start) / 5);
+            }
+        for (var i = 0; i < cases.Length; i++)
+            Console.WriteLine($"  {cases[i].Name,-62} {Median(times[i]),12:N0} µs");
     }
 
     private static void CnnPhases()

@@ -81,11 +81,37 @@ public sealed record LayerNorm(ModuleName Name, IReadOnlyList<int> Axes, bool Cr
         return
             from s in NormalizationParams.LearnedOrGiven(Name.Path, nameof(LayerNorm), "scale", CreateScale, scale, shape, ScaleInit ?? Initializers.Ones(), x)
             from o in NormalizationParams.LearnedOrGiven(Name.Path, nameof(LayerNorm), "offset", CreateOffset, offset, shape, OffsetInit ?? Initializers.Zeros(), x)
-            select NormalizationParams.Affine(Normalize(x, axes, Eps), s, o);
+            select NormalizeAndScale(x, axes, Eps, s, o);
+    }
+
+    /// <summary>
+    /// <c>Normalize(x)·scale + offset</c>. When the axes are the trailing ones and each of scale and offset is absent
+    /// or has exactly their shape (the default: one axis, parameters <c>[C]</c>), this is libtorch's fused
+    /// <c>layer_norm</c> (the same maths: biased variance, <c>1/√(variance + eps)</c>), one kernel forward and backward
+    /// instead of nine elementwise ones.
+    /// </summary>
+    private static Tensor NormalizeAndScale(Tensor x, long[] axes, double eps, Tensor? scale, Tensor? offset)
+    {
+        if (TrailingShape(x, axes) is { } normalized && FitsExactly(scale, normalized) && FitsExactly(offset, normalized))
+            return nn.functional.layer_norm(x, normalized, scale, offset, eps);
+        return NormalizationParams.Affine(Normalize(x, axes, eps), scale, offset);
+    }
+
+    private static bool FitsExactly(Tensor? t, long[] shape) => t is null || t.shape.AsSpan().SequenceEqual(shape);
+
+    /// <summary>The sizes of the normalised axes when they are the last <c>axes.Length</c> axes of <paramref name="x"/> (in any order); else null.</summary>
+    private static long[]? TrailingShape(Tensor x, long[] axes)
+    {
+        var shape = x.shape;
+        var first = shape.Length - axes.Length;
+        foreach (var a in axes)
+            if (a < first) return null; // axes are distinct and in range, so all ≥ first means exactly the trailing ones
+        return shape[first..];
     }
 
     internal static Tensor Normalize(Tensor x, long[] axes, double eps)
     {
+        if (TrailingShape(x, axes) is { } normalized) return nn.functional.layer_norm(x, normalized, eps: eps);
         var mean = x.mean(axes, keepdim: true);
         var centered = x.Minus(mean);
         var variance = centered.Squared().mean(axes, keepdim: true);

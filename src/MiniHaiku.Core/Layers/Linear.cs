@@ -55,6 +55,19 @@ public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Init
         return
             from wv in w
             from b in Hk.GetParam("b", [OutputSize], BInit ?? Initializers.Zeros(), dtype)
-            select x.matmul(wv).PlusInPlace(b);
+            select Affine(x, wv, b, OutputSize);
+    }
+
+    /// <summary>
+    /// <c>x·w + b</c> as one <c>addmm</c> (the bias added by the matrix product's kernel, as <c>nn.Linear</c> does) on
+    /// <c>x</c> seen as <c>[rows, in]</c>; a vector or zero-width input keeps <c>matmul</c> and an in-place add.
+    /// </summary>
+    private static Tensor Affine(Tensor x, Tensor w, Tensor b, long outputSize)
+    {
+        var shape = x.shape;
+        if (shape.Length == 1 || shape[^1] == 0) return x.matmul(w).PlusInPlace(b); // reshape(-1, 0) would be ambiguous
+        if (shape.Length == 2) return torch.addmm(b, x, w, beta: 1, alpha: 1);
+        var y = torch.addmm(b, x.reshape(-1, shape[^1]), w, beta: 1, alpha: 1);
+        return y.view([.. shape[..^1], outputSize]);
     }
 }

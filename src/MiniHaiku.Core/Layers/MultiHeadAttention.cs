@@ -15,7 +15,8 @@ namespace MiniHaiku.Layers;
 /// <c>[..., heads, T_query, T_key]</c> where true means "may attend"; <c>causal</c> additionally forbids
 /// attending to later positions (query i sees keys 0..i). A query row that may attend to nothing gets
 /// uniform weights over all keys (Haiku's rule: masked logits are set to -1e30, not -∞), so it averages the
-/// values instead of producing NaN. Computed with <c>scaled_dot_product_attention</c>.
+/// values instead of producing NaN. Computed with libtorch's fused <c>scaled_dot_product_attention</c> (with
+/// <c>is_causal</c> and no mask tensor when <c>causal</c> is the only mask).
 /// </remarks>
 /// <param name="Name">The module's name.</param>
 /// <param name="NumHeads">The number of heads.</param>
@@ -97,7 +98,7 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
             from q in Project(query, KeySize, "query")
             from k in Project(key, KeySize, "key")
             from v in Project(value, ValueSize, "value")
-            let attended = Attend(q, k, v, CombinedMask(mask, causal, qs[^2], ks[^2], q.device))
+            let attended = Attend(q, k, v, mask, causal)
             from output in Linear.Create(ModelSize, WithBias, WInit, BInit, "linear").Call(attended)
             select output, query);
     }
@@ -115,9 +116,15 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
         return true;
     }
 
-    private static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask)
+    private static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal)
     {
-        var heads = nn.functional.scaled_dot_product_attention(q, k, v, mask is null ? null : AdditiveMask(mask, q.dtype));
+        // Causal alone is libtorch's is_causal (its fused kernel, no mask tensor): the same lower-triangular
+        // (top-left aligned) pattern as CombinedMask, and no query row is ever fully masked by it (query i always sees
+        // key 0), so Haiku's -1e30 rule never comes into play. A user's mask may block a whole row, where libtorch's
+        // boolean masks would give zeros or NaN instead of Haiku's uniform weights: it goes in as an additive mask.
+        var heads = mask is null
+            ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: causal)
+            : nn.functional.scaled_dot_product_attention(q, k, v, AdditiveMask(CombinedMask(mask, causal, q.shape[^2], k.shape[^2], q.device), q.dtype));
         // [..., heads, T, size] → [..., T, heads · size]
         var merged = heads.transpose(-3, -2);
         var s = merged.shape;
@@ -136,11 +143,11 @@ public sealed record MultiHeadAttention(ModuleName Name, int NumHeads, int KeySi
         return Internal.SafeOps.WithScalar(blocked, s => allowed.masked_fill(notAllowed, s));
     }
 
-    private static Tensor? CombinedMask(Tensor? mask, bool causal, long tq, long tk, Device device)
+    private static Tensor CombinedMask(Tensor mask, bool causal, long tq, long tk, Device device)
     {
         if (!causal) return mask;
-        var lower = torch.ones(tq, tk, dtype: ScalarType.Bool, device: device).tril();
-        return mask is null ? lower : mask.logical_and(lower);
+        using var lower = torch.ones(tq, tk, dtype: ScalarType.Bool, device: device).tril();
+        return mask.logical_and(lower);
     }
 }
 

@@ -39,6 +39,24 @@ public class EmbedTests
         AssertMatchesFiniteDifferences(f.Init(0, ids), q => (f.Apply(q, ids) * r).sum());
     }
 
+    // The lookup indexes the table with the ids; a byte tensor used as an index would be a boolean mask in libtorch,
+    // so ids of every integer dtype must pick the same rows as Int64 ids.
+    [Theory]
+    [InlineData(ScalarType.Byte)]
+    [InlineData(ScalarType.Int8)]
+    [InlineData(ScalarType.Int16)]
+    [InlineData(ScalarType.Int32)]
+    public void IdsOfEveryIntegerDtypePickTheSameRows(ScalarType dtype)
+    {
+        var ids = torch.tensor(new long[] { 1, 2, 2, 0, 1, 1 }).reshape(2, 3);
+        var f = Hk.Transform((Tensor v) => Embed.Create(3, 4).Call(v));
+        var p = f.Init(0, ids);
+        var expected = f.Apply(p, ids);
+        Assert.Equal([2L, 3, 4], expected.shape);
+        AssertClose(p[E][2], expected[0, 1], rtol: 0, atol: 0);
+        AssertClose(expected, f.Apply(p, ids.to_type(dtype)), rtol: 0, atol: 0);
+    }
+
     [Fact]
     public void BadIdsAreExplained()
     {

@@ -52,6 +52,25 @@ public class LinearTests
         AssertClose(x.reshape(6, 5).matmul(p["~/Linear_0/__call__/w"]).reshape(2, 3, 6), y);
     }
 
+    // The fused path multiplies x seen as [rows, in]; every rank and empty axis must give x·w + b as matmul does.
+    [Theory]
+    [InlineData(new long[] { 3 })]
+    [InlineData(new long[] { 4, 3 })]
+    [InlineData(new long[] { 2, 4, 3 })]
+    [InlineData(new long[] { 2, 1, 4, 3 })]
+    [InlineData(new long[] { 0, 4, 3 })]
+    [InlineData(new long[] { 2, 4, 0 })]
+    public void EveryRankAndEmptyAxisGivesXTimesWPlusB(long[] shape)
+    {
+        var x = torch.rand(shape, dtype: ScalarType.Float64);
+        var f = Model(5);
+        var seed = 60;
+        var p = f.Init(0, x).Map(t => Random(seed++, t.shape));
+        var y = f.Apply(p, x);
+        Assert.Equal([.. shape[..^1], 5L], y.shape);
+        if (y.numel() > 0) AssertClose(x.matmul(p["~/Linear_0/__call__/w"]) + p["~/Linear_0/__call__/b"], y);
+    }
+
     [Fact]
     public void DefaultInitIsTruncatedNormalWithStddevOneOverSqrtFanInAndZeroBias()
     {

@@ -106,6 +106,51 @@ public class MultiHeadAttentionTests
         AssertClose(expected.transpose(0, 1), f.Apply(p, x));
     }
 
+    // causal alone runs libtorch's is_causal kernel; its pattern must be the top-left aligned lower triangle of
+    // [T_query, T_key] also when the lengths differ (cross-attention), as the mask Haiku-style code would build.
+    [Theory]
+    [InlineData(3, 5)]
+    [InlineData(5, 3)]
+    [InlineData(4, 4)]
+    public void CausalCrossAttentionMatchesTheLowerTriangleOfQueryByKey(int tq, int tk)
+    {
+        var q = Random(40, 2, tq, 5);
+        var kv = Random(41, 2, tk, 6);
+        var f = Model();
+        var p = RandomParams(f.Init(0, (q, kv, kv, null, false)));
+        var lower = torch.ones(tq, tk, dtype: ScalarType.Bool).tril();
+        AssertClose(ByHand(p, q, kv, kv, lower), f.Apply(p, (q, kv, kv, null, true)));
+        AssertClose(f.Apply(p, (q, kv, kv, lower, false)), f.Apply(p, (q, kv, kv, null, true)));
+    }
+
+    [Fact]
+    public void CausalGradientsMatchFiniteDifferences()
+    {
+        var x = Random(42, 1, 4, 5);
+        var f = Model();
+        var p = RandomParams(f.Init(0, (x, x, x, null, true)));
+        var r = Random(43, 1, 4, ModelSize);
+        AssertMatchesFiniteDifferences(p, w => (f.Apply(w, (x, x, x, null, true)) * r).sum(), maxElements: 4);
+    }
+
+    [Fact]
+    public void AQueryRowThatMayAttendToNothingAveragesTheValues()
+    {
+        var x = Random(44, 1, 3, 5);
+        var f = Model();
+        var p = RandomParams(f.Init(0, (x, x, x, null, false)));
+        // Row 0 may attend to nothing: Haiku's -1e30 rule gives it uniform weights, not NaN.
+        var mask = torch.tensor(new[] { false, false, false, true, true, true, true, true, true }).reshape(3, 3);
+        var y = f.Apply(p, (x, x, x, mask, false));
+        Assert.False(y.isnan().any().item<bool>());
+        // Uniform weights: every head averages its values, so the row is mean(values)·w_linear + b_linear.
+        var values = x.matmul(p[P + "value/__call__/w"]) + p[P + "value/__call__/b"];
+        var averaged = values.mean([1L]).matmul(p[P + "linear/__call__/w"]) + p[P + "linear/__call__/b"];
+        AssertClose(averaged, y[.., 0]);
+        // With causal too, the blocked row still averages all the values (later ones included), as in Haiku.
+        AssertClose(averaged, f.Apply(p, (x, x, x, mask, true))[.., 0]);
+    }
+
     [Fact]
     public void CausalOutputsDoNotDependOnLaterPositions()
     {
