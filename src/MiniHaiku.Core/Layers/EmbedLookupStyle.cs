@@ -3,7 +3,7 @@ namespace MiniHaiku.Layers;
 /// <summary>How <see cref="Embed"/> looks up its rows (Haiku's <c>hk.EmbedLookupStyle</c>).</summary>
 public enum EmbedLookupStyle
 {
-    /// <summary>Index the table (<c>index_select</c>): fast; the gradient touches only the rows used.</summary>
+    /// <summary>Index the table (<c>table[ids]</c>): fast; the gradient touches only the rows used.</summary>
     ArrayIndex,
 
     /// <summary>Multiply one-hot vectors by the table: a dense matmul, as on TPUs.</summary>
