@@ -45,26 +45,27 @@ public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Init
     /// <exception cref="LayerInputException"><paramref name="x"/> is a scalar.</exception>
     protected override Model<Tensor> Forward(Tensor x)
     {
-        LayerChecks.RequireFloatingInput(Name.Path, nameof(Linear), x);
+        // Three native calls besides the product (alive, dtype, shape): a tiny model's Apply is dominated by them.
+        TensorChecks.RequireAlive(x, $"the input of '{Name.Path}' ({nameof(Linear)})");
+        var dtype = x.dtype;
+        LayerChecks.RequireFloatingInput(Name.Path, nameof(Linear), x, dtype);
         var shape = x.shape;
         if (shape.Length == 0) throw new LayerInputException(Name.Path, "Linear needs an input with at least one axis, got a scalar.");
         var inSize = shape[^1];
-        var dtype = x.dtype;
         var w = Hk.GetParam("w", [inSize, OutputSize], WInit ?? Initializers.TruncatedNormal(1.0 / Math.Sqrt(inSize)), dtype);
         if (!WithBias) return w.Select(x.matmul);
         return
             from wv in w
             from b in Hk.GetParam("b", [OutputSize], BInit ?? Initializers.Zeros(), dtype)
-            select Affine(x, wv, b, OutputSize);
+            select Affine(x, shape, wv, b, OutputSize);
     }
 
     /// <summary>
     /// <c>x·w + b</c> as one <c>addmm</c> (the bias added by the matrix product's kernel, as <c>nn.Linear</c> does) on
     /// <c>x</c> seen as <c>[rows, in]</c>; a vector or zero-width input keeps <c>matmul</c> and an in-place add.
     /// </summary>
-    private static Tensor Affine(Tensor x, Tensor w, Tensor b, long outputSize)
+    private static Tensor Affine(Tensor x, long[] shape, Tensor w, Tensor b, long outputSize)
     {
-        var shape = x.shape;
         if (shape.Length == 1 || shape[^1] == 0) return x.matmul(w).PlusInPlace(b); // reshape(-1, 0) would be ambiguous
         if (shape.Length == 2) return torch.addmm(b, x, w, beta: 1, alpha: 1);
         var y = torch.addmm(b, x.reshape(-1, shape[^1]), w, beta: 1, alpha: 1);
