@@ -94,7 +94,7 @@ public sealed class Trainer<TBatch>
     /// <param name="batch">The batch.</param>
     /// <returns>The new state and the batch loss (before the update).</returns>
     /// <exception cref="NonFiniteTrainingException">The loss or a gradient is not finite (policy <see cref="NonFinitePolicy.Stop"/>).</exception>
-    public (TrainState State, double Loss) Step(TrainState state, TBatch batch) => StepCore(state, batch, null, NoDonation);
+    public (TrainState State, double Loss) Step(TrainState state, TBatch batch) => StepCore(state, batch, null, NoDonation, null);
 
     private static readonly Func<Params, bool> NoDonation = _ => false;
 
@@ -103,12 +103,13 @@ public sealed class Trainer<TBatch>
     /// optimizer slots) that the caller gives up, so the step may update them in place (JAX's buffer donation);
     /// everything else of <paramref name="state"/> is left as it is.
     /// </summary>
-    private (TrainState State, double Loss) StepCore(TrainState state, TBatch batch, Action<Params>? gradientsObserver, Func<Params, bool> mayDonate)
+    private (TrainState State, double Loss) StepCore(TrainState state, TBatch batch, Action<Params>? gradientsObserver, Func<Params, bool> mayDonate,
+        FlatSession? session)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (Optimizer.Flat is { } flat && FlatLayout.Of(state.Params) is { } layout
             && (layout.Backs(state.Params) || layout.Fits(state.Params)) && FlatUpdate.SlotsFit(layout, state.OptState))
-            return FlatStep(flat, layout, state, batch, gradientsObserver, mayDonate);
+            return FlatStep(flat, layout, state, batch, gradientsObserver, mayDonate, session);
         using var scope = torch.NewDisposeScope();
         if (Device is { } device) batch = moveBatch!(batch, device);
         var (nextRng, stepKey) = state.Rng.Split();
@@ -140,7 +141,7 @@ public sealed class Trainer<TBatch>
     /// The values are those of the per-tensor path.
     /// </summary>
     private (TrainState State, double Loss) FlatStep(FlatTransform flat, FlatLayout layout, TrainState state, TBatch batch,
-        Action<Params>? gradientsObserver, Func<Params, bool> mayDonate)
+        Action<Params>? gradientsObserver, Func<Params, bool> mayDonate, FlatSession? session)
     {
         using var scope = torch.NewDisposeScope();
         if (Device is { } device) batch = moveBatch!(batch, device);
@@ -152,13 +153,26 @@ public sealed class Trainer<TBatch>
         Params newModelState;
         using (torch.enable_grad())
         {
-            var leaf = paramsFlat.detach().requires_grad_(true);
-            (value, newModelState) = loss(layout.UnregisteredViews(leaf), state.State, batch, stepKey);
-            RequireScalarLoss(value);
-            gradsFlat = value.requires_grad
-                ? torch.autograd.grad([value], [leaf], retain_graph: false, create_graph: false, allow_unused: true)[0]
-                : null!;
-            if (gradsFlat is null || gradsFlat.IsInvalid) gradsFlat = torch.zeros_like(paramsFlat);
+            if (session?.LeavesFor(layout, parameters) is { } leaves)
+            {
+                // Fit: leaves kept from step to step (views of the parameters' buffer), whose gradients accumulate in
+                // place into views of one flat buffer; nothing per tensor is created for autograd in a step.
+                (value, newModelState) = loss(leaves.Map, state.State, batch, stepKey);
+                RequireScalarLoss(value);
+                gradsFlat = leaves.Gradients;
+                gradsFlat.zero_();
+                if (value.requires_grad) torch.autograd.backward([value], inputs: leaves.Tensors);
+            }
+            else
+            {
+                var leaf = paramsFlat.detach().requires_grad_(true);
+                (value, newModelState) = loss(layout.UnregisteredViews(leaf), state.State, batch, stepKey);
+                RequireScalarLoss(value);
+                gradsFlat = value.requires_grad
+                    ? torch.autograd.grad([value], [leaf], retain_graph: false, create_graph: false, allow_unused: true)[0]
+                    : null!;
+                if (gradsFlat is null || gradsFlat.IsInvalid) gradsFlat = torch.zeros_like(paramsFlat);
+            }
         }
         gradientsObserver?.Invoke(layout.UnregisteredViews(gradsFlat));
         double lossValue;
@@ -287,6 +301,7 @@ public sealed class Trainer<TBatch>
         var window = new ReportWindow();
         var current = state;
         var epoch = start.Epoch;
+        using var session = new FlatSession();
         try
         {
             for (; epoch <= options.Epochs && !run.StopRequested; epoch++)
@@ -308,7 +323,7 @@ public sealed class Trainer<TBatch>
                     Action<Params>? observer = null;
                     foreach (var c in callbacks)
                         if (c.WantsGradients(stepNumber)) observer += g => c.OnGradients(stepNumber, g);
-                    var (next, lossValue) = StepCore(current, batch, observer, ReferenceEquals(current, state) ? NoDonation : donatable);
+                    var (next, lossValue) = StepCore(current, batch, observer, ReferenceEquals(current, state) ? NoDonation : donatable, session);
                     var previous = current;
                     current = next;
                     if (!ReferenceEquals(previous, state)) DisposeSuperseded(previous, next, initial);
@@ -403,12 +418,13 @@ public sealed class Trainer<TBatch>
         var donatable = Donatable(state);
         var window = new ReportWindow();
         var current = state;
+        using var session = new FlatSession();
         try
         {
             foreach (var batch in batches)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (next, lossValue) = StepCore(current, batch, null, ReferenceEquals(current, state) ? NoDonation : donatable);
+                var (next, lossValue) = StepCore(current, batch, null, ReferenceEquals(current, state) ? NoDonation : donatable, session);
                 var previous = current;
                 current = next;
                 if (!ReferenceEquals(previous, state)) DisposeSuperseded(previous, next, initial);

@@ -62,8 +62,9 @@ public class TrainerDonationTests
         AssertUnchanged(before, s);
         Assert.True(gradsBefore.BitwiseEquals(grads));
         var (viaTrainer, _) = trainer.Step(s, batch);
-        Assert.True(viaTrainer.Params.BitwiseEquals(newParams));
-        Assert.True(viaTrainer.OptState.ToParams().BitwiseEquals(newOpt.ToParams()));
+        // The trainer's flat path fuses kernels (rounding in another order): equal to the tolerance of the flat tests.
+        FlatTransformTests.AssertClose(viaTrainer.Params, newParams, "parameters");
+        FlatTransformTests.AssertClose(viaTrainer.OptState.ToParams(), newOpt.ToParams(), "optimizer states");
     }
 
     [Fact]
