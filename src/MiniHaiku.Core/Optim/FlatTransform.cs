@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace MiniHaiku.Optim;
 
 /// <summary>
-/// The flat form of an elementwise <see cref="GradientTransformation"/>: the same arithmetic, element for element,
-/// on whole flat buffers (<see cref="FlatLayout"/>) instead of tensor by tensor, so its cost does not grow with the
+/// The flat form of an elementwise <see cref="GradientTransformation"/>: the same arithmetic, element for element
+/// (up to the order of roundings where <see cref="UpdateValue"/> fuses kernels), on whole flat buffers (<see cref="FlatLayout"/>) instead of tensor by tensor, so its cost does not grow with the
 /// number of tensors. It reads and writes the same <see cref="OptState"/> structure (slots, counts, inner states)
 /// as the per-tensor form, so states, checkpoints and the pure API are interchangeable between the two.
 /// </summary>

@@ -138,7 +138,8 @@ public sealed class Trainer<TBatch>
     /// The fast path for an elementwise optimizer (<see cref="GradientTransformation"/> with a flat form) and parameters
     /// of one floating dtype: the parameters live in one buffer, the autograd leaf is that buffer (the loss sees views
     /// of it, so backward gives one flat gradient), and the optimizer updates whole buffers (<see cref="FlatUpdate"/>).
-    /// The values are those of the per-tensor path.
+    /// The values are those of the per-tensor path up to rounding (the update is fused). Fit passes a
+    /// <see cref="FlatSession"/>: its autograd leaves and gradient buffer are kept from step to step.
     /// </summary>
     private (TrainState State, double Loss) FlatStep(FlatTransform flat, FlatLayout layout, TrainState state, TBatch batch,
         Action<Params>? gradientsObserver, Func<Params, bool> mayDonate, FlatSession? session)
@@ -222,9 +223,10 @@ public sealed class Trainer<TBatch>
     /// <summary>
     /// Runs <see cref="Step"/> on every batch. Each intermediate state is disposed as soon as the next
     /// exists (tensors shared with it are kept); the state passed in is never disposed nor changed. With an
-    /// elementwise optimizer (Adam, AdamW, SGD, RMSProp, Lion, …) and parameters of one floating dtype, Fit keeps the
-    /// parameters and optimizer slots in one buffer each and updates the states it made in place (it owns them and is
-    /// about to discard them, as JAX's buffer donation), with the same values as the per-tensor path. Reports
+    /// elementwise optimizer (Adam, AdamW, SGD, RMSProp, Lion, global-norm clipping, …) and parameters of one floating
+    /// dtype, Fit keeps the parameters and optimizer slots in one buffer each and updates the states it made in place
+    /// (it owns them and is about to discard them, as JAX's buffer donation), with the values of the per-tensor path up
+    /// to rounding (the update is fused). Reports
     /// progress every <paramref name="reportEvery"/> steps. If anything throws (the loss, the batch
     /// enumerator, <paramref name="progress"/>, cancellation, a non-finite step), every state Fit made is
     /// disposed before the exception propagates, so a failed run leaks nothing; the state passed in stays
