@@ -31,6 +31,8 @@ public static class Profile
         if (Wants("tiny")) TinyApplyPieces();
         if (Wants("init")) InitParts();
         if (Wants("initab")) InitInterleaved();
+        if (Wants("mlp")) StepPhases("MLP 784-256-128-10, batch 128", HaikuModels.Mlp, () => new TorchModels.Mlp(),
+            g => (torch.rand(128, 1, 28, 28, generator: g), torch.randint(0, 10, [128], generator: g)));
         if (Wants("deep")) StepPhases("Deep narrow MLP 24×Linear(64), batch 32", HaikuModels.DeepNarrow, () => new TorchModels.DeepNarrow(),
             g => (torch.rand(32, 64, generator: g), torch.randint(0, 10, [32], generator: g)));
         if (Wants("transformer")) StepPhases("Transformer 4 blocks, D 128, 8 heads, B 8, T 64", HaikuModels.Transformer, () => new TorchModels.Transformer(),
@@ -630,6 +632,7 @@ public static class Profile
         var trainer = MiniHaiku.Training.Trainer.ForModel(model, ((Tensor X, Tensor Y) b, bool _) => b.X, (logits, b) => Loss(logits, b.Y), adam);
         var p = model.Init(0, batch.X);
         var state = trainer.Init(model.Init(0, batch.X), seed: 0); // its own tensors: Step disposes superseded ones
+        var fitState = trainer.Init(model.Init(0, batch.X), seed: 0);
         var opt = adam.Init(p);
         var valueAndGrad = Grad.ValueAndGrad(q => Loss(model.Apply(q, batch.X), batch.Y));
         Params grads;
@@ -644,6 +647,7 @@ public static class Profile
         (string Name, Action Run)[] cases =
         [
             ("MiniHaiku Trainer.Step (whole, as the benchmark)", () => TrainStepBenchmarks.Step(trainer, ref state, batch)),
+            ($"MiniHaiku Trainer.Fit, per step ({TrainStepBenchmarks.FitSteps} steps)", () => TrainStepBenchmarks.Fit(trainer, ref fitState, batch)),
             ("  Grad.ValueAndGrad (leaves, forward, backward)", () => { using var s = NewDisposeScope(); valueAndGrad(p); }),
             ("  Adam Update + ApplyUpdates", () => { using var s = NewDisposeScope(); p.ApplyUpdates(adam.Update(grads, opt, p).Updates); }),
             ("TorchSharp step (whole, as the benchmark)", () => TrainStepBenchmarks.TorchStep(module, torchAdam, batch)),
@@ -663,7 +667,7 @@ public static class Profile
             {
                 var start = Now();
                 cases[k].Run();
-                times[k].Add(Now() - start);
+                times[k].Add((Now() - start) / (k == 1 ? TrainStepBenchmarks.FitSteps : 1));
             }
         for (var k = 0; k < cases.Length; k++)
             Console.WriteLine($"  {cases[k].Name,-50} {Median(times[k]),12:N0} µs");

@@ -12,6 +12,8 @@ namespace MiniHaiku.Benchmarks;
 /// One training step (forward, gradients, Adam update) of the MLP 784-256-128-10 at batch 128, the deep narrow
 /// MLP 24×Linear(64) at batch 32, the 4-block Transformer at B = 8, T = 64, and the CNN at batch 64: MiniHaiku's
 /// Trainer versus a TorchSharp nn.Module with torch.optim.Adam. Both read the loss back as a number each step.
+/// The TrainStep rows time <c>Trainer.Step</c> (pure: its input state stays intact); the Fit rows time
+/// <c>Trainer.Fit</c> over in-memory batches, per step, against as many TorchSharp steps.
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -21,6 +23,7 @@ public class TrainStepBenchmarks
     private (Tensor X, Tensor Y) mlpBatch, cnnBatch, deepBatch, transformerBatch;
     private Trainer<(Tensor X, Tensor Y)> mlpTrainer = null!, cnnTrainer = null!, deepTrainer = null!, transformerTrainer = null!;
     private TrainState mlpState = null!, cnnState = null!, deepState = null!, transformerState = null!;
+    private TrainState mlpFitState = null!, deepFitState = null!, transformerFitState = null!;
     private TorchModels.Mlp torchMlp = null!;
     private TorchModels.Cnn torchCnn = null!;
     private TorchModels.DeepNarrow torchDeep = null!;
@@ -42,6 +45,7 @@ public class TrainStepBenchmarks
         mlpTrainer = Trainer.ForModel(mlp, ((Tensor X, Tensor Y) b, bool _) => b.X,
             (logits, b) => Losses.SoftmaxCrossEntropy(logits, b.Y), Optimizers.Adam(1e-3));
         mlpState = mlpTrainer.Init(mlp.Init(0, mlpBatch.X), seed: 0);
+        mlpFitState = mlpTrainer.Init(mlp.Init(0, mlpBatch.X), seed: 0);
 
         var cnn = Hk.TransformWithState<(Tensor X, bool Training), Tensor>(HaikuModels.Cnn);
         cnnTrainer = Trainer.ForModel(cnn, ((Tensor X, Tensor Y) b, bool training) => (b.X, training),
@@ -51,6 +55,8 @@ public class TrainStepBenchmarks
 
         (deepTrainer, deepState) = PlainTrainer(HaikuModels.DeepNarrow, deepBatch);
         (transformerTrainer, transformerState) = PlainTrainer(HaikuModels.Transformer, transformerBatch);
+        deepFitState = deepTrainer.Init(Hk.Transform<Tensor, Tensor>(HaikuModels.DeepNarrow).Init(0, deepBatch.X), seed: 0);
+        transformerFitState = transformerTrainer.Init(Hk.Transform<Tensor, Tensor>(HaikuModels.Transformer).Init(0, transformerBatch.X), seed: 0);
 
         torch.manual_seed(0);
         torchMlp = new TorchModels.Mlp();
@@ -103,6 +109,25 @@ public class TrainStepBenchmarks
     [BenchmarkCategory("TrainStep Transformer B8 T64"), Benchmark(Baseline = true)]
     public double TorchSharp_Transformer() => TorchStep(torchTransformer, torchTransformerAdam, transformerBatch);
 
+    // Fit rows: the loop users run (Trainer.Fit donates the states it made to the next step), per step.
+    [BenchmarkCategory("Fit per step MLP b128"), Benchmark(OperationsPerInvoke = FitSteps)]
+    public double MiniHaiku_Fit_Mlp() => Fit(mlpTrainer, ref mlpFitState, mlpBatch);
+
+    [BenchmarkCategory("Fit per step MLP b128"), Benchmark(Baseline = true, OperationsPerInvoke = FitSteps)]
+    public double TorchSharp_Fit_Mlp() => TorchSteps(torchMlp, torchMlpAdam, mlpBatch);
+
+    [BenchmarkCategory("Fit per step deep narrow MLP b32"), Benchmark(OperationsPerInvoke = FitSteps)]
+    public double MiniHaiku_Fit_DeepNarrow() => Fit(deepTrainer, ref deepFitState, deepBatch);
+
+    [BenchmarkCategory("Fit per step deep narrow MLP b32"), Benchmark(Baseline = true, OperationsPerInvoke = FitSteps)]
+    public double TorchSharp_Fit_DeepNarrow() => TorchSteps(torchDeep, torchDeepAdam, deepBatch);
+
+    [BenchmarkCategory("Fit per step Transformer B8 T64"), Benchmark(OperationsPerInvoke = FitSteps)]
+    public double MiniHaiku_Fit_Transformer() => Fit(transformerTrainer, ref transformerFitState, transformerBatch);
+
+    [BenchmarkCategory("Fit per step Transformer B8 T64"), Benchmark(Baseline = true, OperationsPerInvoke = FitSteps)]
+    public double TorchSharp_Fit_Transformer() => TorchSteps(torchTransformer, torchTransformerAdam, transformerBatch);
+
     [BenchmarkCategory("TrainStep CNN b64"), Benchmark]
     public double MiniHaiku_Cnn() => Step(cnnTrainer, ref cnnState, cnnBatch);
 
@@ -116,6 +141,32 @@ public class TrainStepBenchmarks
         foreach (var t in state.Tensors())
             if (!live.Contains(t)) t.Dispose();
         state = next;
+        return loss;
+    }
+
+    /// <summary>Steps per Fit call in the Fit rows (each reports the time per step).</summary>
+    internal const int FitSteps = 10;
+
+    /// <summary>
+    /// <see cref="FitSteps"/> steps of <see cref="Trainer{TBatch}.Fit(TrainState, IEnumerable{TBatch}, IProgress{TrainProgress}, int, CancellationToken)"/>
+    /// on the same in-memory batch (the public loop users run); the state passed in is disposed afterwards, as a
+    /// caller that moves on would. Returns nothing Fit does not: the final state's step count.
+    /// </summary>
+    internal static double Fit(Trainer<(Tensor X, Tensor Y)> trainer, ref TrainState state, (Tensor X, Tensor Y) batch)
+    {
+        var next = trainer.Fit(state, Enumerable.Repeat(batch, FitSteps));
+        var live = new HashSet<Tensor>(next.Tensors(), ReferenceEqualityComparer.Instance);
+        foreach (var t in state.Tensors())
+            if (!live.Contains(t)) t.Dispose();
+        state = next;
+        return next.Step;
+    }
+
+    /// <summary>The TorchSharp side of the Fit rows: <see cref="FitSteps"/> steps.</summary>
+    internal static double TorchSteps(nn.Module<Tensor, Tensor> module, optim.Optimizer adam, (Tensor X, Tensor Y) batch)
+    {
+        double loss = 0;
+        for (var i = 0; i < FitSteps; i++) loss = TorchStep(module, adam, batch);
         return loss;
     }
 

@@ -30,7 +30,22 @@ internal sealed class FlatLayout
         Total = total;
         DType = dtype;
         Device = device;
+        Strides = new long[shapes.Length][];
+        for (var i = 0; i < shapes.Length; i++)
+        {
+            var strides = new long[shapes[i].Length];
+            long stride = 1;
+            for (var d = strides.Length - 1; d >= 0; d--)
+            {
+                strides[d] = stride;
+                stride *= shapes[i][d];
+            }
+            Strides[i] = strides;
+        }
     }
+
+    /// <summary>The contiguous strides of each shape.</summary>
+    public long[][] Strides { get; }
 
     public string[] Paths { get; }
     public long[][] Shapes { get; }
@@ -131,29 +146,32 @@ internal sealed class FlatLayout
     /// <summary>A flat-backed <see cref="Params"/> of views of <paramref name="flat"/> (which must have <see cref="Total"/> elements).</summary>
     public Params Views(Tensor flat)
     {
-        var parts = flat.split(Sizes, 0);
-        var pairs = new KeyValuePair<string, Tensor>[Paths.Length];
-        for (var i = 0; i < Paths.Length; i++)
-        {
-            pairs[i] = new(Paths[i], parts[i].view(Shapes[i]));
-            parts[i].Dispose();
-        }
-        var result = Params.Create(pairs);
+        var result = Params.Create(ViewPairs(flat));
         Backed.AddOrUpdate(result, this);
         return result;
     }
 
     /// <summary>Views of <paramref name="flat"/> without registering them as flat-backed (e.g. autograd views of a leaf, gradients for callbacks).</summary>
-    public Params UnregisteredViews(Tensor flat)
+    public Params UnregisteredViews(Tensor flat) => Params.Create(ViewPairs(flat));
+
+    // Outside autograd, one as_strided per tensor (half the native calls of split + view); a tensor that requires grad
+    // is split (split's backward is one cat, as_strided's is not).
+    private KeyValuePair<string, Tensor>[] ViewPairs(Tensor flat)
     {
-        var parts = flat.split(Sizes, 0);
         var pairs = new KeyValuePair<string, Tensor>[Paths.Length];
-        for (var i = 0; i < Paths.Length; i++)
+        if (flat.requires_grad && torch.is_grad_enabled())
         {
-            pairs[i] = new(Paths[i], parts[i].view(Shapes[i]));
-            parts[i].Dispose();
+            var parts = flat.split(Sizes, 0);
+            for (var i = 0; i < Paths.Length; i++)
+            {
+                pairs[i] = new(Paths[i], parts[i].view(Shapes[i]));
+                parts[i].Dispose();
+            }
+            return pairs;
         }
-        return Params.Create(pairs);
+        var start = flat.storage_offset();
+        for (var i = 0; i < Paths.Length; i++) pairs[i] = new(Paths[i], flat.as_strided(Shapes[i], Strides[i], start + Offsets[i]));
+        return pairs;
     }
 
     /// <summary>Whether <paramref name="values"/> is flat-backed (made by <see cref="Views"/>).</summary>

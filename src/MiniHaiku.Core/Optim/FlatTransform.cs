@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace MiniHaiku.Optim;
 
 /// <summary>
-/// The flat form of an elementwise <see cref="GradientTransformation"/>: the same arithmetic, element for element,
-/// on whole flat buffers (<see cref="FlatLayout"/>) instead of tensor by tensor, so its cost does not grow with the
+/// The flat form of an elementwise <see cref="GradientTransformation"/>: the same arithmetic, element for element
+/// (up to the order of roundings where <see cref="UpdateValue"/> fuses kernels), on whole flat buffers (<see cref="FlatLayout"/>) instead of tensor by tensor, so its cost does not grow with the
 /// number of tensors. It reads and writes the same <see cref="OptState"/> structure (slots, counts, inner states)
 /// as the per-tensor form, so states, checkpoints and the pure API are interchangeable between the two.
 /// </summary>
@@ -18,6 +18,89 @@ internal abstract class FlatTransform
     /// step owns it (it never aliases a slot), and the new state.
     /// </summary>
     public abstract (Tensor Updates, bool Owned, OptState State) Update(Tensor updates, bool owned, OptState state, FlatContext context);
+
+    /// <summary>
+    /// One update on a deferred value (<see cref="FlatValue"/>): links that only scale, add weight decay or end in a
+    /// quotient (Adam) fold into it instead of running kernels, so a chain such as Adam → learning rate → apply ends in
+    /// one <c>addcdiv_</c> on the parameters. By default the value is materialized and <see cref="Update"/> runs.
+    /// </summary>
+    public virtual (FlatValue Value, OptState State) UpdateValue(FlatValue value, OptState state, FlatContext context)
+    {
+        var (t, owned) = value.Materialize(context);
+        var (u, uOwned, next) = Update(t, owned, state, context);
+        return (FlatValue.Of(u, uOwned), next);
+    }
+}
+
+/// <summary>
+/// A flat update not computed yet: <c>Scale · Numerator / Denominator + ParameterCoefficient · p</c> (no denominator:
+/// <c>Scale · Numerator + …</c>), with <c>p</c> the flat parameters. Applying it to <c>p</c> is
+/// <c>p · (1 + ParameterCoefficient)</c> then one <c>addcdiv_</c> (or <c>add_</c>).
+/// </summary>
+internal readonly record struct FlatValue(Tensor Numerator, Tensor? Denominator, double Scale, double ParameterCoefficient, bool Owned)
+{
+    /// <summary>A plain tensor; <paramref name="owned"/> says whether it may be overwritten.</summary>
+    public static FlatValue Of(Tensor t, bool owned) => new(t, null, 1.0, 0.0, owned);
+
+    /// <summary>Whether this is a plain tensor (nothing deferred).</summary>
+    public bool IsPlain => Denominator is null && Scale == 1.0 && ParameterCoefficient == 0.0;
+
+    /// <summary>The value as a tensor and whether the caller may overwrite it.</summary>
+    public (Tensor Tensor, bool Owned) Materialize(FlatContext context)
+    {
+        if (IsPlain) return (Numerator, Owned);
+        Tensor t;
+        if (Denominator is not null)
+        {
+            t = Numerator.div(Denominator);
+            if (Scale != 1.0)
+            {
+                using var s = Scale.ToScalar();
+                t.mul_(s);
+            }
+        }
+        else
+        {
+            using var s = Scale.ToScalar();
+            t = Owned ? Numerator.mul_(s) : Numerator.mul(s);
+        }
+        if (ParameterCoefficient != 0.0)
+        {
+            using var c = ParameterCoefficient.ToScalar();
+            t.add_(context.RequireParameters("Weight decay (add_decayed_weights)"), c);
+        }
+        return (t, true);
+    }
+
+    /// <summary>This value times <paramref name="factor"/>, without a kernel.</summary>
+    public FlatValue Times(double factor) => this with { Scale = Scale * factor, ParameterCoefficient = ParameterCoefficient * factor };
+
+    /// <summary><c>p + value</c> in a new buffer, <paramref name="parameters"/> (<c>p</c>) untouched.</summary>
+    public Tensor AddedTo(Tensor parameters)
+    {
+        if (ParameterCoefficient != 0.0)
+        {
+            using var keep = (1.0 + ParameterCoefficient).ToScalar();
+            var target = parameters.mul(keep);
+            AddTo(target, scaleParameters: false);
+            return target;
+        }
+        using var s = Scale.ToScalar();
+        return Denominator is not null ? parameters.addcdiv(Numerator, Denominator, s) : parameters.add(Numerator, s);
+    }
+
+    /// <summary>Adds this value to <paramref name="target"/> in place (<paramref name="target"/> holds the parameters <c>p</c>).</summary>
+    public void AddTo(Tensor target, bool scaleParameters = true)
+    {
+        if (scaleParameters && ParameterCoefficient != 0.0)
+        {
+            using var keep = (1.0 + ParameterCoefficient).ToScalar();
+            target.mul_(keep);
+        }
+        using var s = Scale.ToScalar();
+        if (Denominator is not null) target.addcdiv_(Numerator, Denominator, s);
+        else target.add_(Numerator, s);
+    }
 }
 
 /// <summary>What a flat update works on: the layout, the flat parameters (read only), and which slot maps may be updated in place (donated).</summary>
@@ -57,9 +140,18 @@ internal sealed class FlatChain(FlatTransform[] links) : FlatTransform
     {
         if (state.Inner.Count != links.Length)
             throw new OptimizerStateException($"Chain of {links.Length} transformations got a state with {state.Inner.Count} inner states: the state was made by a different optimizer.");
+        var (value, next) = UpdateValue(FlatValue.Of(updates, owned), state, context);
+        var (t, tOwned) = value.Materialize(context);
+        return (t, tOwned, next);
+    }
+
+    public override (FlatValue Value, OptState State) UpdateValue(FlatValue value, OptState state, FlatContext context)
+    {
+        if (state.Inner.Count != links.Length)
+            throw new OptimizerStateException($"Chain of {links.Length} transformations got a state with {state.Inner.Count} inner states: the state was made by a different optimizer.");
         var states = new OptState[links.Length];
-        for (var i = 0; i < links.Length; i++) (updates, owned, states[i]) = links[i].Update(updates, owned, state.Inner[i], context);
-        return (updates, owned, OptState.Of(states));
+        for (var i = 0; i < links.Length; i++) (value, states[i]) = links[i].UpdateValue(value, state.Inner[i], context);
+        return (value, OptState.Of(states));
     }
 }
 
@@ -67,6 +159,18 @@ internal sealed class FlatChain(FlatTransform[] links) : FlatTransform
 internal sealed class FlatAdam(double b1, double b2, double eps, double epsRoot, bool nesterov) : FlatTransform
 {
     public override (Tensor Updates, bool Owned, OptState State) Update(Tensor g, bool owned, OptState s, FlatContext context)
+    {
+        var (value, next) = Run(g, s, context, deferred: false);
+        return (value.Numerator, true, next);
+    }
+
+    public override (FlatValue Value, OptState State) UpdateValue(FlatValue value, OptState state, FlatContext context)
+    {
+        var (g, _) = value.Materialize(context);
+        return Run(g, state, context, deferred: true);
+    }
+
+    private (FlatValue Value, OptState State) Run(Tensor g, OptState s, FlatContext context, bool deferred)
     {
         var count = s.Count + 1;
         var c1 = Optimizers.BiasCorrection(b1, count);
@@ -79,6 +183,18 @@ internal sealed class FlatAdam(double b1, double b2, double eps, double epsRoot,
         var (nu0, nuOwned) = context.Slot(s, "nu");
         var mu = FlatContext.Scaled(mu0, muOwned, b1Scalar).add_(g, oneMinusB1);
         var nu = FlatContext.Scaled(nu0, nuOwned, b2Scalar).addcmul_(g, g, oneMinusB2);
+        var slots = s.Slots
+            .SetItem("mu", context.Wrap(s, "mu", mu, muOwned && ReferenceEquals(mu, mu0)))
+            .SetItem("nu", context.Wrap(s, "nu", nu, nuOwned && ReferenceEquals(nu, nu0)));
+        var next = new OptState(count, slots, s.Inner) { Numbers = s.Numbers, InnerNames = s.InnerNames };
+        if (deferred && !nesterov && epsRoot == 0)
+        {
+            // m̂ / (sqrt(v̂) + eps) = (sqrt(c2) / c1) · m / (sqrt(v) + eps · sqrt(c2)): two kernels here, the quotient
+            // deferred to the link that applies it (one addcdiv_ on the parameters after the learning rate).
+            using var epsTerm = (eps * Math.Sqrt(c2)).ToScalar();
+            var denominator = nu.sqrt().add_(epsTerm, SafeOps.One);
+            return (new FlatValue(mu, denominator, Math.Sqrt(c2) / c1, 0.0, Owned: false), next);
+        }
         Tensor updates;
         if (!nesterov && epsRoot == 0)
         {
@@ -94,10 +210,7 @@ internal sealed class FlatAdam(double b1, double b2, double eps, double epsRoot,
             using var denominator = nu.DividedBy(c2).PlusInPlace(epsRoot).sqrt_().PlusInPlace(eps);
             updates = muHat.div(denominator);
         }
-        var slots = s.Slots
-            .SetItem("mu", context.Wrap(s, "mu", mu, muOwned && ReferenceEquals(mu, mu0)))
-            .SetItem("nu", context.Wrap(s, "nu", nu, nuOwned && ReferenceEquals(nu, nu0)));
-        return (updates, true, new OptState(count, slots, s.Inner) { Numbers = s.Numbers, InnerNames = s.InnerNames });
+        return (FlatValue.Of(updates, true), next);
     }
 }
 
@@ -124,6 +237,9 @@ internal sealed class FlatScale(Func<long, double> factor, bool counts) : FlatTr
         using var f = factor(s.Count).ToScalar();
         return (FlatContext.Scaled(u, owned, f), true, counts ? s with { Count = s.Count + 1 } : s);
     }
+
+    public override (FlatValue Value, OptState State) UpdateValue(FlatValue value, OptState s, FlatContext context) =>
+        (value.Times(factor(s.Count)), counts ? s with { Count = s.Count + 1 } : s);
 }
 
 /// <summary>Flat weight decay (<see cref="Optimizers.AddDecayedWeights"/>, and the scheduled, masked form, which counts).</summary>
@@ -147,6 +263,15 @@ internal sealed class FlatDecayedWeights(Func<long, double> decay, Func<string, 
             us.add_(ps, dScalar);
         }
         return (u, true, next);
+    }
+
+    public override (FlatValue Value, OptState State) UpdateValue(FlatValue value, OptState s, FlatContext context)
+    {
+        if (mask is not null) return base.UpdateValue(value, s, context);
+        var d = decay(s.Count);
+        var next = counts ? s with { Count = s.Count + 1 } : s;
+        if (d != 0) context.RequireParameters("Weight decay (add_decayed_weights)");
+        return (value with { ParameterCoefficient = value.ParameterCoefficient + d }, next);
     }
 }
 
@@ -192,5 +317,24 @@ internal sealed class FlatRms(double decay, double eps, bool epsInSqrt, bool cen
         using var denominator = epsInSqrt ? variance.Plus(eps).sqrt_() : variance.sqrt().PlusInPlace(eps);
         var updates = owned ? g.div_(denominator) : g.div(denominator);
         return (updates, true, new OptState(count, slots, s.Inner) { Numbers = s.Numbers, InnerNames = s.InnerNames });
+    }
+}
+
+/// <summary>
+/// Flat <see cref="Optimizers.ClipByGlobalNorm"/>: the norm of the whole flat buffer (accumulated in float64, as
+/// <see cref="ParamsUpdates.GlobalNorm"/>), then one multiplication when it is above the limit. Equal to the
+/// per-tensor form up to the order of the float64 sum.
+/// </summary>
+internal sealed class FlatClipByGlobalNorm(double maxNorm) : FlatTransform
+{
+    public override (Tensor Updates, bool Owned, OptState State) Update(Tensor g, bool owned, OptState s, FlatContext context)
+    {
+        double norm;
+        using (var wide = g.to_type(ScalarType.Float64))
+        using (var squares = wide.dot(wide))
+            norm = Math.Sqrt(squares.item<double>());
+        if (norm <= maxNorm) return (g, owned, s);
+        using var factor = (maxNorm / norm).ToScalar();
+        return (FlatContext.Scaled(g, owned, factor), true, s);
     }
 }

@@ -46,14 +46,14 @@ internal static class FlatUpdate
         var own = layout.TryGetFlat(parameters);
         var paramsFlat = own ?? layout.Pack(parameters);
         var donated = own is not null && mayDonate(parameters);
-        var (updates, _, newState) = transform.Update(grads, true, state, new FlatContext(layout, paramsFlat, mayDonate));
+        var (value, newState) = transform.UpdateValue(FlatValue.Of(grads, true), state, new FlatContext(layout, paramsFlat, mayDonate));
         Params newParams;
         if (own is null || donated)
         {
-            paramsFlat.add_(updates, Internal.SafeOps.One);
+            value.AddTo(paramsFlat);
             newParams = donated ? parameters : layout.Views(paramsFlat);
         }
-        else newParams = layout.Views(paramsFlat.add(updates, Internal.SafeOps.One));
+        else newParams = layout.Views(value.AddedTo(paramsFlat));
         foreach (var t in newParams.Values) if (scope.Contains(t)) scope.MoveToOuter(t);
         foreach (var t in newState.Tensors()) if (scope.Contains(t)) scope.MoveToOuter(t);
         return (newParams, newState);

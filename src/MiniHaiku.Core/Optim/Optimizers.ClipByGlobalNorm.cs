@@ -17,13 +17,13 @@ public static partial class Optimizers
     public static GradientTransformation ClipByGlobalNorm(double maxNorm)
     {
         if (!(maxNorm > 0)) throw new OptimizerConfigurationException(nameof(ClipByGlobalNorm), $"maxNorm must be positive, got {maxNorm}.");
-        return new(_ => OptState.Empty, (grads, s, _) =>
+        return new GradientTransformation(_ => OptState.Empty, (grads, s, _) =>
         {
             using var normTensor = grads.GlobalNorm();
             var norm = normTensor.item<double>();
             if (norm <= maxNorm) return (grads, s);
             var factor = maxNorm / norm;
             return (grads.Map(g => g.Times(factor)), s);
-        });
+        }).WithFlat(new FlatClipByGlobalNorm(maxNorm));
     }
 }

@@ -94,7 +94,7 @@ public sealed class Trainer<TBatch>
     /// <param name="batch">The batch.</param>
     /// <returns>The new state and the batch loss (before the update).</returns>
     /// <exception cref="NonFiniteTrainingException">The loss or a gradient is not finite (policy <see cref="NonFinitePolicy.Stop"/>).</exception>
-    public (TrainState State, double Loss) Step(TrainState state, TBatch batch) => StepCore(state, batch, null, NoDonation);
+    public (TrainState State, double Loss) Step(TrainState state, TBatch batch) => StepCore(state, batch, null, NoDonation, null);
 
     private static readonly Func<Params, bool> NoDonation = _ => false;
 
@@ -103,12 +103,13 @@ public sealed class Trainer<TBatch>
     /// optimizer slots) that the caller gives up, so the step may update them in place (JAX's buffer donation);
     /// everything else of <paramref name="state"/> is left as it is.
     /// </summary>
-    private (TrainState State, double Loss) StepCore(TrainState state, TBatch batch, Action<Params>? gradientsObserver, Func<Params, bool> mayDonate)
+    private (TrainState State, double Loss) StepCore(TrainState state, TBatch batch, Action<Params>? gradientsObserver, Func<Params, bool> mayDonate,
+        FlatSession? session)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (Optimizer.Flat is { } flat && FlatLayout.Of(state.Params) is { } layout
             && (layout.Backs(state.Params) || layout.Fits(state.Params)) && FlatUpdate.SlotsFit(layout, state.OptState))
-            return FlatStep(flat, layout, state, batch, gradientsObserver, mayDonate);
+            return FlatStep(flat, layout, state, batch, gradientsObserver, mayDonate, session);
         using var scope = torch.NewDisposeScope();
         if (Device is { } device) batch = moveBatch!(batch, device);
         var (nextRng, stepKey) = state.Rng.Split();
@@ -137,10 +138,11 @@ public sealed class Trainer<TBatch>
     /// The fast path for an elementwise optimizer (<see cref="GradientTransformation"/> with a flat form) and parameters
     /// of one floating dtype: the parameters live in one buffer, the autograd leaf is that buffer (the loss sees views
     /// of it, so backward gives one flat gradient), and the optimizer updates whole buffers (<see cref="FlatUpdate"/>).
-    /// The values are those of the per-tensor path.
+    /// The values are those of the per-tensor path up to rounding (the update is fused). Fit passes a
+    /// <see cref="FlatSession"/>: its autograd leaves and gradient buffer are kept from step to step.
     /// </summary>
     private (TrainState State, double Loss) FlatStep(FlatTransform flat, FlatLayout layout, TrainState state, TBatch batch,
-        Action<Params>? gradientsObserver, Func<Params, bool> mayDonate)
+        Action<Params>? gradientsObserver, Func<Params, bool> mayDonate, FlatSession? session)
     {
         using var scope = torch.NewDisposeScope();
         if (Device is { } device) batch = moveBatch!(batch, device);
@@ -152,13 +154,26 @@ public sealed class Trainer<TBatch>
         Params newModelState;
         using (torch.enable_grad())
         {
-            var leaf = paramsFlat.detach().requires_grad_(true);
-            (value, newModelState) = loss(layout.UnregisteredViews(leaf), state.State, batch, stepKey);
-            RequireScalarLoss(value);
-            gradsFlat = value.requires_grad
-                ? torch.autograd.grad([value], [leaf], retain_graph: false, create_graph: false, allow_unused: true)[0]
-                : null!;
-            if (gradsFlat is null || gradsFlat.IsInvalid) gradsFlat = torch.zeros_like(paramsFlat);
+            if (session?.LeavesFor(layout, parameters) is { } leaves)
+            {
+                // Fit: leaves kept from step to step (views of the parameters' buffer), whose gradients accumulate in
+                // place into views of one flat buffer; nothing per tensor is created for autograd in a step.
+                (value, newModelState) = loss(leaves.Map, state.State, batch, stepKey);
+                RequireScalarLoss(value);
+                gradsFlat = leaves.Gradients;
+                gradsFlat.zero_();
+                if (value.requires_grad) torch.autograd.backward([value], inputs: leaves.Tensors);
+            }
+            else
+            {
+                var leaf = paramsFlat.detach().requires_grad_(true);
+                (value, newModelState) = loss(layout.UnregisteredViews(leaf), state.State, batch, stepKey);
+                RequireScalarLoss(value);
+                gradsFlat = value.requires_grad
+                    ? torch.autograd.grad([value], [leaf], retain_graph: false, create_graph: false, allow_unused: true)[0]
+                    : null!;
+                if (gradsFlat is null || gradsFlat.IsInvalid) gradsFlat = torch.zeros_like(paramsFlat);
+            }
         }
         gradientsObserver?.Invoke(layout.UnregisteredViews(gradsFlat));
         double lossValue;
@@ -208,9 +223,10 @@ public sealed class Trainer<TBatch>
     /// <summary>
     /// Runs <see cref="Step"/> on every batch. Each intermediate state is disposed as soon as the next
     /// exists (tensors shared with it are kept); the state passed in is never disposed nor changed. With an
-    /// elementwise optimizer (Adam, AdamW, SGD, RMSProp, Lion, …) and parameters of one floating dtype, Fit keeps the
-    /// parameters and optimizer slots in one buffer each and updates the states it made in place (it owns them and is
-    /// about to discard them, as JAX's buffer donation), with the same values as the per-tensor path. Reports
+    /// elementwise optimizer (Adam, AdamW, SGD, RMSProp, Lion, global-norm clipping, …) and parameters of one floating
+    /// dtype, Fit keeps the parameters and optimizer slots in one buffer each and updates the states it made in place
+    /// (it owns them and is about to discard them, as JAX's buffer donation), with the values of the per-tensor path up
+    /// to rounding (the update is fused). Reports
     /// progress every <paramref name="reportEvery"/> steps. If anything throws (the loss, the batch
     /// enumerator, <paramref name="progress"/>, cancellation, a non-finite step), every state Fit made is
     /// disposed before the exception propagates, so a failed run leaks nothing; the state passed in stays
@@ -287,6 +303,7 @@ public sealed class Trainer<TBatch>
         var window = new ReportWindow();
         var current = state;
         var epoch = start.Epoch;
+        using var session = new FlatSession();
         try
         {
             for (; epoch <= options.Epochs && !run.StopRequested; epoch++)
@@ -308,7 +325,7 @@ public sealed class Trainer<TBatch>
                     Action<Params>? observer = null;
                     foreach (var c in callbacks)
                         if (c.WantsGradients(stepNumber)) observer += g => c.OnGradients(stepNumber, g);
-                    var (next, lossValue) = StepCore(current, batch, observer, ReferenceEquals(current, state) ? NoDonation : donatable);
+                    var (next, lossValue) = StepCore(current, batch, observer, ReferenceEquals(current, state) ? NoDonation : donatable, session);
                     var previous = current;
                     current = next;
                     if (!ReferenceEquals(previous, state)) DisposeSuperseded(previous, next, initial);
@@ -403,12 +420,13 @@ public sealed class Trainer<TBatch>
         var donatable = Donatable(state);
         var window = new ReportWindow();
         var current = state;
+        using var session = new FlatSession();
         try
         {
             foreach (var batch in batches)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (next, lossValue) = StepCore(current, batch, null, ReferenceEquals(current, state) ? NoDonation : donatable);
+                var (next, lossValue) = StepCore(current, batch, null, ReferenceEquals(current, state) ? NoDonation : donatable, session);
                 var previous = current;
                 current = next;
                 if (!ReferenceEquals(previous, state)) DisposeSuperseded(previous, next, initial);

@@ -5,8 +5,10 @@ using MiniHaiku.Training;
 namespace MiniHaiku.Tests.Optim;
 
 /// <summary>
-/// The flat form of the elementwise optimizers (one buffer per model) computes exactly what the per-tensor form does,
-/// through the trainer's public path.
+/// The flat form of the elementwise optimizers (one buffer per model) computes what the per-tensor form does, through
+/// the trainer's public path: the same maths, rounded in another order where the flat form fuses kernels (Adam's quotient
+/// and the learning rate in one <c>addcdiv_</c>, weight decay folded into the parameters' scale, the global norm as one
+/// float64 sum), so the two agree to <see cref="Tolerance"/> over several steps rather than bit for bit.
 /// </summary>
 public class FlatTransformTests
 {
@@ -47,11 +49,17 @@ public class FlatTransformTests
         ["RmsProp centered, momentum, bias-corrected"] = () => Optimizers.RmsProp(0.01, centered: true, momentum: 0.9, nesterov: true, biasCorrection: true, epsInSqrt: false, initialScale: 0.1),
         ["Lion"] = () => Optimizers.Lion(0.01, weightDecay: 0.1),
         ["Scale, decay, learning rate"] = () => Optimizers.Chain(Optimizers.Scale(0.5), Optimizers.AddDecayedWeights(0.01), Optimizers.Trace(0.5), Optimizers.ScaleByLearningRate(0.1)),
+        ["Clip (clipping) + Adam"] = () => Optimizers.Chain(Optimizers.ClipByGlobalNorm(0.01), Optimizers.Adam(0.01)),
+        ["Clip (not clipping) + AdamW"] = () => Optimizers.Chain(Optimizers.ClipByGlobalNorm(1e6), Optimizers.AdamW(0.01, weightDecay: 0.1)),
+        ["Clip + Sgd momentum"] = () => Optimizers.Chain(Optimizers.ClipByGlobalNorm(0.01), Optimizers.Sgd(0.1, momentum: 0.9)),
     };
+
+    /// <summary>The largest difference allowed between a flat and a per-tensor run (values are of order 1).</summary>
+    internal const double Tolerance = 1e-6;
 
     [Theory]
     [MemberData(nameof(Elementwise))]
-    public void FlatAndPerTensorPathsGiveIdenticalParametersAndStates(string name)
+    public void FlatAndPerTensorPathsGiveTheSameParametersAndStates(string name)
     {
         var opt = ElementwiseOptimizers[name]();
         Assert.NotNull(opt.Flat);
@@ -71,15 +79,16 @@ public class FlatTransformTests
             (slow, _) = slowTrainer.Step(slow, b);
         }
 
-        Assert.True(flat.Params.BitwiseEquals(slow.Params), $"{name}: parameters differ by up to {MaxDifference(flat.Params, slow.Params)}");
-        Assert.True(flat.OptState.ToParams().BitwiseEquals(slow.OptState.ToParams()), $"{name}: optimizer states differ");
-        Assert.False(p0.BitwiseEquals(flat.Params)); // it trained
+        AssertClose(flat.Params, slow.Params, $"{name}: parameters");
+        AssertClose(flat.OptState.ToParams(), slow.OptState.ToParams(), $"{name}: optimizer states");
+        Assert.Equal(slow.OptState.ToParams().Keys.Order(StringComparer.Ordinal), flat.OptState.ToParams().Keys.Order(StringComparer.Ordinal));
+        Assert.True(MaxDifference(p0, flat.Params) > 100 * Tolerance, $"{name}: it did not train"); // the tolerance is far below a step
     }
 
     [Fact]
     public void NonElementwiseOptimizersHaveNoFlatFormAndStillTrain()
     {
-        foreach (var opt in new[] { Optimizers.Adafactor(0.01), Optimizers.Chain(Optimizers.ClipByGlobalNorm(1), Optimizers.Adam(0.01)), Optimizers.Lamb(0.01) })
+        foreach (var opt in new[] { Optimizers.Adafactor(0.01), Optimizers.Chain(Optimizers.ClipByGlobalNorm(1), Optimizers.Adagrad(0.01)), Optimizers.Lamb(0.01) })
         {
             Assert.Null(opt.Flat);
             var batches = Batches(3);
@@ -101,8 +110,15 @@ public class FlatTransformTests
         var p0 = Model.Init(0, batches[0].X);
         var mixed = slowTrainer.Fit(flatTrainer.Fit(slowTrainer.Fit(flatTrainer.Init(p0, 1), batches.Take(1)), batches.Skip(1).Take(2)), batches.Skip(3));
         var reference = slowTrainer.Fit(slowTrainer.Init(p0, 1), batches);
-        Assert.True(mixed.Params.BitwiseEquals(reference.Params));
-        Assert.True(mixed.OptState.ToParams().BitwiseEquals(reference.OptState.ToParams()));
+        AssertClose(mixed.Params, reference.Params, "parameters");
+        AssertClose(mixed.OptState.ToParams(), reference.OptState.ToParams(), "optimizer states");
+    }
+
+    internal static void AssertClose(Params actual, Params expected, string what)
+    {
+        Assert.Equal(expected.Keys, actual.Keys);
+        var difference = MaxDifference(actual, expected);
+        Assert.True(difference <= Tolerance, $"{what} differ by up to {difference}");
     }
 
     private static double MaxDifference(Params a, Params b) =>
