@@ -100,13 +100,7 @@ public static class Grad
         {
             (value, aux) = loss(leafParams);
         }
-        if (value is null) throw new GradientException("The loss function returned null instead of a scalar tensor.");
-        TensorChecks.RequireAlive(value, "the loss (returned by the loss function)");
-        if (value.numel() != 1)
-            throw new GradientException(
-                $"The loss must be a scalar (one element) but has shape {ShapeText.Format(value.shape)}. Reduce it, e.g. with .mean() or .sum().");
-        if (!value.is_floating_point())
-            throw new GradientException($"The loss must be floating point but its dtype is {value.dtype}.");
+        RequireScalarLoss(value);
 
         Tensor[] grads;
         if (leaves.Length == 0 || !value.requires_grad)
@@ -136,5 +130,17 @@ public static class Grad
         var pairs = new KeyValuePair<string, Tensor>[keys.Length];
         for (var i = 0; i < keys.Length; i++) pairs[i] = new(keys[i], values[i]);
         return pairs;
+    }
+
+    /// <summary>The checks of a loss value before autograd sees it (an error inside autograd aborts the process); also used by the trainer's flat step.</summary>
+    internal static void RequireScalarLoss(Tensor? value)
+    {
+        if (value is null) throw new GradientException("The loss function returned null instead of a scalar tensor.");
+        TensorChecks.RequireAlive(value, "the loss (returned by the loss function)");
+        if (value.numel() != 1)
+            throw new GradientException(
+                $"The loss must be a scalar (one element) but has shape {ShapeText.Format(value.shape)}. Reduce it, e.g. with .mean() or .sum().");
+        if (!value.is_floating_point())
+            throw new GradientException($"The loss must be floating point but its dtype is {value.dtype}.");
     }
 }

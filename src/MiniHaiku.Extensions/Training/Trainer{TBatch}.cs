@@ -159,7 +159,7 @@ public sealed class Trainer<TBatch>
                 // Fit: leaves kept from step to step (views of the parameters' buffer), whose gradients accumulate in
                 // place into views of one flat buffer; nothing per tensor is created for autograd in a step.
                 (value, newModelState) = loss(leaves.Map, state.State, batch, stepKey);
-                RequireScalarLoss(value);
+                Grad.RequireScalarLoss(value);
                 gradsFlat = leaves.Gradients;
                 gradsFlat.zero_();
                 if (value.requires_grad) torch.autograd.backward([value], inputs: leaves.Tensors);
@@ -168,7 +168,7 @@ public sealed class Trainer<TBatch>
             {
                 var leaf = paramsFlat.detach().requires_grad_(true);
                 (value, newModelState) = loss(layout.UnregisteredViews(leaf), state.State, batch, stepKey);
-                RequireScalarLoss(value);
+                Grad.RequireScalarLoss(value);
                 gradsFlat = value.requires_grad
                     ? torch.autograd.grad([value], [leaf], retain_graph: false, create_graph: false, allow_unused: true)[0]
                     : null!;
@@ -192,18 +192,6 @@ public sealed class Trainer<TBatch>
         MoveOut(scope, newModelState.Values);
         MoveOut(scope, newOpt.Tensors());
         return (new TrainState(newParams, newModelState, newOpt, state.Step + 1, nextRng) { SkippedSteps = state.SkippedSteps }, lossValue);
-    }
-
-    /// <summary><see cref="Grad"/>'s checks of a loss value, before autograd sees it (an error inside autograd aborts the process).</summary>
-    private static void RequireScalarLoss(Tensor? value)
-    {
-        if (value is null) throw new GradientException("The loss function returned null instead of a scalar tensor.");
-        TensorChecks.RequireAlive(value, "the loss (returned by the loss function)");
-        if (value.numel() != 1)
-            throw new GradientException(
-                $"The loss must be a scalar (one element) but has shape {ShapeText.Format(value.shape)}. Reduce it, e.g. with .mean() or .sum().");
-        if (!value.is_floating_point())
-            throw new GradientException($"The loss must be floating point but its dtype is {value.dtype}.");
     }
 
     /// <summary>
