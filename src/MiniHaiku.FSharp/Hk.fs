@@ -53,6 +53,21 @@ module Hk =
     /// <summary>True during Init, false during Apply.</summary>
     let runningInit : Model<bool> = CoreHk.RunningInit()
 
+    /// <summary>Every parameter known at this point (Haiku's <c>hk.get_params</c>): those created so far during Init,
+    /// all those given during Apply. <c>let! ps = Hk.getParams</c></summary>
+    let getParams : Model<Params> = CoreHk.GetParams()
+
+    /// <summary>The current value of every state (Haiku's <c>hk.get_current_state</c>).</summary>
+    let getCurrentState : Model<Params> = CoreHk.GetCurrentState()
+
+    /// <summary>The first value each state took during Init (Haiku's <c>hk.get_initial_state</c>); empty during Apply.</summary>
+    let getInitialState : Model<Params> = CoreHk.GetInitialState()
+
+    /// <summary>The key the run's key sequence splits from next, or <c>None</c> when the caller gave none (Haiku's
+    /// <c>hk.maybe_get_rng_sequence_state</c>); draws nothing.</summary>
+    let maybeGetRngSequenceState : Model<RngKey option> =
+        CoreHk.MaybeGetRngSequenceState().Select(fun key -> Option.ofNullable key)
+
     /// <summary>Creates a module named <c>{TypeName}_{n}</c> in the current scope:
     /// <c>Hk.create (fun name -> Linear(name, 4L))</c> (the class must inherit <c>Module</c>).</summary>
     let create (make: ModuleName -> 'M) : Model<'M> when 'M :> MiniHaiku.Module =

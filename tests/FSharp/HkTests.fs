@@ -27,6 +27,24 @@ let ``the C# Hk methods stay reachable next to the F# functions`` () =
     Assert.Equal(2, f.Params.Count)
 
 [<Fact>]
+let ``getParams, getCurrentState, getInitialState and maybeGetRngSequenceState read the run`` () =
+    let m =
+        model {
+            let! _ = Hk.getParam "w" [ 2L ]
+            let! _ = Hk.getStateWith (Initializers.Zeros()) "n" []
+            let! ps = Hk.getParams
+            let! s = Hk.getCurrentState
+            let! s0 = Hk.getInitialState
+            let! key = Hk.maybeGetRngSequenceState
+            return List.ofSeq ps.Keys, List.ofSeq s.Keys, s0.Count, key.IsSome
+        }
+    let (ps, s, initialCount, hasKey), _ = runInit m
+    Assert.Equal<string list>([ "~/w" ], ps)
+    Assert.Equal<string list>([ "~/n" ], s)
+    Assert.Equal(1, initialCount)
+    Assert.True hasKey // Init always has a key sequence
+
+[<Fact>]
 let ``getParamOf makes the requested dtype and getExistingParam reads it back`` () =
     let m =
         model {
