@@ -6,16 +6,19 @@ namespace MiniHaiku.Layers;
 internal static class LayerChecks
 {
     /// <summary>The input is alive and floating point (the layer's parameters are).</summary>
-    public static void RequireFloatingInput(string path, string layer, Tensor x, string what = "input") =>
-        RequireFloatingInput(path, layer, x, x is null || x.IsInvalid ? ScalarType.Float32 : x.dtype, what);
-
-    /// <summary>
-    /// Like <see cref="RequireFloatingInput(string, string, Tensor, string)"/> with the input's dtype already read (one
-    /// native call fewer per layer call: a tiny model's Apply is dominated by such calls).
-    /// </summary>
-    public static void RequireFloatingInput(string path, string layer, Tensor x, ScalarType dtype, string what = "input")
+    public static void RequireFloatingInput(string path, string layer, Tensor x, string what = "input")
     {
         TensorChecks.RequireAlive(x, $"the {what} of '{path}' ({layer})");
+        RequireFloating(path, layer, x.dtype, what);
+    }
+
+    /// <summary>
+    /// The dtype half of <see cref="RequireFloatingInput(string, string, Tensor, string)"/>, for a caller that has checked
+    /// the input is alive and read its dtype already (one native call fewer per layer call: a tiny model's Apply is
+    /// dominated by such calls).
+    /// </summary>
+    public static void RequireFloating(string path, string layer, ScalarType dtype, string what = "input")
+    {
         if (!IsFloating(dtype))
             throw new LayerInputException(path,
                 $"{layer} needs a floating-point {what} (its parameters are floating point), got dtype {dtype}. Convert it first, e.g. x.to_type(ScalarType.Float32).");

@@ -48,7 +48,7 @@ public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Init
         // Three native calls besides the product (alive, dtype, shape): a tiny model's Apply is dominated by them.
         TensorChecks.RequireAlive(x, $"the input of '{Name.Path}' ({nameof(Linear)})");
         var dtype = x.dtype;
-        LayerChecks.RequireFloatingInput(Name.Path, nameof(Linear), x, dtype);
+        LayerChecks.RequireFloating(Name.Path, nameof(Linear), dtype);
         var shape = x.shape;
         if (shape.Length == 0) throw new LayerInputException(Name.Path, "Linear needs an input with at least one axis, got a scalar.");
         var inSize = shape[^1];
