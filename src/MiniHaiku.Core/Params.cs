@@ -58,6 +58,20 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
     /// <summary>The underlying sorted dictionary.</summary>
     internal ImmutableSortedDictionary<string, Tensor> Items => items;
 
+    /// <summary>
+    /// The flat buffer layout whose views these tensors are (set only by <see cref="CreateFlatBacked"/>), or null: the
+    /// optimizer's flat path reads it. Every operation that changes the map returns a new map without it.
+    /// </summary>
+    internal Optim.FlatLayout? FlatBacking { get; private set; }
+
+    /// <summary>A map of views of one flat buffer, tagged with its layout (see <see cref="FlatBacking"/>).</summary>
+    internal static Params CreateFlatBacked(IEnumerable<KeyValuePair<string, Tensor>> entries, Optim.FlatLayout layout)
+    {
+        var result = Create(entries);
+        result.FlatBacking = layout;
+        return result;
+    }
+
     /// <summary>Returns a map with <paramref name="path"/> set to <paramref name="value"/>. Cost: O(log n).</summary>
     /// <example><code>Params q = p.With("~/linear/b", zeros(4));   // a new map; p is unchanged</code></example>
     /// <param name="path">The parameter path.</param>

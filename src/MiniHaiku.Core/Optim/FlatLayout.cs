@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,14 +6,12 @@ namespace MiniHaiku.Optim;
 /// <summary>
 /// Where each tensor of a <see cref="Params"/> lives in one contiguous 1-D buffer: the paths in key order, their
 /// shapes, element counts and offsets. All tensors share one floating dtype and one device. A <see cref="Params"/>
-/// made by <see cref="Views"/> is <em>flat-backed</em>: its tensors are views of one buffer (registered here by the
-/// identity of the immutable <see cref="Params"/> object), so <see cref="TryGetFlat"/> recovers the whole buffer
+/// made by <see cref="Views"/> is <em>flat-backed</em>: its tensors are views of one buffer (the map carries its layout,
+/// <see cref="Params.FlatBacking"/>; any change to the map makes a new, untagged one), so <see cref="TryGetFlat"/> recovers the whole buffer
 /// with one <c>as_strided</c> and an elementwise optimizer runs a handful of kernels whatever the tensor count.
 /// </summary>
 internal sealed class FlatLayout
 {
-    private static readonly ConditionalWeakTable<Params, FlatLayout> Backed = new();
-
     private FlatLayout(string[] paths, long[][] shapes, long[] sizes, ScalarType dtype, Device device)
     {
         Paths = paths;
@@ -61,7 +58,7 @@ internal sealed class FlatLayout
     /// </summary>
     public static FlatLayout? Of(Params parameters)
     {
-        if (Backed.TryGetValue(parameters, out var own)) return own;
+        if (parameters.FlatBacking is { } own) return own;
         var n = parameters.Count;
         if (n == 0) return null;
         var paths = new string[n];
@@ -107,7 +104,7 @@ internal sealed class FlatLayout
     /// <summary>Whether <paramref name="values"/> is flat-backed with this layout and none of its tensors was disposed.</summary>
     public bool Backs(Params values)
     {
-        if (!Backed.TryGetValue(values, out var layout) || !SameAs(layout)) return false;
+        if (values.FlatBacking is not { } layout || !SameAs(layout)) return false;
         foreach (var t in values.Values)
             if (t.IsInvalid) return false;
         return true;
@@ -146,9 +143,7 @@ internal sealed class FlatLayout
     /// <summary>A flat-backed <see cref="Params"/> of views of <paramref name="flat"/> (which must have <see cref="Total"/> elements).</summary>
     public Params Views(Tensor flat)
     {
-        var result = Params.Create(ViewPairs(flat));
-        Backed.AddOrUpdate(result, this);
-        return result;
+        return Params.CreateFlatBacked(ViewPairs(flat), this);
     }
 
     /// <summary>Views of <paramref name="flat"/> without registering them as flat-backed (e.g. autograd views of a leaf, gradients for callbacks).</summary>
@@ -175,5 +170,5 @@ internal sealed class FlatLayout
     }
 
     /// <summary>Whether <paramref name="values"/> is flat-backed (made by <see cref="Views"/>).</summary>
-    public static bool IsFlatBacked(Params values) => Backed.TryGetValue(values, out _);
+    public static bool IsFlatBacked(Params values) => values.FlatBacking is not null;
 }
