@@ -171,6 +171,11 @@ public static class Profile
             var qkv = Addmm(torch.cat([bq, bk, bv]), x.reshape(-1, 128), torch.cat([wq, wk, wv], 1)).view(8, 64, 3, 8, 16).permute(2, 0, 3, 1, 4);
             return Out(attend(qkv[0], qkv[1], qkv[2]));
         }
+        Tensor FusedSplit(Func<Tensor, Tensor, Tensor, Tensor> attend)
+        {
+            var qkv = Addmm(torch.cat([bq, bk, bv]), x.reshape(-1, 128), torch.cat([wq, wk, wv], 1)).split(128, 1);
+            return Out(attend(Heads(qkv[0]), Heads(qkv[1]), Heads(qkv[2])));
+        }
         Tensor Sdpa(Tensor q, Tensor k, Tensor v) => nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
         using var blocked = torch.ones(64, 64, dtype: ScalarType.Bool).triu(1);
         using var scale = (1 / Math.Sqrt(16)).ToScalar();
@@ -182,6 +187,8 @@ public static class Profile
         [
             ("q, k, v: 3 addmm, SDPA(is_causal), merge, out addmm", Run(() => Separate(Sdpa))),
             ("q, k, v: 1 addmm over cat'd w/b, SDPA, merge, out", Run(() => Fused(Sdpa))),
+            ("q, k, v: 1 addmm over cat'd w/b, split, SDPA, merge, out", Run(() => FusedSplit(Sdpa))),
+            ("q, k, v: 3 addmm, SDPA(is_causal), merge, out addmm (again)", Run(() => Separate(Sdpa))),
             ("q, k, v: 3 addmm, composed attention, merge, out", Run(() => Separate(Composed))),
             ("q, k, v: 1 addmm, composed attention, merge, out", Run(() => Fused(Composed))),
             ("  SDPA(is_causal) alone, contiguous heads", Run(() => Sdpa(qh, kh, vh))),

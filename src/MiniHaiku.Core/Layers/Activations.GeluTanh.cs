@@ -127,7 +127,11 @@ internal static class GeluTanhKernel
         Vector256.Create(-2f * Beta) * (v + Vector256.Create(Kappa) * v * v * v);
 }
 
-/// <summary>The autograd node of <see cref="GeluTanhKernel"/>: saves the input, computes the gradient from it.</summary>
+/// <summary>
+/// The autograd node of <see cref="GeluTanhKernel"/>: saves the input, computes the gradient from it. Stateless (TorchSharp
+/// keeps one shared instance), so calls on several threads do not interfere. The gradient it hands back is owned by the
+/// dispose scope open around <c>backward</c> (each step's scope in the trainer), as any tensor TorchSharp creates there.
+/// </summary>
 internal sealed class GeluTanhFunction : torch.autograd.SingleTensorFunction<GeluTanhFunction>
 {
     public override string Name => "MiniHaikuGeluTanh";

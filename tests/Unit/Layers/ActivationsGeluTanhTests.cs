@@ -117,6 +117,27 @@ public class ActivationsGeluTanhTests
     }
 
     [Fact]
+    public void ConcurrentCallsUnderGcGiveTheSameGradients()
+    {
+        var expected = Input().requires_grad_();
+        Activations.Gelu(expected).sum().backward();
+        var reference = expected.grad!.clone();
+        var failures = 0;
+        Parallel.For(0, 4, _ =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                var x = Input().requires_grad_();
+                Activations.Gelu(x).sum().backward();
+                if (!x.grad!.Equals(reference)) Interlocked.Increment(ref failures);
+                GC.Collect();
+            }
+        });
+        Assert.Equal(0, failures);
+    }
+
+    [Fact]
     public void WithoutGradientTrackingNoNodeIsMade()
     {
         var x = Input().requires_grad_();
