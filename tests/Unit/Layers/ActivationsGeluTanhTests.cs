@@ -54,6 +54,15 @@ public class ActivationsGeluTanhTests
     }
 
     [Fact]
+    public void AContiguousSliceIsReadFromItsOffset()
+    {
+        var whole = Input();
+        var slice = whole.narrow(0, 1, 3); // contiguous, storage offset 8 · 1031
+        Assert.True(GeluTanhKernel.Fits(slice));
+        AssertClose(nn.functional.gelu(slice, Tanh), Activations.Gelu(slice), rtol: 2e-6, atol: 1e-6);
+    }
+
+    [Fact]
     public void NonFiniteInputsGiveLibtorchsResults()
     {
         var x = torch.zeros(GeluTanhKernel.MinValues + 3);
