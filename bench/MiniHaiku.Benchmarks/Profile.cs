@@ -14,7 +14,7 @@ namespace MiniHaiku.Benchmarks;
 public static class Profile
 {
     /// <summary>
-    /// Runs the breakdowns named in <paramref name="parts"/> (train, adam, cnn, tiny, init, initab, deep, transformer, layers, getparam; all if none) and prints
+    /// Runs the breakdowns named in <paramref name="parts"/> (train, adam, cnn, tiny, init, initab, deep, transformer, layers, attention, getparam; all if none) and prints
     /// them; with <c>cpu</c> among them, times are the thread's CPU time instead of wall time.
     /// </summary>
     /// <param name="parts">The command-line arguments after --profile.</param>
@@ -38,6 +38,7 @@ public static class Profile
         if (Wants("transformer")) StepPhases("Transformer 4 blocks, D 128, 8 heads, B 8, T 64", HaikuModels.Transformer, () => new TorchModels.Transformer(),
             g => (torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g), torch.randint(0, HaikuModels.TransformerVocab, [8, 64], generator: g)));
         if (Wants("layers")) TransformerLayers();
+        if (Wants("attention")) AttentionPieces();
         if (Wants("getparam")) GetParamPieces();
     }
 
@@ -124,6 +125,86 @@ public static class Profile
                 using var s = NewDisposeScope();
                 nn.functional.cross_entropy(torchModel.forward(ids).flatten(0, 1), labels.flatten()).backward();
             }),
+        ];
+        foreach (var c in cases) for (var w = 0; w < 5; w++) c.Run();
+        var times = cases.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < 21; round++)
+            for (var i = 0; i < cases.Length; i++)
+            {
+                var start = Now();
+                for (var r = 0; r < 5; r++) cases[i].Run();
+                times[i].Add((Now() - start) / 5);
+            }
+        for (var i = 0; i < cases.Length; i++)
+            Console.WriteLine($"  {cases[i].Name,-62} {Median(times[i]),12:N0} µs");
+    }
+
+    /// <summary>
+    /// The pieces of causal self-attention on the Transformer row's input ([8, 64, 128], 8 heads of 16), forward +
+    /// backward, raw torch ops: the q/k/v projections as three <c>addmm</c>s or one over the concatenated weights,
+    /// <c>scaled_dot_product_attention(is_causal)</c> against the composed maths, and GELU; interleaved, medians of 21 rounds.
+    /// </summary>
+    private static void AttentionPieces()
+    {
+        Console.WriteLine("Causal self-attention pieces on [8, 64, 128], 8 heads × 16, forward + backward, interleaved, median of 21 rounds:");
+        using var g = new Generator(11);
+        var x = torch.randn([8, 64, 128], generator: g).requires_grad_();
+        Tensor Leaf(params long[] shape) => (torch.randn(shape, generator: g) * 0.1).detach().requires_grad_();
+        var (wq, wk, wv, wo) = (Leaf(128, 128), Leaf(128, 128), Leaf(128, 128), Leaf(128, 128));
+        var (bq, bk, bv, bo) = (Leaf(128), Leaf(128), Leaf(128), Leaf(128));
+        var qh = Leaf(8, 8, 64, 16);
+        var kh = Leaf(8, 8, 64, 16);
+        var vh = Leaf(8, 8, 64, 16);
+        var hidden = Leaf(8, 64, 512);
+        var small = Leaf(128, 128);
+        static Tensor Addmm(Tensor b, Tensor a, Tensor w) => torch.addmm(b, a, w, 1, 1);
+        Tensor Heads(Tensor y) => y.view(8, 64, 8, 16).transpose(1, 2);
+        Tensor Merge(Tensor h) => h.transpose(1, 2).reshape(8, 64, 128);
+        Tensor Out(Tensor h) => Addmm(bo, Merge(h).reshape(-1, 128), wo);
+        Tensor Separate(Func<Tensor, Tensor, Tensor, Tensor> attend)
+        {
+            var x2 = x.reshape(-1, 128);
+            return Out(attend(Heads(Addmm(bq, x2, wq)), Heads(Addmm(bk, x2, wk)), Heads(Addmm(bv, x2, wv))));
+        }
+        Tensor Fused(Func<Tensor, Tensor, Tensor, Tensor> attend)
+        {
+            var qkv = Addmm(torch.cat([bq, bk, bv]), x.reshape(-1, 128), torch.cat([wq, wk, wv], 1)).view(8, 64, 3, 8, 16).permute(2, 0, 3, 1, 4);
+            return Out(attend(qkv[0], qkv[1], qkv[2]));
+        }
+        Tensor FusedSplit(Func<Tensor, Tensor, Tensor, Tensor> attend)
+        {
+            var qkv = Addmm(torch.cat([bq, bk, bv]), x.reshape(-1, 128), torch.cat([wq, wk, wv], 1)).split(128, 1);
+            return Out(attend(Heads(qkv[0]), Heads(qkv[1]), Heads(qkv[2])));
+        }
+        Tensor Sdpa(Tensor q, Tensor k, Tensor v) => nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
+        using var blocked = torch.ones(64, 64, dtype: ScalarType.Bool).triu(1);
+        using var scale = (1 / Math.Sqrt(16)).ToScalar();
+        using var minusInf = double.NegativeInfinity.ToScalar();
+        Tensor Composed(Tensor q, Tensor k, Tensor v) =>
+            q.matmul(k.transpose(-2, -1)).mul_(scale).masked_fill_(blocked, minusInf).softmax(-1).matmul(v);
+        Action Run(Func<Tensor> f) => () => { using var s = NewDisposeScope(); f().sum().backward(); };
+        (string Name, Action Run)[] cases =
+        [
+            ("q, k, v: 3 addmm, SDPA(is_causal), merge, out addmm", Run(() => Separate(Sdpa))),
+            ("q, k, v: 1 addmm over cat'd w/b, SDPA, merge, out", Run(() => Fused(Sdpa))),
+            ("q, k, v: 1 addmm over cat'd w/b, split, SDPA, merge, out", Run(() => FusedSplit(Sdpa))),
+            ("q, k, v: 3 addmm, SDPA(is_causal), merge, out addmm (again)", Run(() => Separate(Sdpa))),
+            ("q, k, v: 3 addmm, composed attention, merge, out", Run(() => Separate(Composed))),
+            ("q, k, v: 1 addmm, composed attention, merge, out", Run(() => Fused(Composed))),
+            ("  SDPA(is_causal) alone, contiguous heads", Run(() => Sdpa(qh, kh, vh))),
+            ("  composed attention alone (matmul, masked softmax, matmul)", Run(() => Composed(qh, kh, vh))),
+            ("  3 addmm alone", Run(() => { var x2 = x.reshape(-1, 128); return Addmm(bq, x2, wq) + Addmm(bk, x2, wk) + Addmm(bv, x2, wv); })),
+            ("  1 addmm over cat'd w/b alone", Run(() => Addmm(torch.cat([bq, bk, bv]), x.reshape(-1, 128), torch.cat([wq, wk, wv], 1)))),
+            ("  GELU(tanh) on [8, 64, 512]", Run(() => nn.functional.gelu(hidden, TorchSharp.Modules.GELU.Approximate.tanh))),
+            ("  Activations.Gelu on [8, 64, 512] (managed pass + custom node)", Run(() => Activations.Gelu(hidden))),
+            ("  Activations.Gelu on [8, 64, 512], forward only", () => { using var s = NewDisposeScope(); using var ng = no_grad(); Activations.Gelu(hidden); }),
+            ("  Activations.Gelu on [128, 128] (16,384 values)", Run(() => Activations.Gelu(small))),
+            ("  GELU(tanh) on [128, 128]", Run(() => nn.functional.gelu(small, TorchSharp.Modules.GELU.Approximate.tanh))),
+            ("  GELU(tanh) on [8, 64, 512], forward only", () => { using var s = NewDisposeScope(); using var ng = no_grad(); nn.functional.gelu(hidden, TorchSharp.Modules.GELU.Approximate.tanh); }),
+            ("  GELU(erf) on [8, 64, 512]", Run(() => nn.functional.gelu(hidden))),
+            ("  tanh on [8, 64, 512], forward only", () => { using var s = NewDisposeScope(); using var ng = no_grad(); hidden.tanh(); }),
+            ("  sum + backward alone on [8, 64, 512]", Run(() => hidden)),
+            ("  relu on [8, 64, 512]", Run(() => nn.functional.relu(hidden))),
         ];
         foreach (var c in cases) for (var w = 0; w < 5; w++) c.Run();
         var times = cases.Select(_ => new List<double>()).ToArray();

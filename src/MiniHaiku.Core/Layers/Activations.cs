@@ -13,7 +13,7 @@ namespace MiniHaiku.Layers;
 /// return Linear.Create(10).Call(x).Select(Activations.Gelu);
 /// </code>
 /// </example>
-public static class Activations
+public static partial class Activations
 {
     /// <summary>max(x, 0).</summary>
     /// <param name="x">The input.</param>
@@ -33,7 +33,7 @@ public static class Activations
     /// <param name="approximate">True for the tanh approximation, false for <c>x·Φ(x)</c> exactly.</param>
     /// <returns>The activation.</returns>
     public static Tensor Gelu(Tensor x, bool approximate) =>
-        nn.functional.gelu(Floating(x, nameof(Gelu)), approximate ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
+        approximate ? GeluTanh(Floating(x, nameof(Gelu))) : nn.functional.gelu(Floating(x, nameof(Gelu)), TorchSharp.Modules.GELU.Approximate.none);
 
     /// <summary>x·sigmoid(x) (also called swish).</summary>
     /// <param name="x">The input.</param>
