@@ -150,8 +150,8 @@ public static partial class Hk
     {
         public override (Tensor Value, Frame Frame) Run(Frame frame)
         {
+            if (PlainParamAccess(frame)) return GetParamStep(frame, name, shape, init, dtype);
             var x = frame.Extras;
-            if (x.Getters.IsEmpty && x.Creators.IsEmpty && !x.Meta) return GetParamStep(frame, name, shape, init, dtype);
             var scope = frame.CurrentScope.Path;
             Naming.ValidateLeafName(name, scope, "parameter");
             var context = new GetterContext(scope + "/" + name, name, scope, frame.CurrentScope.Module, shape, dtype ?? ScalarType.Float32, init, false);

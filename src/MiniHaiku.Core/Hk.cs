@@ -103,6 +103,16 @@ public static partial class Hk
     /// <returns>A model producing the parameter tensor.</returns>
     public static Model<Tensor> GetParam(string name) => GetParam(name, null);
 
+    /// <summary>
+    /// True when a parameter access in <paramref name="frame"/> is the plain lookup or creation of
+    /// <see cref="GetParamStep"/>: no custom getter or creator is installed and the run is not under <c>Hk.EvalShape</c>.
+    /// </summary>
+    internal static bool PlainParamAccess(Frame frame)
+    {
+        var x = frame.Extras;
+        return x.Getters.IsEmpty && x.Creators.IsEmpty && !x.Meta;
+    }
+
     internal static (Tensor Value, Frame Frame) GetParamStep(Frame frame, string name, long[]? shape, Initializer? init, ScalarType? dtype)
     {
         var scope = frame.CurrentScope.Path;
@@ -197,6 +207,24 @@ public static partial class Hk
     {
         ArgumentNullException.ThrowIfNull(create);
         return ModelOps.Lift(new ModulePrimitive<TModule>(create, name));
+    }
+
+    /// <summary>
+    /// <see cref="Module{TModule}(Func{ModuleName, TModule}, string?)"/> for a library layer whose constructor arguments
+    /// travel as <paramref name="args"/> to a static <paramref name="create"/>: one object per call, where a capturing
+    /// lambda costs a closure and a delegate as well (a tiny model's Apply creates its modules on every call).
+    /// </summary>
+    internal static Model<TModule> Module<TModule, TArgs>(TArgs args, Func<ModuleName, TArgs, TModule> create, string? name) where TModule : Module =>
+        ModelOps.Lift(new ModuleWithArgsPrimitive<TModule, TArgs>(args, create, name));
+
+    /// <summary>Creates one module from its arguments.</summary>
+    private sealed class ModuleWithArgsPrimitive<TModule, TArgs>(TArgs args, Func<ModuleName, TArgs, TModule> create, string? name) : Primitive<TModule> where TModule : Module
+    {
+        public override (TModule Value, Frame Frame) Run(Frame frame)
+        {
+            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<TModule>.Value, name);
+            return (create(moduleName, args), next);
+        }
     }
 
     /// <summary>Creates one module: a single object per call holding its arguments.</summary>

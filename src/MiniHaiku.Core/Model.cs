@@ -88,6 +88,13 @@ internal static class ModelOps
     /// <summary>A model producing <paramref name="value"/>, frame unchanged.</summary>
     public static Model<T> Pure<T>(T value) => new(new PureStep(value));
 
+    /// <summary>
+    /// <c>model.SelectMany(v => binder(v, arg))</c> without the closure and its delegate: <paramref name="binder"/>
+    /// should be static (one object per use).
+    /// </summary>
+    public static Model<TResult> Bind<T, TArg, TResult>(Model<T> model, TArg arg, Func<T, TArg, Model<TResult>> binder) =>
+        new(new BindWithArgStep<T, TArg, TResult>(model.Node, arg, binder));
+
     /// <summary>A primitive: given the incoming frame, the value and the outgoing frame.</summary>
     public static Model<T> Lift<T>(Func<Frame, (T Value, Frame Frame)> run)
     {
@@ -271,6 +278,11 @@ file abstract class BindBase(Step source) : Step
 file sealed class BindStep<T, TResult>(Step source, Func<T, Model<TResult>> binder) : BindBase(source)
 {
     public override Step Next(object? value) => binder((T)value!).Node;
+}
+
+file sealed class BindWithArgStep<T, TArg, TResult>(Step source, TArg arg, Func<T, TArg, Model<TResult>> binder) : BindBase(source)
+{
+    public override Step Next(object? value) => binder((T)value!, arg).Node;
 }
 
 file sealed class ThenStep(Step source, Step next) : BindBase(source)
