@@ -275,10 +275,50 @@ public static class Profile
         var tiny = Hk.Transform<Tensor, Tensor>(HaikuModels.Tiny);
         var p = tiny.Init(0, x);
         var torchTiny = new TorchModels.Tiny();
-        TimedRow("MiniHaiku Apply (whole)", 20000, () => tiny.Apply(p, x).Dispose());
-        TimedRow("TorchSharp module forward (whole: linear, relu, linear)", 20000, () => torchTiny.forward(x).Dispose());
         var w1 = p.Values.First(t => t.shape.Length == 2);
         var b1 = p.Values.First(t => t.shape.Length == 1);
+        var tidy = Hk.Transform<Tensor, Tensor>(t =>
+            from h in Linear.Create(32).Call(t)
+            let a = Activations.Relu(h)
+            from y in Linear.Create(32).Call(a)
+            select DisposeAndReturn(y, h, a));
+        {
+            // Interleaved: each round times 20,000 calls of each case, so all see the same disturbances.
+            (string Name, Action Run)[] cases =
+            [
+                ("MiniHaiku Apply", () => tiny.Apply(p, x).Dispose()),
+                ("TorchSharp forward", () => torchTiny.forward(x).Dispose()),
+                ("MiniHaiku Apply, model disposing h and relu(h)", () => tidy.Apply(p, x).Dispose()),
+                ("Linear's native calls ×2 + relu, intermediates disposed", () =>
+                {
+                    _ = x.dtype; _ = x.dim(); _ = x.size(-1);
+                    using var h = torch.addmm(b1, x, w1, beta: 1, alpha: 1);
+                    using var a = h.relu();
+                    _ = a.dtype; _ = a.dim(); _ = a.size(-1);
+                    torch.addmm(b1, a, w1, beta: 1, alpha: 1).Dispose();
+                }),
+            ];
+            foreach (var c in cases) for (var i = 0; i < 5000; i++) c.Run();
+            var times = cases.Select(_ => new List<double>()).ToArray();
+            var ratios = new List<double>();
+            for (var round = 0; round < 21; round++)
+            {
+                for (var k = 0; k < cases.Length; k++)
+                {
+                    // Untimed: the previous case's garbage and pending finalizers (freed tensors) must not land in this one's time.
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    var start = Now();
+                    for (var i = 0; i < 20000; i++) cases[k].Run();
+                    times[k].Add((Now() - start) / 20000);
+                }
+                ratios.Add(times[0][^1] / times[1][^1]);
+            }
+            for (var k = 0; k < cases.Length; k++) Row("interleaved median of 21 rounds: " + cases[k].Name, Median(times[k]));
+            Console.WriteLine($"  {"median of the 21 per-round ratios MiniHaiku / TorchSharp",-62} {Median(ratios),12:N2} ×");
+        }
+        TimedRow("MiniHaiku Apply (whole)", 20000, () => tiny.Apply(p, x).Dispose());
+        TimedRow("TorchSharp module forward (whole: linear, relu, linear)", 20000, () => torchTiny.forward(x).Dispose());
         TimedRow("  the native calls MiniHaiku's Linear makes (dtype, dim, size, addmm) ×2 + relu", 20000, () =>
         {
             _ = x.dtype; _ = x.dim(); _ = x.size(-1);
@@ -338,11 +378,6 @@ public static class Profile
             _ = x.dtype; _ = x.dim(); _ = x.size(-1);
             torch.addmm(bOne, x, wOne, beta: 1, alpha: 1).Dispose();
         });
-        var tidy = Hk.Transform<Tensor, Tensor>(t =>
-            from h in Linear.Create(32).Call(t)
-            let a = Activations.Relu(h)
-            from y in Linear.Create(32).Call(a)
-            select DisposeAndReturn(y, h, a));
         TimedRow("  Apply of the same model disposing its intermediates h, relu(h)", 20000, () => tidy.Apply(p, x).Dispose());
         TimedRow("MiniHaiku Apply (whole), again", 20000, () => tiny.Apply(p, x).Dispose());
         TimedRow("TorchSharp module forward, again", 20000, () => torchTiny.forward(x).Dispose());

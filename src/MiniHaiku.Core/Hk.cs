@@ -117,21 +117,28 @@ public static partial class Hk
     {
         var scope = frame.CurrentScope.Path;
         Naming.ValidateLeafName(name, scope, "parameter");
-        var path = scope + "/" + name;
         if (!frame.IsInitializing)
         {
+            // The path is assembled in a stack buffer and looked up as a span: a string is made only for an error.
+            var length = scope.Length + 1 + name.Length;
+            Span<char> buffer = length <= 512 ? stackalloc char[length] : new char[length];
+            scope.CopyTo(buffer);
+            buffer[scope.Length] = '/';
+            name.CopyTo(buffer[(scope.Length + 1)..]);
             var parameters = frame.Params;
-            if (!parameters.TryGetEntry(path, out var entry))
-                throw new MissingParameterException(path, parameters.Nearest(path));
-            TensorChecks.RequireAlive(entry.Tensor, $"parameter '{path}'");
+            if (!parameters.TryGetEntry(buffer, out var entry))
+                throw new MissingParameterException(buffer.ToString(), parameters.Nearest(buffer.ToString()));
+            if (entry.Tensor.IsInvalid) throw new DisposedTensorException($"parameter '{buffer.ToString()}'");
             if (shape is not null && !ShapeText.SameShape(entry.Shape, shape))
-                throw new ShapeMismatchException(path, shape, entry.Shape);
+                throw new ShapeMismatchException(buffer.ToString(), shape, entry.Shape);
             if (dtype is { } requested && entry.DType != requested)
-                throw new DTypeMismatchException(path, requested, entry.DType);
+                throw new DTypeMismatchException(buffer.ToString(), requested, entry.DType);
             // The read is recorded in the run's log (O(1)); the frame itself is unchanged.
-            frame.Run.Reads?.Record(parameters, entry.Index, path);
+            frame.Run.Reads?.Record(parameters, entry.Index, buffer);
             return (entry.Tensor, frame);
         }
+
+        var path = scope + "/" + name;
 
         if (frame.Params.TryGetValue(path, out var existing))
         {
@@ -222,7 +229,7 @@ public static partial class Hk
     {
         public override (TModule Value, Frame Frame) Run(Frame frame)
         {
-            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<TModule>.Value, name);
+            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<TModule>.Value, name, Naming.TypeName<TModule>.Numbered);
             return (create(moduleName, args), next);
         }
     }
@@ -232,7 +239,7 @@ public static partial class Hk
     {
         public override (TModule Value, Frame Frame) Run(Frame frame)
         {
-            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<TModule>.Value, name);
+            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<TModule>.Value, name, Naming.TypeName<TModule>.Numbered);
             return (create(moduleName), next);
         }
     }
