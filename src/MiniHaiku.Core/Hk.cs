@@ -105,7 +105,7 @@ public static partial class Hk
 
     /// <summary>
     /// True when a parameter access in <paramref name="frame"/> is the plain lookup or creation of
-    /// <see cref="GetParamStep"/>: no custom getter or creator is installed and the run is not under <c>Hk.EvalShape</c>.
+    /// <see cref="GetParamStep(Frame, string, long[], Initializer, ScalarType?)"/>: no custom getter or creator is installed and the run is not under <c>Hk.EvalShape</c>.
     /// </summary>
     internal static bool PlainParamAccess(Frame frame)
     {
@@ -113,7 +113,17 @@ public static partial class Hk
         return x.Getters.IsEmpty && x.Creators.IsEmpty && !x.Meta;
     }
 
-    internal static (Tensor Value, Frame Frame) GetParamStep(Frame frame, string name, long[]? shape, Initializer? init, ScalarType? dtype)
+    internal static (Tensor Value, Frame Frame) GetParamStep(Frame frame, string name, long[]? shape, Initializer? init, ScalarType? dtype) =>
+        GetParamStep(frame, name, shape is not null, shape, shape, init, dtype);
+
+    /// <summary>
+    /// <see cref="GetParamStep(Frame, string, long[], Initializer, ScalarType?)"/> with the shape in a span (e.g. on the
+    /// caller's stack): an array is made only to create the parameter or to report a mismatch.
+    /// </summary>
+    internal static (Tensor Value, Frame Frame) GetParamStep(Frame frame, string name, ReadOnlySpan<long> shape, Initializer? init, ScalarType? dtype) =>
+        GetParamStep(frame, name, true, shape, null, init, dtype);
+
+    private static (Tensor Value, Frame Frame) GetParamStep(Frame frame, string name, bool hasShape, ReadOnlySpan<long> shapeSpan, long[]? shapeArray, Initializer? init, ScalarType? dtype)
     {
         var scope = frame.CurrentScope.Path;
         Naming.ValidateLeafName(name, scope, "parameter");
@@ -129,8 +139,8 @@ public static partial class Hk
             if (!parameters.TryGetEntry(buffer, out var entry))
                 throw new MissingParameterException(buffer.ToString(), parameters.Nearest(buffer.ToString()));
             if (entry.Tensor.IsInvalid) throw new DisposedTensorException($"parameter '{buffer.ToString()}'");
-            if (shape is not null && !ShapeText.SameShape(entry.Shape, shape))
-                throw new ShapeMismatchException(buffer.ToString(), shape, entry.Shape);
+            if (hasShape && !ShapeText.SameShape(entry.Shape, shapeSpan))
+                throw new ShapeMismatchException(buffer.ToString(), shapeArray ?? shapeSpan.ToArray(), entry.Shape);
             if (dtype is { } requested && entry.DType != requested)
                 throw new DTypeMismatchException(buffer.ToString(), requested, entry.DType);
             // The read is recorded in the run's log (O(1)); the frame itself is unchanged.
@@ -139,7 +149,7 @@ public static partial class Hk
         }
 
         var path = scope + "/" + name;
-
+        var shape = hasShape ? shapeArray ?? shapeSpan.ToArray() : null;
         if (frame.Params.TryGetValue(path, out var existing))
         {
             var existingShape = existing.shape;

@@ -70,9 +70,11 @@ public sealed record Linear(ModuleName Name, int OutputSize, bool WithBias, Init
         {
             if (!Hk.PlainParamAccess(frame)) return layer.Composed(x, dtype, rank, inSize).Run(frame);
             var wInit = frame.IsInitializing ? layer.WInitFor(inSize) : layer.WInit;
-            var (w, afterW) = Hk.GetParamStep(frame, "w", [inSize, layer.OutputSize], wInit, dtype);
+            ReadOnlySpan<long> wShape = [inSize, layer.OutputSize]; // on the stack: no array per call
+            var (w, afterW) = Hk.GetParamStep(frame, "w", wShape, wInit, dtype);
             if (!layer.WithBias) return (x.matmul(w), afterW);
-            var (b, afterB) = Hk.GetParamStep(afterW, "b", [layer.OutputSize], layer.BInit ?? Initializers.Zeros(), dtype);
+            ReadOnlySpan<long> bShape = [layer.OutputSize];
+            var (b, afterB) = Hk.GetParamStep(afterW, "b", bShape, layer.BInit ?? Initializers.Zeros(), dtype);
             return (Affine(x, rank, inSize, w, b, layer.OutputSize), afterB);
         }
     }
