@@ -350,32 +350,149 @@ public static class Profile
 
     private static void TinyApplyPieces()
     {
-        Console.WriteLine("Apply of the 2-layer 32-wide MLP at batch 1, no grad (best-of-5 mean per call):");
+        Console.WriteLine("Apply of the 2-layer 32-wide MLP at batch 1, no grad (best-of-5 mean per call; bytes allocated per call):");
         using var ng = no_grad();
         using var x = torch.rand(1, 32);
         var tiny = Hk.Transform<Tensor, Tensor>(HaikuModels.Tiny);
         var p = tiny.Init(0, x);
         var torchTiny = new TorchModels.Tiny();
-        Row("MiniHaiku Apply (whole)", Time(20000, () => tiny.Apply(p, x).Dispose()));
-        Row("TorchSharp module forward (whole: linear, relu, linear)", Time(20000, () => torchTiny.forward(x).Dispose()));
         var w1 = p.Values.First(t => t.shape.Length == 2);
         var b1 = p.Values.First(t => t.shape.Length == 1);
-        Row("  the 9 tensor calls MiniHaiku's Linear makes, alone", Time(20000, () =>
+        var tidy = Hk.Transform<Tensor, Tensor>(t =>
+            from h in Linear.Create(32).Call(t)
+            let a = Activations.Relu(h)
+            from y in Linear.Create(32).Call(a)
+            select DisposeAndReturn(y, h, a));
         {
-            // Linear.Call per layer: x.shape, x.dtype, matmul, add_; relu between.
-            _ = x.shape; _ = x.dtype;
-            using var h = x.matmul(w1).add_(b1);
+            // Interleaved: each round times 20,000 calls of each case, so all see the same disturbances.
+            (string Name, Action Run)[] cases =
+            [
+                ("MiniHaiku Apply", () => tiny.Apply(p, x).Dispose()),
+                ("TorchSharp forward", () => torchTiny.forward(x).Dispose()),
+                ("MiniHaiku Apply, model disposing h and relu(h)", () => tidy.Apply(p, x).Dispose()),
+                ("Linear's native calls ×2 + relu, intermediates disposed", () =>
+                {
+                    _ = x.dtype; _ = x.dim(); _ = x.size(-1);
+                    using var h = torch.addmm(b1, x, w1, beta: 1, alpha: 1);
+                    using var a = h.relu();
+                    _ = a.dtype; _ = a.dim(); _ = a.size(-1);
+                    torch.addmm(b1, a, w1, beta: 1, alpha: 1).Dispose();
+                }),
+            ];
+            foreach (var c in cases) for (var i = 0; i < 5000; i++) c.Run();
+            var times = cases.Select(_ => new List<double>()).ToArray();
+            var ratios = new List<double>();
+            for (var round = 0; round < 21; round++)
+            {
+                for (var k = 0; k < cases.Length; k++)
+                {
+                    // Untimed: the previous case's garbage and pending finalizers (freed tensors) must not land in this one's time.
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    var start = Now();
+                    for (var i = 0; i < 20000; i++) cases[k].Run();
+                    times[k].Add((Now() - start) / 20000);
+                }
+                ratios.Add(times[0][^1] / times[1][^1]);
+            }
+            for (var k = 0; k < cases.Length; k++) Row("interleaved median of 21 rounds: " + cases[k].Name, Median(times[k]));
+            Console.WriteLine($"  {"median of the 21 per-round ratios MiniHaiku / TorchSharp",-62} {Median(ratios),12:N2} ×");
+        }
+        TimedRow("MiniHaiku Apply (whole)", 20000, () => tiny.Apply(p, x).Dispose());
+        TimedRow("TorchSharp module forward (whole: linear, relu, linear)", 20000, () => torchTiny.forward(x).Dispose());
+        TimedRow("  the native calls MiniHaiku's Linear makes (dtype, dim, size, addmm) ×2 + relu", 20000, () =>
+        {
+            _ = x.dtype; _ = x.dim(); _ = x.size(-1);
+            using var h = torch.addmm(b1, x, w1, beta: 1, alpha: 1);
             using var a = h.relu();
-            _ = a.shape; _ = a.dtype;
-            a.matmul(w1).add_(b1).Dispose();
-        }));
-        Row("  the 3 tensor calls of TorchSharp (functional.linear, relu, linear)", Time(20000, () =>
+            _ = a.dtype; _ = a.dim(); _ = a.size(-1);
+            torch.addmm(b1, a, w1, beta: 1, alpha: 1).Dispose();
+        });
+        TimedRow("  the same without disposing the intermediates (as Apply leaves them)", 20000, () =>
+        {
+            _ = x.dtype; _ = x.dim(); _ = x.size(-1);
+            var a = torch.addmm(b1, x, w1, beta: 1, alpha: 1).relu();
+            _ = a.dtype; _ = a.dim(); _ = a.size(-1);
+            torch.addmm(b1, a, w1, beta: 1, alpha: 1).Dispose();
+        });
+        foreach (var garbage in new[] { 1000, 2000, 4500 })
+            TimedRow($"  the same, undisposed, plus {garbage} B of managed garbage per call", 20000, () =>
+            {
+                _ = x.dtype; _ = x.dim(); _ = x.size(-1);
+                var a = torch.addmm(b1, x, w1, beta: 1, alpha: 1).relu();
+                _ = a.dtype; _ = a.dim(); _ = a.size(-1);
+                torch.addmm(b1, a, w1, beta: 1, alpha: 1).Dispose();
+                for (var i = 0; i < garbage / 100; i++) GC.KeepAlive(new byte[76]);
+            });
+        TimedRow("  the 3 tensor calls of TorchSharp (functional.linear, relu, linear)", 20000, () =>
         {
             using var h = nn.functional.linear(x, w1.t(), b1);
             using var a = h.relu();
             nn.functional.linear(a, w1.t(), b1).Dispose();
-        }));
-        Row("  x.shape alone (interop)", Time(20000, () => _ = x.shape));
+        });
+        TimedRow("  x.shape alone (interop, marshalled through a callback)", 20000, () => _ = x.shape);
+        TimedRow("  x.dim() + x.size(-1) (two plain native calls)", 20000, () => _ = x.dim() + x.size(-1));
+        TimedRow("  x.dtype alone", 20000, () => _ = x.dtype);
+        TimedRow("  torch.addmm(b, x, w, beta: 1, alpha: 1) (floats, no Scalar) + dispose", 20000, () => torch.addmm(b1, x, w1, beta: 1, alpha: 1).Dispose());
+        TimedRow("  x.matmul(w).add_(b) + dispose", 20000, () => x.matmul(w1).add_(b1).Dispose());
+        TimedRow("  relu + dispose", 20000, () => x.relu().Dispose());
+        TimedRow("  Activations.Relu + dispose", 20000, () => Activations.Relu(x).Dispose());
+        TimedRow("  Initializers.TruncatedNormal(σ) (made by every Linear call)", 20000, () => _ = Initializers.TruncatedNormal(0.17));
+        var empty = Hk.Transform<Tensor, Tensor>(t => Hk.Pure(t));
+        TimedRow("  Apply of an empty model", 20000, () => empty.Apply(Params.Empty, x));
+        var machinery = Hk.Transform<Tensor, Tensor>(t =>
+            from h in Hk.Module(n => new NoTensorLinear(n)).SelectMany(l => l.Call(t))
+            from y in Hk.Module(n => new NoTensorLinear(n)).SelectMany(l => l.Call(h))
+            select y);
+        var machineryParams = machinery.Init(0, x);
+        TimedRow("  the machinery alone: 2 modules, 2 method scopes, 4 GetParams, no tensor op", 20000, () => machinery.Apply(machineryParams, x));
+        var one = Hk.Transform<Tensor, Tensor>(t => Linear.Create(32).Call(t));
+        var oneParams = one.Init(0, x);
+        TimedRow("  Apply of one Linear(32)", 20000, () => one.Apply(oneParams, x).Dispose());
+        var oneMachinery = Hk.Transform<Tensor, Tensor>(t => Hk.Module(n => new NoTensorLinear(n)).SelectMany(l => l.Call(t)));
+        var oneMachineryParams = oneMachinery.Init(0, x);
+        TimedRow("  Apply of one Linear-shaped layer without tensor op", 20000, () => oneMachinery.Apply(oneMachineryParams, x));
+        var wOne = oneParams.Values.First(t => t.shape.Length == 2);
+        var bOne = oneParams.Values.First(t => t.shape.Length == 1);
+        TimedRow("  one Linear's native calls (dtype, dim, size, addmm)", 20000, () =>
+        {
+            _ = x.dtype; _ = x.dim(); _ = x.size(-1);
+            torch.addmm(bOne, x, wOne, beta: 1, alpha: 1).Dispose();
+        });
+        TimedRow("  Apply of the same model disposing its intermediates h, relu(h)", 20000, () => tidy.Apply(p, x).Dispose());
+        TimedRow("MiniHaiku Apply (whole), again", 20000, () => tiny.Apply(p, x).Dispose());
+        TimedRow("TorchSharp module forward, again", 20000, () => torchTiny.forward(x).Dispose());
+    }
+
+    private static Tensor DisposeAndReturn(Tensor y, Tensor h, Tensor a)
+    {
+        h.Dispose();
+        a.Dispose();
+        return y;
+    }
+
+    /// <summary>A layer with the structure of <see cref="Linear"/> (a module, its __call__ scope, w and b) and no tensor operation.</summary>
+    private sealed record NoTensorLinear(ModuleName Name) : Layer(Name)
+    {
+        private static readonly long[] WShape = [32, 32];
+        private static readonly long[] BShape = [32];
+
+        protected override Model<Tensor> Forward(Tensor x) =>
+            from w in Hk.GetParam("w", WShape, Initializers.Zeros())
+            from b in Hk.GetParam("b", BShape, Initializers.Zeros())
+            select x;
+    }
+
+    /// <summary>A <see cref="Row"/> of the best-of-5 time and the bytes this thread allocates per call.</summary>
+    private static void TimedRow(string what, int repeats, Action action)
+    {
+        var gcs = GC.CollectionCount(0);
+        var micros = Time(repeats, action);
+        gcs = GC.CollectionCount(0) - gcs;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++) action();
+        var bytes = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000.0;
+        Console.WriteLine($"  {what,-62} {micros,12:N2} µs {bytes,8:N0} B {gcs,6} gen0 GCs");
     }
 
     private static double Time(int repeats, Action action)

@@ -116,6 +116,24 @@ internal sealed record Frame
     public Frame PopScope() =>
         this with { CurrentScope = CurrentScope.Parent ?? throw new InvalidOperationException("Popped the root scope.") };
 
+    /// <summary>
+    /// Leaves the current scope invocation, entered from <paramref name="before"/>: when the body changed nothing but its
+    /// own scope invocation (which leaving discards), the result is <paramref name="before"/> itself and no frame is
+    /// allocated (a module method that only reads parameters, as every layer call of an <c>Apply</c> does); otherwise
+    /// <see cref="PopScope"/>. Every property of the frame is compared here: a property added to the record must be
+    /// added here too (FrameTests checks the list).
+    /// </summary>
+    public Frame PopScopeTo(Frame before) =>
+        ReferenceEquals(CurrentScope.Parent, before.CurrentScope)
+        && ReferenceEquals(Run, before.Run)
+        && ReferenceEquals(Params, before.Params)
+        && ReferenceEquals(State, before.State)
+        && ReferenceEquals(InitialState, before.InitialState)
+        && Rng == before.Rng
+        && ReferenceEquals(Extras, before.Extras)
+            ? before
+            : PopScope();
+
     /// <summary>A copy for replaying part of a run after it ended (e.g. a remat's backward pass): it records nothing.</summary>
     public Frame ForReplay() => this with { Run = Run.WithoutRecording() };
 }
@@ -167,6 +185,23 @@ internal sealed class ReadLog(Params given)
         if (!ReferenceEquals(source, given))
         {
             (others ??= new HashSet<string>(StringComparer.Ordinal)).Add(path);
+            return;
+        }
+        marks ??= new bool[given.Count];
+        if (marks[index]) return;
+        marks[index] = true;
+        GivenRead++;
+    }
+
+    /// <summary>
+    /// <see cref="Record(Params, int, string)"/> for a path in a buffer: a string is made only for a read from another
+    /// map than the given one.
+    /// </summary>
+    public void Record(Params source, int index, ReadOnlySpan<char> path)
+    {
+        if (!ReferenceEquals(source, given))
+        {
+            Record(source, index, path.ToString());
             return;
         }
         marks ??= new bool[given.Count];

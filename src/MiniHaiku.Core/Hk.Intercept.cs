@@ -150,8 +150,8 @@ public static partial class Hk
     {
         public override (Tensor Value, Frame Frame) Run(Frame frame)
         {
+            if (PlainParamAccess(frame)) return GetParamStep(frame, name, shape, init, dtype);
             var x = frame.Extras;
-            if (x.Getters.IsEmpty && x.Creators.IsEmpty && !x.Meta) return GetParamStep(frame, name, shape, init, dtype);
             var scope = frame.CurrentScope.Path;
             Naming.ValidateLeafName(name, scope, "parameter");
             var context = new GetterContext(scope + "/" + name, name, scope, frame.CurrentScope.Module, shape, dtype ?? ScalarType.Float32, init, false);
@@ -238,19 +238,14 @@ public static partial class Hk
 
     /// <summary>A module method: scoped at <c>{module path}/{method}</c> with the module as the current one, and the method interceptors around it.</summary>
     internal static Model<T> ModuleMethod<T>(Module module, string method, object? input, Model<T> body) =>
-        new InterceptedMethod<T>(module, method, input, Scoping.MethodScoped(module, method, input, body)).ToModel();
+        Scoping.MethodScoped(module, method, input, body, intercepted: true);
 
-    /// <summary>A module method call under the method interceptors of the frame (none: the scoped method itself).</summary>
-    private sealed class InterceptedMethod<T>(Module module, string method, object? input, Model<T> scoped) : Choice<T>
+    /// <summary>A module method call (<paramref name="scoped"/>, its body in its scope) under the method interceptors of the frame.</summary>
+    internal static Model<T> InterceptMethod<T>(Module module, string method, object? input, Model<T> scoped, ImmutableList<MethodInterceptor> interceptors)
     {
-        public override Model<T> Choose(Frame frame)
-        {
-            var interceptors = frame.Extras.MethodInterceptors;
-            if (interceptors.IsEmpty) return scoped;
-            var context = new MethodContext(module, method, input);
-            return ModelOps.Unbox<T>(RunMethodInterceptor(interceptors, 0, context, ModelOps.Box(scoped)),
-                v => $"A method interceptor for '{module.Name.Path}/{method}' produced a {v?.GetType().Name ?? "null"} where the method returns {typeof(T).Name}; it must produce the method's result type.");
-        }
+        var context = new MethodContext(module, method, input);
+        return ModelOps.Unbox<T>(RunMethodInterceptor(interceptors, 0, context, ModelOps.Box(scoped)),
+            v => $"A method interceptor for '{module.Name.Path}/{method}' produced a {v?.GetType().Name ?? "null"} where the method returns {typeof(T).Name}; it must produce the method's result type.");
     }
 
     private static Model<object?> RunMethodInterceptor(ImmutableList<MethodInterceptor> interceptors, int i, MethodContext context, Model<object?> scoped)

@@ -103,26 +103,53 @@ public static partial class Hk
     /// <returns>A model producing the parameter tensor.</returns>
     public static Model<Tensor> GetParam(string name) => GetParam(name, null);
 
-    internal static (Tensor Value, Frame Frame) GetParamStep(Frame frame, string name, long[]? shape, Initializer? init, ScalarType? dtype)
+    /// <summary>
+    /// True when a parameter access in <paramref name="frame"/> is the plain lookup or creation of
+    /// <see cref="GetParamStep(Frame, string, long[], Initializer, ScalarType?)"/>: no custom getter or creator is installed and the run is not under <c>Hk.EvalShape</c>.
+    /// </summary>
+    internal static bool PlainParamAccess(Frame frame)
+    {
+        var x = frame.Extras;
+        return x.Getters.IsEmpty && x.Creators.IsEmpty && !x.Meta;
+    }
+
+    internal static (Tensor Value, Frame Frame) GetParamStep(Frame frame, string name, long[]? shape, Initializer? init, ScalarType? dtype) =>
+        GetParamStep(frame, name, shape is not null, shape, shape, init, dtype);
+
+    /// <summary>
+    /// <see cref="GetParamStep(Frame, string, long[], Initializer, ScalarType?)"/> with the shape in a span (e.g. on the
+    /// caller's stack): an array is made only to create the parameter or to report a mismatch.
+    /// </summary>
+    internal static (Tensor Value, Frame Frame) GetParamStep(Frame frame, string name, ReadOnlySpan<long> shape, Initializer? init, ScalarType? dtype) =>
+        GetParamStep(frame, name, true, shape, null, init, dtype);
+
+    private static (Tensor Value, Frame Frame) GetParamStep(Frame frame, string name, bool hasShape, ReadOnlySpan<long> shapeSpan, long[]? shapeArray, Initializer? init, ScalarType? dtype)
     {
         var scope = frame.CurrentScope.Path;
         Naming.ValidateLeafName(name, scope, "parameter");
-        var path = scope + "/" + name;
         if (!frame.IsInitializing)
         {
+            // The path is assembled in a stack buffer and looked up as a span: a string is made only for an error.
+            var length = scope.Length + 1 + name.Length;
+            Span<char> buffer = length <= 512 ? stackalloc char[length] : new char[length];
+            scope.CopyTo(buffer);
+            buffer[scope.Length] = '/';
+            name.CopyTo(buffer[(scope.Length + 1)..]);
             var parameters = frame.Params;
-            if (!parameters.TryGetEntry(path, out var entry))
-                throw new MissingParameterException(path, parameters.Nearest(path));
-            TensorChecks.RequireAlive(entry.Tensor, $"parameter '{path}'");
-            if (shape is not null && !ShapeText.SameShape(entry.Shape, shape))
-                throw new ShapeMismatchException(path, shape, entry.Shape);
+            if (!parameters.TryGetEntry(buffer, out var entry))
+                throw new MissingParameterException(buffer.ToString(), parameters.Nearest(buffer.ToString()));
+            if (entry.Tensor.IsInvalid) throw new DisposedTensorException($"parameter '{buffer.ToString()}'");
+            if (hasShape && !ShapeText.SameShape(entry.Shape, shapeSpan))
+                throw new ShapeMismatchException(buffer.ToString(), shapeArray ?? shapeSpan.ToArray(), entry.Shape);
             if (dtype is { } requested && entry.DType != requested)
-                throw new DTypeMismatchException(path, requested, entry.DType);
+                throw new DTypeMismatchException(buffer.ToString(), requested, entry.DType);
             // The read is recorded in the run's log (O(1)); the frame itself is unchanged.
-            frame.Run.Reads?.Record(parameters, entry.Index, path);
+            frame.Run.Reads?.Record(parameters, entry.Index, buffer);
             return (entry.Tensor, frame);
         }
 
+        var path = scope + "/" + name;
+        var shape = hasShape ? shapeArray ?? shapeSpan.ToArray() : null;
         if (frame.Params.TryGetValue(path, out var existing))
         {
             var existingShape = existing.shape;
@@ -199,12 +226,30 @@ public static partial class Hk
         return ModelOps.Lift(new ModulePrimitive<TModule>(create, name));
     }
 
+    /// <summary>
+    /// <see cref="Module{TModule}(Func{ModuleName, TModule}, string?)"/> for a library layer whose constructor arguments
+    /// travel as <paramref name="args"/> to a static <paramref name="create"/>: one object per call, where a capturing
+    /// lambda costs a closure and a delegate as well (a tiny model's Apply creates its modules on every call).
+    /// </summary>
+    internal static Model<TModule> Module<TModule, TArgs>(TArgs args, Func<ModuleName, TArgs, TModule> create, string? name) where TModule : Module =>
+        ModelOps.Lift(new ModuleWithArgsPrimitive<TModule, TArgs>(args, create, name));
+
+    /// <summary>Creates one module from its arguments.</summary>
+    private sealed class ModuleWithArgsPrimitive<TModule, TArgs>(TArgs args, Func<ModuleName, TArgs, TModule> create, string? name) : Primitive<TModule> where TModule : Module
+    {
+        public override (TModule Value, Frame Frame) Run(Frame frame)
+        {
+            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<TModule>.Value, name, Naming.TypeName<TModule>.Numbered);
+            return (create(moduleName, args), next);
+        }
+    }
+
     /// <summary>Creates one module: a single object per call holding its arguments.</summary>
     private sealed class ModulePrimitive<TModule>(Func<ModuleName, TModule> create, string? name) : Primitive<TModule> where TModule : Module
     {
         public override (TModule Value, Frame Frame) Run(Frame frame)
         {
-            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<TModule>.Value, name);
+            var (moduleName, next) = Naming.ReserveName(frame, Naming.TypeName<TModule>.Value, name, Naming.TypeName<TModule>.Numbered);
             return (create(moduleName), next);
         }
     }

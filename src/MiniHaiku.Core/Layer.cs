@@ -71,6 +71,6 @@ public static class LayerModelExtensions
     public static Model<Tensor> Call<TLayer>(this Model<TLayer> layer, Tensor x) where TLayer : Layer
     {
         ArgumentNullException.ThrowIfNull(layer);
-        return layer.SelectMany(l => l.Call(x));
+        return ModelOps.Bind(layer, x, static (l, input) => l.Call(input)); // no closure per call
     }
 }

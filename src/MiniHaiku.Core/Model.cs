@@ -88,6 +88,13 @@ internal static class ModelOps
     /// <summary>A model producing <paramref name="value"/>, frame unchanged.</summary>
     public static Model<T> Pure<T>(T value) => new(new PureStep(value));
 
+    /// <summary>
+    /// <c>model.SelectMany(v => binder(v, arg))</c> without the closure and its delegate: <paramref name="binder"/>
+    /// should be static (one object per use).
+    /// </summary>
+    public static Model<TResult> Bind<T, TArg, TResult>(Model<T> model, TArg arg, Func<T, TArg, Model<TResult>> binder) =>
+        new(new BindWithArgStep<T, TArg, TResult>(model.Node, arg, binder));
+
     /// <summary>A primitive: given the incoming frame, the value and the outgoing frame.</summary>
     public static Model<T> Lift<T>(Func<Frame, (T Value, Frame Frame)> run)
     {
@@ -273,6 +280,11 @@ file sealed class BindStep<T, TResult>(Step source, Func<T, Model<TResult>> bind
     public override Step Next(object? value) => binder((T)value!).Node;
 }
 
+file sealed class BindWithArgStep<T, TArg, TResult>(Step source, TArg arg, Func<T, TArg, Model<TResult>> binder) : BindBase(source)
+{
+    public override Step Next(object? value) => binder((T)value!, arg).Node;
+}
+
 file sealed class ThenStep(Step source, Step next) : BindBase(source)
 {
     public override Step Next(object? value) => next;
@@ -321,6 +333,9 @@ internal abstract class BracketStep : Step
     internal abstract (object? Saved, Frame Frame) EnterBoxed(Frame frame);
 
     internal abstract Frame ExitBoxed(Frame frame, object? saved, object? value);
+
+    /// <summary>A step to run instead of this bracket in <paramref name="frame"/>, or null to run the bracket.</summary>
+    internal virtual Step? Redirect(Frame frame) => null;
 }
 
 /// <summary>
@@ -339,6 +354,14 @@ internal abstract class Bracket<TSaved, T> : BracketStep
     /// <summary>The frame to continue with, given the frame after the body, the saved value and the body's value.</summary>
     public abstract Frame Exit(Frame frame, TSaved saved, T value);
 
+    /// <summary>
+    /// A model to run instead of this bracket in <paramref name="frame"/> (e.g. a module method under method
+    /// interceptors), or null (the default) to run the bracket.
+    /// </summary>
+    public virtual Model<T>? Instead(Frame frame) => null;
+
+    internal sealed override Step? Redirect(Frame frame) => Instead(frame)?.Node;
+
     internal sealed override (object? Saved, Frame Frame) EnterBoxed(Frame frame)
     {
         var (saved, next) = Enter(frame);
@@ -353,10 +376,11 @@ internal abstract class Bracket<TSaved, T> : BracketStep
 
 file sealed class ScopeBracket(string path, Module? module, Step body) : BracketStep(body)
 {
+    // Saved: the frame before the scope, returned on leaving when the body changed nothing else (no allocation).
     internal override (object? Saved, Frame Frame) EnterBoxed(Frame frame) =>
-        (null, module is null ? frame.PushScope(path) : frame.PushScope(path, module));
+        (frame, module is null ? frame.PushScope(path) : frame.PushScope(path, module));
 
-    internal override Frame ExitBoxed(Frame frame, object? saved, object? value) => frame.PopScope();
+    internal override Frame ExitBoxed(Frame frame, object? saved, object? value) => frame.PopScopeTo((Frame)saved!);
 }
 
 file sealed class AroundBracket(Func<Frame, Frame> change, Func<Frame, Frame, Frame> restore, Step body) : BracketStep(body)
@@ -430,6 +454,11 @@ file static class Interpreter
                     break;
                 case BracketStep br:
                     {
+                        if (br.Redirect(frame) is { } instead)
+                        {
+                            node = instead;
+                            continue;
+                        }
                         (var saved, frame) = br.EnterBoxed(frame);
                         stack.Push(new Continuation(br, saved));
                         node = br.Body;

@@ -13,7 +13,11 @@ internal static class Naming
     /// Reserves a module name in the current scope invocation: <paramref name="explicitName"/> if given, else
     /// <c>{typeName}_{n}</c> where n counts this type's modules in this invocation.
     /// </summary>
-    public static (ModuleName Name, Frame Frame) ReserveName(Frame frame, string typeName, string? explicitName)
+    /// <param name="frame">The frame whose current scope invocation hands out the name.</param>
+    /// <param name="typeName">The automatic-name prefix.</param>
+    /// <param name="explicitName">The name asked for, or null for an automatic one.</param>
+    /// <param name="numbered">The first automatic names of <paramref name="typeName"/> (<see cref="TypeName{M}.Numbered"/>), or null.</param>
+    public static (ModuleName Name, Frame Frame) ReserveName(Frame frame, string typeName, string? explicitName, string[]? numbered = null)
     {
         var scope = frame.CurrentScope;
         var names = scope.Names;
@@ -22,7 +26,11 @@ internal static class Naming
         if (explicitName is null)
         {
             var n = names.Counter(typeName);
-            do chosen = typeName + "_" + n++;
+            do
+            {
+                chosen = numbered is not null && n < numbered.Length ? numbered[n] : typeName + "_" + n;
+                n++;
+            }
             while (names.Contains(chosen));
             next = names.Add(chosen, typeName, n);
         }
@@ -73,6 +81,9 @@ internal static class Naming
     {
         public static readonly string Value = Clean(typeof(M).Name);
 
+        /// <summary><c>{Value}_0</c> … <c>{Value}_15</c>, made once (immutable): a model's Apply names its modules on every call.</summary>
+        public static readonly string[] Numbered = [.. Enumerable.Range(0, 16).Select(i => Value + "_" + i)];
+
         private static string Clean(string name)
         {
             var tick = name.IndexOf('`');
@@ -93,28 +104,33 @@ internal sealed class NameTable : IEnumerable<string>
     private const int SmallLimit = 8;
 
     /// <summary>No names, no counters.</summary>
-    public static NameTable Empty { get; } = new(null, 0, null, null);
+    public static NameTable Empty { get; } = new(null, null, 0, null, 0, null, null);
 
-    // Small form: newest entry first; an entry may also set its type's counter (the newest setting wins).
-    private readonly Entry? head;
+    // Small form: each table is one entry (its newest name) in front of the table it extends, so adding a name is one
+    // allocation and no hashing; an entry may also set its type's counter (the newest setting wins).
+    private readonly string? name;
+    private readonly string? counterType;
+    private readonly int counterNext;
+    private readonly NameTable? next;
     private readonly int count;
     private readonly ImmutableHashSet<string>? bigNames;
     private readonly ImmutableDictionary<string, int>? bigCounters;
 
-    private sealed class Entry(string name, string? counterType, int counterNext, Entry? next)
+    private NameTable(string? name, string? counterType, int counterNext, NameTable? next, int count, ImmutableHashSet<string>? bigNames, ImmutableDictionary<string, int>? bigCounters)
     {
-        public readonly string Name = name;
-        public readonly string? CounterType = counterType;
-        public readonly int CounterNext = counterNext;
-        public readonly Entry? Next = next;
-    }
-
-    private NameTable(Entry? head, int count, ImmutableHashSet<string>? bigNames, ImmutableDictionary<string, int>? bigCounters)
-    {
-        this.head = head;
+        this.name = name;
+        this.counterType = counterType;
+        this.counterNext = counterNext;
+        this.next = next;
         this.count = count;
         this.bigNames = bigNames;
         this.bigCounters = bigCounters;
+    }
+
+    /// <summary>The small form's entries, newest first (the empty table has none).</summary>
+    private IEnumerable<NameTable> Entries()
+    {
+        for (var e = this; e.count > 0; e = e.next!) yield return e;
     }
 
     /// <summary>How many names were handed out.</summary>
@@ -124,8 +140,8 @@ internal sealed class NameTable : IEnumerable<string>
     public bool Contains(string name)
     {
         if (bigNames is not null) return bigNames.Contains(name);
-        for (var e = head; e is not null; e = e.Next)
-            if (string.Equals(e.Name, name, StringComparison.Ordinal)) return true;
+        for (var e = this; e.count > 0; e = e.next!)
+            if (string.Equals(e.name, name, StringComparison.Ordinal)) return true;
         return false;
     }
 
@@ -133,31 +149,31 @@ internal sealed class NameTable : IEnumerable<string>
     public int Counter(string typeName)
     {
         if (bigCounters is not null) return bigCounters.GetValueOrDefault(typeName);
-        for (var e = head; e is not null; e = e.Next)
-            if (e.CounterType is { } t && string.Equals(t, typeName, StringComparison.Ordinal)) return e.CounterNext;
+        for (var e = this; e.count > 0; e = e.next!)
+            if (e.counterType is { } t && string.Equals(t, typeName, StringComparison.Ordinal)) return e.counterNext;
         return 0;
     }
 
     /// <summary>A table with <paramref name="name"/> added and, when <paramref name="counterType"/> is given, its counter set to <paramref name="counterNext"/>.</summary>
     public NameTable Add(string name, string? counterType, int counterNext)
     {
-        if (bigNames is null && count < SmallLimit) return new(new Entry(name, counterType, counterNext, head), count + 1, null, null);
+        if (bigNames is null && count < SmallLimit) return new(name, counterType, counterNext, this, count + 1, null, null);
         var set = bigNames;
         var counters = bigCounters;
         if (set is null || counters is null)
         {
             var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
             var c = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
-            for (var e = head; e is not null; e = e.Next)
+            foreach (var e in Entries())
             {
-                names.Add(e.Name);
-                if (e.CounterType is { } t) c.TryAdd(t, e.CounterNext); // newest first: the first setting seen wins
+                names.Add(e.name!);
+                if (e.counterType is { } t) c.TryAdd(t, e.counterNext); // newest first: the first setting seen wins
             }
             set = names.ToImmutable();
             counters = c.ToImmutable();
         }
         if (counterType is not null) counters = counters.SetItem(counterType, counterNext);
-        return new(null, 0, set.Add(name), counters);
+        return new(null, null, 0, null, 0, set.Add(name), counters);
     }
 
     /// <inheritdoc />
@@ -166,7 +182,7 @@ internal sealed class NameTable : IEnumerable<string>
         if (bigNames is not null) return bigNames.GetEnumerator();
         var names = new string[count];
         var i = count;
-        for (var e = head; e is not null; e = e.Next) names[--i] = e.Name;
+        foreach (var e in Entries()) names[--i] = e.name!;
         return ((IEnumerable<string>)names).GetEnumerator();
     }
 

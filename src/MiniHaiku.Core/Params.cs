@@ -210,7 +210,16 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
         return true;
     }
 
-    internal bool TryGetEntry(string path, out Entry entry)
+    internal bool TryGetEntry(string path, out Entry entry) => Index().TryGetValue(path, out entry);
+
+    /// <summary>
+    /// <see cref="TryGetEntry(string, out Entry)"/> for a path assembled in a buffer (no string made for it: an
+    /// <c>Apply</c> looks up every parameter on every call).
+    /// </summary>
+    internal bool TryGetEntry(ReadOnlySpan<char> path, out Entry entry) =>
+        Index().GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(path, out entry);
+
+    private FrozenDictionary<string, Entry> Index()
     {
         var idx = index;
         if (idx is null)
@@ -225,7 +234,7 @@ public sealed class Params : IReadOnlyDictionary<string, Tensor>
             idx = entries.ToFrozenDictionary(StringComparer.Ordinal);
             index = idx; // benign race: every thread builds the same index
         }
-        return idx.TryGetValue(path, out entry);
+        return idx;
     }
 
     /// <summary>The paths closest to <paramref name="path"/> by edit distance, for error messages.</summary>

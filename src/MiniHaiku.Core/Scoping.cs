@@ -13,28 +13,40 @@ internal static class Scoping
     /// <c>{module path}/{method}</c> with <paramref name="module"/> as the current module, recording the call
     /// when the run records method calls (summaries).
     /// </summary>
-    public static Model<T> MethodScoped<T>(Module module, string method, object? input, Model<T> body) =>
-        new MethodScope<T>(module, method, input, body).ToModel();
+    /// <remarks>
+    /// With <paramref name="intercepted"/>, the call runs under the frame's method interceptors when there are any
+    /// (<see cref="Hk.InterceptMethod{T}"/>), decided when it runs: one object per call either way.
+    /// </remarks>
+    public static Model<T> MethodScoped<T>(Module module, string method, object? input, Model<T> body, bool intercepted = false) =>
+        new MethodScope<T>(module, method, input, body, intercepted).ToModel();
 
     /// <summary>A module method's scope: one object per call (no closures), recording the call when asked.</summary>
-    private sealed class MethodScope<T>(Module module, string method, object? input, Model<T> body) : Bracket<StrongBox<int>?, T>(body)
+    private sealed class MethodScope<T>(Module module, string method, object? input, Model<T> body, bool intercepted) : Bracket<object, T>(body)
     {
         private readonly string path = module.Name.Path + "/" + method;
 
-        // Saved: the index of the recorded call, or null when the run records none (no boxing then).
-        public override (StrongBox<int>? Saved, Frame Frame) Enter(Frame frame)
+        public override Model<T>? Instead(Frame frame) =>
+            !intercepted || frame.Extras.MethodInterceptors is not { IsEmpty: false } interceptors
+                ? null
+                : Hk.InterceptMethod(module, method, input, MethodScoped(module, method, input, new Model<T>(Body)), interceptors);
+
+        // Saved: the frame before the call (so that leaving can return it when the body changed nothing), or, when the
+        // run records method calls, the index of the recorded call.
+        public override (object Saved, Frame Frame) Enter(Frame frame)
         {
             var pushed = frame.PushScope(path, module);
-            if (frame.Run.MethodCalls is not { } calls) return (null, pushed);
+            if (frame.Run.MethodCalls is not { } calls) return (frame, pushed);
             var depth = 0;
             foreach (var c in calls) if (!c.Completed) depth++;
             calls.Add(new MethodCall(module.Name.Path, method, depth, input is null ? null : ValueShapes.Describe(input), null));
             return (new StrongBox<int>(calls.Count - 1), pushed);
         }
 
-        public override Frame Exit(Frame frame, StrongBox<int>? saved, T value)
+        public override Frame Exit(Frame frame, object saved, T value)
         {
-            if (saved is not null && frame.Run.MethodCalls is { } calls) calls[saved.Value] = calls[saved.Value] with { Output = ValueShapes.Describe(value) };
+            if (saved is Frame before) return frame.PopScopeTo(before);
+            var index = ((StrongBox<int>)saved).Value;
+            if (frame.Run.MethodCalls is { } calls) calls[index] = calls[index] with { Output = ValueShapes.Describe(value) };
             return frame.PopScope();
         }
     }

@@ -71,4 +71,39 @@ public class FrameTests
         // A run started from the frame of another run's start sees none of the other's reads.
         Assert.Empty(Frame.ForApply(p).ReadParams);
     }
+
+    [Fact]
+    public void PopScopeToReturnsTheFrameBeforeOnlyWhenTheBodyChangedNothingElse()
+    {
+        var before = Frame.ForApply(Params.Empty.With("~/w", torch.ones(1)), state: Params.Empty.With("~/s", torch.zeros(1)));
+        var pushed = before.PushScope("~/m");
+        Assert.Same(before, pushed.PopScopeTo(before));
+        // Names handed out inside the scope are discarded on leaving: still the frame before.
+        Assert.Same(before, pushed.WithScope(pushed.CurrentScope with { Names = pushed.CurrentScope.Names.Add("Linear_0", "Linear", 1) }).PopScopeTo(before));
+
+        Frame[] changed =
+        [
+            pushed with { State = Params.Empty },
+            pushed with { Params = Params.Empty },
+            pushed with { InitialState = Params.Empty.With("~/s", torch.zeros(1)) },
+            pushed with { Rng = RngKey.FromSeed(1) },
+            pushed with { Extras = FrameExtras.None with { StateHidden = true } },
+            pushed with { Run = before.Run.WithoutRecording() },
+        ];
+        foreach (var after in changed)
+        {
+            var popped = after.PopScopeTo(before);
+            Assert.NotSame(before, popped);
+            Assert.Equal(after.PopScope(), popped);
+        }
+    }
+
+    [Fact]
+    public void PopScopeToComparesEveryPropertyOfTheFrame()
+    {
+        // Frame.PopScopeTo compares these properties by reference: a property added to Frame must be added there and here.
+        var properties = typeof(Frame).GetProperties(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public)
+            .Where(p => p.SetMethod is not null).Select(p => p.Name).Order(StringComparer.Ordinal);
+        Assert.Equal(["CurrentScope", "Extras", "InitialState", "Params", "Rng", "Run", "State"], properties);
+    }
 }

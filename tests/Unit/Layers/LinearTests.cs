@@ -120,6 +120,17 @@ public class LinearTests
     }
 
     [Fact]
+    public void GradientsMatchFiniteDifferencesForARank3Input()
+    {
+        // The flattened input and the 2-D product are disposed inside the layer: backward must not need their handles.
+        var x = Random(10, 2, 3, 4);
+        var r = Random(11, 2, 3, 2);
+        var f = Model(2);
+        var p = f.Init(1, x).With("~/Linear_0/__call__/b", Random(12, 2));
+        AssertMatchesFiniteDifferences(p, q => (f.Apply(q, x) * r).sum());
+    }
+
+    [Fact]
     public void BadArgumentsRaiseLayerExceptions()
     {
         var c = Assert.Throws<LayerConfigurationException>(() => Linear.Create(0));
@@ -127,5 +138,32 @@ public class LinearTests
         Assert.Contains("Linear: outputSize must be positive, got 0.", c.Message);
         var e = Assert.Throws<LayerInputException>(() => Model(2).Init(0, torch.tensor(1f)));
         Assert.Contains("Linear_0", e.Message);
+    }
+
+    [Fact]
+    public void InterceptorsSeeBothParametersAndTheResultIsTheSameAsWithout()
+    {
+        // Linear reads w and b in one step when nothing intercepts parameters; under a custom getter or creator it goes
+        // through Hk.GetParam, so every interceptor still sees both, with the shapes, dtype and initializer asked for.
+        var seen = new List<GetterContext>();
+        ParamInterceptor record = (context, next) =>
+        {
+            seen.Add(context);
+            return next(context);
+        };
+        var x = rand(2, 3, dtype: ScalarType.Float64);
+        var plain = Model(4);
+        var intercepted = Hk.Transform((Tensor t) => Hk.CustomCreator(record, Hk.CustomGetter(record, Linear.Create(4).Call(t))));
+        var p = intercepted.Init(5, x);
+        Assert.True(p.BitwiseEquals(plain.Init(5, x)));
+        // Init: each parameter passes the getter, then the creator (both see the default initializer of w).
+        Assert.Equal(["~/Linear_0/__call__/w", "~/Linear_0/__call__/w", "~/Linear_0/__call__/b", "~/Linear_0/__call__/b"], seen.Select(c => c.FullName));
+        Assert.Equal([3L, 4L], seen[0].Shape!);
+        Assert.Equal([4L], seen[2].Shape!);
+        Assert.All(seen, c => Assert.Equal(ScalarType.Float64, c.DType));
+        Assert.All(seen, c => Assert.NotNull(c.Init));
+        seen.Clear();
+        Assert.True(intercepted.Apply(p, x).Equals(plain.Apply(p, x)));
+        Assert.Equal(["~/Linear_0/__call__/w", "~/Linear_0/__call__/b"], seen.Select(c => c.FullName));
     }
 }
