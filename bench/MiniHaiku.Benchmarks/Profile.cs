@@ -539,6 +539,7 @@ public static class Profile
         var init = Initializers.TruncatedNormal(0.03);
         using var warm = torch.empty(2000, 2000);
         var fill = SamplerFill();
+        var uniform = Initializers.RandomUniform(-0.03, 0.03);
         (string Name, Action Run)[] cases =
         [
             ("MiniHaiku Init (whole)", () => big.Init(0, input).DisposeTensors()),
@@ -557,6 +558,12 @@ public static class Profile
                 fill(part, 0.03f);
             }),
             ("torch.empty + fill_ 0 (page faults), 3 weights", () => FirstTouch(shapes)),
+            ("RandomUniform initializer alone, 3 weights", () =>
+            {
+                using var s = NewDisposeScope();
+                using var gen = new Generator(1);
+                foreach (var shape in shapes) uniform(shape, ScalarType.Float32, gen);
+            }),
             ("normal_ alone, 3 weights", () =>
             {
                 using var s = NewDisposeScope();

@@ -44,6 +44,38 @@ public class InitializersTests
         Assert.InRange(std, 7 / Math.Sqrt(12) - 0.01, 7 / Math.Sqrt(12) + 0.01);
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.Float64)]
+    [InlineData(ScalarType.Float16)]
+    public void RandomUniformOfOddSizesStaysInItsBoundsAndIsDeterministic(ScalarType dtype)
+    {
+        foreach (long[] shape in new long[][] { [1], [3], [17], [4097], [3, 5, 7], [61, 67] })
+        {
+            var a = Make(Initializers.RandomUniform(-0.25, 0.5), shape, seed: 8, dtype: dtype);
+            Assert.Equal(dtype, a.dtype);
+            var (_, _, min, max) = Stats(a);
+            Assert.True(min >= -0.25 && max <= 0.5, $"{string.Join('x', shape)}: [{min}, {max}]");
+            Assert.True(a.Equals(Make(Initializers.RandomUniform(-0.25, 0.5), shape, seed: 8, dtype: dtype)));
+            if (shape.Aggregate(1L, (x, y) => x * y) > 1)
+                Assert.False(a.Equals(Make(Initializers.RandomUniform(-0.25, 0.5), shape, seed: 9, dtype: dtype)));
+        }
+        // A point interval gives its point (libtorch's uniform_ handles it).
+        Assert.True(Make(Initializers.RandomUniform(2, 2), [5], dtype: dtype).Equals(torch.full([5], 2.0, dtype)));
+    }
+
+    [Fact]
+    public void RandomUniformAdvancesItsGeneratorAndHasNoCorrelationBetweenDraws()
+    {
+        using var g = new torch.Generator(21);
+        var init = Initializers.RandomUniform(-1, 1);
+        var first = init([500, 500], ScalarType.Float32, g);
+        var second = init([500, 500], ScalarType.Float32, g);
+        Assert.InRange(Correlation(first, second), -0.01, 0.01);
+        using var flat = first.flatten();
+        Assert.InRange(Correlation(flat[TensorIndex.Slice(1, null)], flat[TensorIndex.Slice(null, -1)]), -0.01, 0.01);
+    }
+
     [Fact]
     public void TruncatedNormalIsCutAtTwoStddevWithTheTruncatedMoments()
     {
