@@ -456,6 +456,18 @@ public static class Profile
         var fill = SamplerFill();
         Row("    of which: the managed sampler in warm memory (×2.5 of 4M)", 2.5 * Time(5, () => fill(warm, 0.03f)));
         Row("    of which: torch.empty + first touch (fill_ 0): page faults, 3 weights", Time(3, () => FirstTouch(shapes)));
+        Row("  TruncatedNormal initializer alone, float64, 3 weights", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            foreach (var shape in shapes) init(shape, ScalarType.Float64, gen);
+        }));
+        Row("  normal_ alone, float64, 3 weights", Time(3, () =>
+        {
+            using var s = NewDisposeScope();
+            using var gen = new Generator(1);
+            foreach (var shape in shapes) torch.empty(shape, ScalarType.Float64).normal_(0, 1, gen);
+        }));
         Row("  normal_ alone, 3 weights", Time(3, () =>
         {
             using var s = NewDisposeScope();
