@@ -1,8 +1,4 @@
-using System.Buffers;
-using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -97,7 +93,11 @@ public static class Initializers
     public static Initializer RandomNormal(double stddev = 1.0, double mean = 0.0) =>
         (shape, dtype, g) => Floating(shape, dtype, t => t.normal_(mean, stddev, g));
 
-    /// <summary>Draws uniformly from [<paramref name="min"/>, <paramref name="max"/>).</summary>
+    /// <summary>
+    /// Draws uniformly from [<paramref name="min"/>, <paramref name="max"/>). For float32/float64 the bits come from a fast
+    /// vectorised generator seeded by one draw from the generator given (the same seed gives the same values; each call
+    /// advances the generator).
+    /// </summary>
     /// <example><code>
     /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.RandomUniform(-0.1, 0.1))
     /// select x.matmul(w)
@@ -107,11 +107,40 @@ public static class Initializers
     /// <returns>The initializer.</returns>
     public static Initializer RandomUniform(double min = 0.0, double max = 1.0) =>
         BoundedInitializer.Create(Math.Max(Math.Max(Math.Abs(min), Math.Abs(max)), Math.Abs(max - min)),
-            (shape, dtype, g) => Floating(shape, dtype, t => t.uniform_(min, max, g)));
+            (shape, dtype, g) => Floating(shape, dtype, t => FillUniform(t, min, max, g)));
+
+    /// <summary>
+    /// Fills <paramref name="t"/> (fresh, contiguous) uniformly on [<paramref name="min"/>, <paramref name="max"/>). For
+    /// float32/float64 on the CPU (min &lt; max, a finite range) the bits come from the vectorised generator of
+    /// <see cref="UniformSampler"/>, seeded by one draw from <paramref name="g"/>; otherwise from libtorch's <c>uniform_</c>.
+    /// </summary>
+    private static Tensor FillUniform(Tensor t, double min, double max, Generator g)
+    {
+        var n = t.numel();
+        if (n > 0 && t.device_type == DeviceType.CPU && n <= int.MaxValue / 8)
+        {
+            if (t.dtype == ScalarType.Float32 && (float)min < (float)max && float.IsFinite((float)max - (float)min))
+            {
+                UniformSampler.Fill(MemoryMarshal.Cast<byte, float>(t.bytes), (float)min, (float)max, DrawSeed(g));
+                GC.KeepAlive(t);
+                return t;
+            }
+            if (t.dtype == ScalarType.Float64 && min < max && double.IsFinite(max - min))
+            {
+                UniformSampler.Fill(MemoryMarshal.Cast<byte, double>(t.bytes), min, max, DrawSeed(g));
+                GC.KeepAlive(t);
+                return t;
+            }
+        }
+        return t.uniform_(min, max, g);
+    }
 
     /// <summary>
     /// Draws from a normal cut at two standard deviations: <c>mean + stddev * z</c> with z a unit normal
-    /// truncated to [-2, 2] (as Haiku: the result's standard deviation is ≈0.88·stddev).
+    /// truncated to [-2, 2] (as Haiku: the result's standard deviation is ≈0.88·stddev). Every value is an inverse-CDF
+    /// draw, <c>z = √2·erfinv(x)</c> with x uniform on [−erf(√2), erf(√2)], so none is redrawn; for float32/float64 the
+    /// uniform bits come from a fast vectorised generator seeded by one draw from the generator given (the same seed
+    /// gives the same values; each call advances the generator).
     /// </summary>
     /// <example><code>
     /// from w in Hk.GetParam("w", [x.shape[^1], width], Initializers.TruncatedNormal(stddev: 0.02))   // within two standard deviations
@@ -125,120 +154,45 @@ public static class Initializers
             (shape, dtype, g) => Floating(shape, dtype, t => FillTruncatedNormal(t, stddev, mean, g)));
 
     /// <summary>
-    /// Fills <paramref name="t"/> (fresh, contiguous) with <c>mean + stddev·z</c>, z a unit normal truncated to [-2, 2]:
-    /// one vectorised <c>normal_</c> draw, then only the ≈4.55 % of values beyond ±2 are replaced, by exact draws from
-    /// the truncated normal (the inverse CDF of a uniform on [Φ(−2), Φ(2)]). A kept value is a normal conditioned on
-    /// |z| ≤ 2 and a replaced one is drawn from that same law, so every element is independently truncated-normal (as
-    /// rejection sampling, without its loop). All draws come from <paramref name="g"/>, in order. For float32/float64 on
-    /// the CPU, finding the values beyond ±2 and scaling is one managed pass over the tensor's memory.
+    /// Fills <paramref name="t"/> (fresh, contiguous) with <c>mean + stddev·z</c>, z a unit normal truncated to [-2, 2], by
+    /// the inverse CDF: <c>z = √2·erfinv(x)</c>, x uniform on [−erf(√2), erf(√2)] (= [2Φ(−2) − 1, 2Φ(2) − 1]), so no value
+    /// is redrawn. For float32/float64 on the CPU the uniform bits come from 16 vectorised xoshiro128** streams seeded by
+    /// one 64-bit draw from <paramref name="g"/> (<see cref="TruncatedNormalSampler"/>), written straight into the tensor's
+    /// memory and transformed there; half precision and other devices draw the uniform with libtorch (<c>uniform_</c>,
+    /// <c>erfinv_</c>). All randomness comes from <paramref name="g"/>, which advances.
     /// </summary>
     private static Tensor FillTruncatedNormal(Tensor t, double stddev, double mean, Generator g)
     {
         var n = t.numel();
         if (n == 0) return t;
-        if (t.device_type == DeviceType.CPU && n <= int.MaxValue / 8)
+        if (t.device_type == DeviceType.CPU && n <= int.MaxValue / 8 && t.dtype is ScalarType.Float32 or ScalarType.Float64)
         {
-            if (t.dtype == ScalarType.Float32)
-            {
-                ScaleAndReplaceOutside(t, (float)stddev, (float)mean, g, ScalarType.Float32);
-                return t;
-            }
-            if (t.dtype == ScalarType.Float64)
-            {
-                ScaleAndReplaceOutside(t, stddev, mean, g, ScalarType.Float64);
-                return t;
-            }
+            var seed = DrawSeed(g);
+            if (t.dtype == ScalarType.Float32) TruncatedNormalSampler.Fill(MemoryMarshal.Cast<byte, float>(t.bytes), (float)stddev, (float)mean, seed);
+            else TruncatedNormalSampler.Fill(MemoryMarshal.Cast<byte, double>(t.bytes), stddev, mean, seed);
+            GC.KeepAlive(t);
+            return t;
         }
-        t.normal_(0.0, 1.0, g);
-        using (var scope = torch.NewDisposeScope())
-        {
-            var flat = t.view(-1);
-            var outside = flat.abs().GreaterThan(2.0).nonzero().view(-1);
-            var count = outside.shape[0];
-            if (count > 0) flat.index_copy_(0, outside, TruncatedByInverseCdf(count, ScalarType.Float32, g).to_type(t.dtype));
-        }
+        using (var z = TruncatedByInverseCdf(n, ScalarType.Float32, g)) t.view(-1).copy_(z);
         if (stddev != 1.0) t.TimesInPlace(stddev);
         if (mean != 0.0) t.PlusInPlace(mean);
         return t;
+    }
+
+    /// <summary>64 random bits from <paramref name="g"/> (two 32-bit draws), which seed the managed generator.</summary>
+    private static ulong DrawSeed(Generator g)
+    {
+        using var words = torch.randint(0, 1L << 32, [2], ScalarType.Int64, generator: g);
+        var drawn = MemoryMarshal.Cast<byte, long>(words.bytes);
+        var seed = (ulong)drawn[0] << 32 | (ulong)drawn[1];
+        GC.KeepAlive(words);
+        return seed;
     }
 
     /// <summary><paramref name="count"/> unit normals truncated to [-2, 2], by the inverse CDF: √2·erfinv(2u − 1), u ~ U(Φ(−2), Φ(2)).</summary>
     private static Tensor TruncatedByInverseCdf(long count, ScalarType dtype, Generator g) =>
         torch.empty(count, dtype: dtype).uniform_(CdfMinus2, CdfPlus2, g)
             .TimesInPlace(2.0).PlusInPlace(-1.0).erfinv_().TimesInPlace(Math.Sqrt(2.0)).ClampInPlace(-2.0, 2.0);
-
-    /// <summary>
-    /// Fills the CPU memory of <paramref name="t"/> (contiguous) chunk by chunk: a <c>normal_</c> draw of the chunk, then,
-    /// while the chunk is still in the cache, one vectorised pass that records where |z| &gt; 2 and writes
-    /// <c>z·stddev + mean</c>; finally truncated draws, scaled alike, are written at the recorded places.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // Init runs once: its loop must not start in unoptimised tier-0 code
-    private static void ScaleAndReplaceOutside<T>(Tensor t, T stddev, T mean, Generator g, ScalarType dtype)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var data = MemoryMarshal.Cast<byte, T>(t.bytes);
-        var two = T.CreateChecked(2);
-        var outside = ArrayPool<int>.Shared.Rent(Math.Max(16, data.Length / 16));
-        try
-        {
-            var count = 0;
-            Vector256<T> scale = Vector256.Create(stddev), shift = Vector256.Create(mean), cut = Vector256.Create(two);
-            int lanes = Vector256<T>.Count, block = 4 * lanes, chunk = 32768 / Unsafe.SizeOf<T>() * 4; // 128 KiB: stays in L2 between the draw and the pass
-            if (!Vector256.IsHardwareAccelerated) block = int.MaxValue; // the scalar loop below does it all
-            var flat = t.view(-1);
-            for (var start = 0; start < data.Length; start += chunk)
-            {
-                var end = Math.Min(data.Length, start + chunk);
-                using (var part = flat.narrow(0, start, end - start)) part.normal_(0.0, 1.0, g);
-                var i = start;
-                // Four vectors at a time; the places beyond ±2 come from their sign-bit masks (no branch per value: with
-                // 4.55 % of values outside, per-value branches mispredict often enough to double the pass's time).
-                for (; block <= end - i; i += block)
-                {
-                    ulong outsideBits = 0;
-                    for (var k = 0; k < 4; k++)
-                    {
-                        var slice = data.Slice(i + k * lanes, lanes);
-                        var v = Vector256.Create((ReadOnlySpan<T>)slice);
-                        outsideBits |= (ulong)Vector256.ExtractMostSignificantBits(Vector256.GreaterThan(Vector256.Abs(v), cut)) << (k * lanes);
-                        (v * scale + shift).CopyTo(slice);
-                    }
-                    for (; outsideBits != 0; outsideBits &= outsideBits - 1)
-                        Record(ref outside, ref count, i + BitOperations.TrailingZeroCount(outsideBits));
-                }
-                for (; i < end; i++)
-                {
-                    if (T.Abs(data[i]) > two) Record(ref outside, ref count, i);
-                    data[i] = data[i] * stddev + mean;
-                }
-            }
-            flat.Dispose();
-            if (count > 0)
-            {
-                using var replacement = TruncatedByInverseCdf(count, dtype, g);
-                var values = MemoryMarshal.Cast<byte, T>(replacement.bytes);
-                for (var k = 0; k < count; k++) data[outside[k]] = values[k] * stddev + mean;
-                GC.KeepAlive(replacement);
-            }
-            GC.KeepAlive(t);
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(outside);
-        }
-    }
-
-    private static void Record(ref int[] outside, ref int count, int index)
-    {
-        if (count == outside.Length)
-        {
-            var larger = ArrayPool<int>.Shared.Rent(outside.Length * 2);
-            outside.AsSpan().CopyTo(larger);
-            ArrayPool<int>.Shared.Return(outside);
-            outside = larger;
-        }
-        outside[count++] = index;
-    }
 
     /// <summary>
     /// Scales the variance to the number of units a weight connects, like Haiku's

@@ -44,6 +44,38 @@ public class InitializersTests
         Assert.InRange(std, 7 / Math.Sqrt(12) - 0.01, 7 / Math.Sqrt(12) + 0.01);
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.Float64)]
+    [InlineData(ScalarType.Float16)]
+    public void RandomUniformOfOddSizesStaysInItsBoundsAndIsDeterministic(ScalarType dtype)
+    {
+        foreach (long[] shape in new long[][] { [1], [3], [17], [4097], [3, 5, 7], [61, 67] })
+        {
+            var a = Make(Initializers.RandomUniform(-0.25, 0.5), shape, seed: 8, dtype: dtype);
+            Assert.Equal(dtype, a.dtype);
+            var (_, _, min, max) = Stats(a);
+            Assert.True(min >= -0.25 && max <= 0.5, $"{string.Join('x', shape)}: [{min}, {max}]");
+            Assert.True(a.Equals(Make(Initializers.RandomUniform(-0.25, 0.5), shape, seed: 8, dtype: dtype)));
+            if (shape.Aggregate(1L, (x, y) => x * y) > 1)
+                Assert.False(a.Equals(Make(Initializers.RandomUniform(-0.25, 0.5), shape, seed: 9, dtype: dtype)));
+        }
+        // A point interval gives its point (libtorch's uniform_ handles it).
+        Assert.True(Make(Initializers.RandomUniform(2, 2), [5], dtype: dtype).Equals(torch.full([5], 2.0, dtype)));
+    }
+
+    [Fact]
+    public void RandomUniformAdvancesItsGeneratorAndHasNoCorrelationBetweenDraws()
+    {
+        using var g = new torch.Generator(21);
+        var init = Initializers.RandomUniform(-1, 1);
+        var first = init([500, 500], ScalarType.Float32, g);
+        var second = init([500, 500], ScalarType.Float32, g);
+        Assert.InRange(Correlation(first, second), -0.01, 0.01);
+        using var flat = first.flatten();
+        Assert.InRange(Correlation(flat[TensorIndex.Slice(1, null)], flat[TensorIndex.Slice(null, -1)]), -0.01, 0.01);
+    }
+
     [Fact]
     public void TruncatedNormalIsCutAtTwoStddevWithTheTruncatedMoments()
     {
@@ -70,9 +102,8 @@ public class InitializersTests
     [InlineData(ScalarType.Float64)]
     public void TruncatedNormalHasTheTruncatedNormalsCdfIncludingNearTheCut(ScalarType dtype)
     {
-        // The draw keeps a normal's values within ±2 and replaces the others by inverse-CDF draws: a wrong replacement
-        // (e.g. clamping to ±2, or redrawing uniformly) would move the CDF near the cut by up to 4.5 %. With 2M samples
-        // the empirical CDF's standard error is ≤ 0.00035; the tolerance is 0.002.
+        // Every value is an inverse-CDF draw: a wrong uniform interval, a clamp at ±2 or a wrong erfinv would move the CDF
+        // near the cut by up to 4.5 %. With 2M samples the empirical CDF's standard error is ≤ 0.00035; the tolerance is 0.002.
         var t = Make(Initializers.TruncatedNormal(stddev: 3), [2000, 1000], seed: 11, dtype: dtype);
         Assert.Equal(dtype, t.dtype);
         using var z = t.to_type(ScalarType.Float64) / 3;
@@ -109,6 +140,69 @@ public class InitializersTests
         var a = Make(Initializers.TruncatedNormal(0.1), [500, 500], seed: 4, dtype: dtype);
         Assert.True(a.Equals(Make(Initializers.TruncatedNormal(0.1), [500, 500], seed: 4, dtype: dtype)));
         Assert.False(a.Equals(Make(Initializers.TruncatedNormal(0.1), [500, 500], seed: 5, dtype: dtype)));
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.Float64)]
+    [InlineData(ScalarType.Float16)]
+    public void TruncatedNormalOfOddSizesIsCutAndDeterministic(ScalarType dtype)
+    {
+        // Sizes that are not multiples of the vector width, the generator's 16 lanes or its 4096-value chunks.
+        foreach (long[] shape in new long[][] { [1], [3], [17], [33], [4097], [3, 5, 7], [61, 67] })
+        {
+            var a = Make(Initializers.TruncatedNormal(0.5, -1), shape, seed: 8, dtype: dtype);
+            Assert.Equal(shape, a.shape);
+            var (_, _, min, max) = Stats(a);
+            Assert.True(min >= -2 && max <= 0, $"{string.Join('x', shape)}: [{min}, {max}]");
+            Assert.True(a.Equals(Make(Initializers.TruncatedNormal(0.5, -1), shape, seed: 8, dtype: dtype)));
+            if (shape.Aggregate(1L, (x, y) => x * y) > 1)
+                Assert.False(a.Equals(Make(Initializers.TruncatedNormal(0.5, -1), shape, seed: 9, dtype: dtype)));
+        }
+    }
+
+    private static double Correlation(Tensor a, Tensor b)
+    {
+        using var x = a.to_type(ScalarType.Float64).flatten();
+        using var y = b.to_type(ScalarType.Float64).flatten();
+        using var stacked = torch.stack([x, y]);
+        using var r = torch.corrcoef(stacked);
+        return r[0, 1].item<double>();
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.Float64)]
+    public void TwoParametersGetIndependentTruncatedNormals(ScalarType dtype)
+    {
+        // Each parameter's generator comes from (seed, path); the sampler's stream is seeded from it. Independent streams
+        // have no correlation beyond sampling noise (1/√n = 0.001 here), also shifted by one or sixteen places (a stream
+        // shared with an offset would show as a correlation of 1 at that shift).
+        var f = Hk.Transform((int _) => from a in Hk.GetParam("a", [1000, 1000], Initializers.TruncatedNormal(), dtype)
+                                        from b in Hk.GetParam("b", [1000, 1000], Initializers.TruncatedNormal(), dtype)
+                                        select a);
+        var p = f.Init(3, 0);
+        using var a = p["~/a"].flatten();
+        using var b = p["~/b"].flatten();
+        Assert.InRange(Correlation(a, b), -0.005, 0.005);
+        foreach (var shift in new[] { 1, 16 })
+            Assert.InRange(Correlation(a[TensorIndex.Slice(shift, null)], b[TensorIndex.Slice(null, -shift)]), -0.005, 0.005);
+        // Neighbours within one parameter are uncorrelated too (the 16 interleaved lanes).
+        foreach (var shift in new[] { 1, 8, 16 })
+            Assert.InRange(Correlation(a[TensorIndex.Slice(shift, null)], a[TensorIndex.Slice(null, -shift)]), -0.005, 0.005);
+    }
+
+    [Fact]
+    public void TruncatedNormalAdvancesItsGenerator()
+    {
+        // Two draws from one generator are different, uncorrelated values: the sampler's seed is a draw from the generator.
+        using var g = new torch.Generator(21);
+        var init = Initializers.TruncatedNormal();
+        var first = init([500, 500], ScalarType.Float32, g);
+        var second = init([500, 500], ScalarType.Float32, g);
+        Assert.InRange(Correlation(first, second), -0.01, 0.01);
+        using var fresh = new torch.Generator(21);
+        Assert.True(first.Equals(init([500, 500], ScalarType.Float32, fresh)));
     }
 
     [Fact]
