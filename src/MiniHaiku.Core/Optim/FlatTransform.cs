@@ -160,14 +160,14 @@ internal sealed class FlatAdam(double b1, double b2, double eps, double epsRoot,
 {
     public override (Tensor Updates, bool Owned, OptState State) Update(Tensor g, bool owned, OptState s, FlatContext context)
     {
-        var (value, next) = Run(g, owned, s, context, deferred: false);
+        var (value, next) = Run(g, s, context, deferred: false);
         return (value.Numerator, true, next);
     }
 
     public override (FlatValue Value, OptState State) UpdateValue(FlatValue value, OptState state, FlatContext context)
     {
-        var (g, owned) = value.Materialize(context);
-        return Run(g, owned, state, context, deferred: true);
+        var (g, _) = value.Materialize(context);
+        return Run(g, state, context, deferred: true);
     }
 
     /// <summary>
@@ -188,7 +188,7 @@ internal sealed class FlatAdam(double b1, double b2, double eps, double epsRoot,
         return FlatContext.Scaled(m, owned, bScalar).add_(g, oneMinusB);
     }
 
-    private (FlatValue Value, OptState State) Run(Tensor g, bool gOwned, OptState s, FlatContext context, bool deferred)
+    private (FlatValue Value, OptState State) Run(Tensor g, OptState s, FlatContext context, bool deferred)
     {
         var count = s.Count + 1;
         var c1 = Optimizers.BiasCorrection(b1, count);
@@ -207,10 +207,8 @@ internal sealed class FlatAdam(double b1, double b2, double eps, double epsRoot,
         {
             // m̂ / (sqrt(v̂) + eps) = (sqrt(c2) / c1) · m / (sqrt(v) + eps · sqrt(c2)): two kernels here, the quotient
             // deferred to the link that applies it (one addcdiv_ on the parameters after the learning rate).
-            // The gradient is not read again: when this step owns it, its buffer takes the denominator (copy_ + sqrt_
-            // into memory already touched costs less than sqrt into a fresh buffer).
             using var epsTerm = (eps * Math.Sqrt(c2)).ToScalar();
-            var denominator = (gOwned ? g.copy_(nu).sqrt_() : nu.sqrt()).add_(epsTerm, SafeOps.One);
+            var denominator = nu.sqrt().add_(epsTerm, SafeOps.One);
             return (new FlatValue(mu, denominator, Math.Sqrt(c2) / c1, 0.0, Owned: false), next);
         }
         Tensor updates;
