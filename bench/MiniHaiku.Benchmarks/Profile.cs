@@ -14,7 +14,7 @@ namespace MiniHaiku.Benchmarks;
 public static class Profile
 {
     /// <summary>
-    /// Runs the breakdowns named in <paramref name="parts"/> (train, adam, cnn, tiny, init, initab, deep, transformer, layers, attention, getparam; all if none) and prints
+    /// Runs the breakdowns named in <paramref name="parts"/> (train, adam, cnn, tiny, init, initab, mlp, mlpops, deep, transformer, layers, attention, getparam; all if none) and prints
     /// them; with <c>cpu</c> among them, times are the thread's CPU time instead of wall time.
     /// </summary>
     /// <param name="parts">The command-line arguments after --profile.</param>
@@ -33,6 +33,7 @@ public static class Profile
         if (Wants("initab")) InitInterleaved();
         if (Wants("mlp")) StepPhases("MLP 784-256-128-10, batch 128", HaikuModels.Mlp, () => new TorchModels.Mlp(),
             g => (torch.rand(128, 1, 28, 28, generator: g), torch.randint(0, 10, [128], generator: g)));
+        if (Wants("mlp") || Wants("mlpops")) MlpRawOps();
         if (Wants("deep")) StepPhases("Deep narrow MLP 24×Linear(64), batch 32", HaikuModels.DeepNarrow, () => new TorchModels.DeepNarrow(),
             g => (torch.rand(32, 64, generator: g), torch.randint(0, 10, [32], generator: g)));
         if (Wants("transformer")) StepPhases("Transformer 4 blocks, D 128, 8 heads, B 8, T 64", HaikuModels.Transformer, () => new TorchModels.Transformer(),
@@ -854,6 +855,226 @@ public static class Profile
             }
         for (var k = 0; k < cases.Length; k++)
             Console.WriteLine($"  {cases[k].Name,-50} {Median(times[k]),12:N0} µs");
+    }
+
+    /// <summary>
+    /// The MLP 784-256-128-10 at batch 128 as raw torch op sequences (no MiniHaiku machinery), forward + loss + backward on
+    /// leaf parameters, interleaved, medians of 21 rounds: the weight layout ([in, out] with <c>addmm(b, x, w)</c> as
+    /// MiniHaiku's Linear, or torch's [out, in] with <c>linear</c>), the loss (log_softmax + gather + neg + mean as
+    /// <c>Losses.SoftmaxCrossEntropy</c>, or fused <c>cross_entropy</c>), and how gradients reach the caller (fresh via
+    /// <c>autograd.grad</c>, stolen into an empty <c>.grad</c>, or accumulated into zeroed <c>.grad</c> views of one buffer).
+    /// </summary>
+    private static void MlpRawOps()
+    {
+        Console.WriteLine("MLP 784-256-128-10, batch 128: raw op sequences (forward, loss, backward), interleaved, median of 21 rounds:");
+        using var g = new Generator(7);
+        var x = torch.rand(128, 1, 28, 28, generator: g).flatten(1);
+        var y = torch.randint(0, 10, [128], generator: g);
+        int[] sizes = [784, 256, 128, 10];
+        // MiniHaiku layout: w [in, out]; torch layout: W [out, in] (the same values transposed).
+        var w = new Tensor[3];
+        var wt = new Tensor[3];
+        var b = new Tensor[3];
+        var bt = new Tensor[3];
+        for (var i = 0; i < 3; i++)
+        {
+            w[i] = (torch.randn([sizes[i], sizes[i + 1]], generator: g) / Math.Sqrt(sizes[i])).requires_grad_();
+            wt[i] = w[i].detach().t().contiguous().requires_grad_();
+            b[i] = torch.zeros(sizes[i + 1]).requires_grad_();
+            bt[i] = torch.zeros(sizes[i + 1]).requires_grad_();
+        }
+        Tensor[] haikuLeaves = [.. w, .. b], torchLeaves = [.. wt, .. bt];
+        Tensor ForwardAddmm(Tensor[] ws)
+        {
+            var h = x;
+            for (var i = 0; i < 3; i++)
+            {
+                h = torch.addmm(b[i], h, ws[i], beta: 1, alpha: 1);
+                if (i < 2) h = h.relu();
+            }
+            return h;
+        }
+        Tensor ForwardLinearT(Tensor[] ws)
+        {
+            var h = x;
+            for (var i = 0; i < 3; i++)
+            {
+                h = nn.functional.linear(h, ws[i].t(), b[i]);
+                if (i < 2) h = h.relu();
+            }
+            return h;
+        }
+        Tensor ForwardTorch()
+        {
+            var h = x;
+            for (var i = 0; i < 3; i++)
+            {
+                h = nn.functional.linear(h, wt[i], bt[i]);
+                if (i < 2) h = h.relu();
+            }
+            return h;
+        }
+        Tensor Composed(Tensor logits) => -logits.log_softmax(-1).gather(-1, y.unsqueeze(-1)).squeeze(-1).mean();
+        Tensor Fused(Tensor logits) => nn.functional.cross_entropy(logits, y);
+        void Steal(Tensor[] leaves, Tensor loss)
+        {
+            foreach (var l in leaves) l.grad = null;
+            loss.backward();
+        }
+        // One flat gradient buffer whose views are the leaves' grad (Fit's FlatSession): zero_(), then backward accumulates.
+        Tensor Flat(Tensor[] leaves)
+        {
+            var flat = torch.zeros(leaves.Sum(l => l.numel()));
+            long offset = 0;
+            foreach (var l in leaves)
+            {
+                l.grad = flat.narrow(0, offset, l.numel()).view(l.shape);
+                offset += l.numel();
+            }
+            return flat;
+        }
+        var flatHaiku = Flat(haikuLeaves);
+        var haikuGrads = haikuLeaves.Select(l => l.grad!).ToArray();
+        void Accumulate(Tensor flat, Tensor[] leaves, Tensor[] grads, Tensor loss)
+        {
+            for (var i = 0; i < leaves.Length; i++) leaves[i].grad = grads[i];
+            flat.zero_();
+            torch.autograd.backward([loss], inputs: leaves);
+        }
+        var logitsLeaf = torch.randn([128, 10], generator: g).requires_grad_();
+        var images = x.view(128, 1, 28, 28);
+        var model = Hk.Transform<Tensor, Tensor>(HaikuModels.Mlp);
+        var p = model.Init(0, images);
+        var modelLeaves = p.Map(t => t.detach().requires_grad_());
+        var valueAndGrad = Grad.ValueAndGrad(q => Losses.SoftmaxCrossEntropy(model.Apply(q, images), y));
+        (string Name, Action Run)[] cases =
+        [
+            ("MiniHaiku Apply + Losses.SoftmaxCrossEntropy, backward (leaves, stolen)", () =>
+            {
+                using var s = NewDisposeScope();
+                Steal([.. modelLeaves.Values], Losses.SoftmaxCrossEntropy(model.Apply(modelLeaves, images), y));
+            }),
+            ("MiniHaiku Grad.ValueAndGrad (fresh leaves, autograd.grad)", () =>
+            {
+                using var s = NewDisposeScope();
+                valueAndGrad(p);
+            }),
+            ("  MiniHaiku Apply on leaves, with grad, no backward", () =>
+            {
+                using var s = NewDisposeScope();
+                model.Apply(modelLeaves, images);
+            }),
+            ("  MiniHaiku Apply + Losses.SoftmaxCrossEntropy on leaves, no backward", () =>
+            {
+                using var s = NewDisposeScope();
+                Losses.SoftmaxCrossEntropy(model.Apply(modelLeaves, images), y);
+            }),
+            ("  raw addmm forward on leaves, with grad, no backward", () =>
+            {
+                using var s = NewDisposeScope();
+                ForwardAddmm(w);
+            }),
+            ("  raw addmm forward + cross_entropy, with grad, no backward", () =>
+            {
+                using var s = NewDisposeScope();
+                Fused(ForwardAddmm(w));
+            }),
+            ("  Losses.SoftmaxCrossEntropy on [128, 10] leaf logits, forward + backward", () =>
+            {
+                using var s = NewDisposeScope();
+                logitsLeaf.grad = null;
+                Losses.SoftmaxCrossEntropy(logitsLeaf, y).backward();
+            }),
+            ("  MiniHaiku Apply, no grad", () =>
+            {
+                using var s = NewDisposeScope();
+                using var ng = no_grad();
+                model.Apply(p, images);
+            }),
+            ("torch layout: linear(x, W[out,in], b), cross_entropy, backward (grads stolen)", () =>
+            {
+                using var s = NewDisposeScope();
+                Steal(torchLeaves, Fused(ForwardTorch()));
+            }),
+            ("MiniHaiku layout: addmm(b, x, w[in,out]), cross_entropy, backward (stolen)", () =>
+            {
+                using var s = NewDisposeScope();
+                Steal(haikuLeaves, Fused(ForwardAddmm(w)));
+            }),
+            ("MiniHaiku layout: linear(x, w.t(), b), cross_entropy, backward (stolen)", () =>
+            {
+                using var s = NewDisposeScope();
+                Steal(haikuLeaves, Fused(ForwardLinearT(w)));
+            }),
+            ("addmm, log_softmax+gather+neg+mean, backward (stolen)", () =>
+            {
+                using var s = NewDisposeScope();
+                Steal(haikuLeaves, Composed(ForwardAddmm(w)));
+            }),
+            ("addmm, cross_entropy, autograd.grad (fresh gradients)", () =>
+            {
+                using var s = NewDisposeScope();
+                foreach (var l in haikuLeaves) l.grad = null;
+                torch.autograd.grad([Fused(ForwardAddmm(w))], haikuLeaves);
+            }),
+            ("addmm, cross_entropy, backward into zeroed flat .grad views", () =>
+            {
+                using var s = NewDisposeScope();
+                Accumulate(flatHaiku, haikuLeaves, haikuGrads, Fused(ForwardAddmm(w)));
+            }),
+            ("addmm, log_softmax+gather+neg+mean, backward into flat views", () =>
+            {
+                using var s = NewDisposeScope();
+                Accumulate(flatHaiku, haikuLeaves, haikuGrads, Composed(ForwardAddmm(w)));
+            }),
+            ("  zero_() of the 235,146-value flat gradient", () => flatHaiku.zero_()),
+            ("  cross_entropy on [128, 10] logits, forward + backward", () =>
+            {
+                using var s = NewDisposeScope();
+                logitsLeaf.grad = null;
+                Fused(logitsLeaf).backward();
+            }),
+            ("  log_softmax+gather+neg+mean on [128, 10], forward + backward", () =>
+            {
+                using var s = NewDisposeScope();
+                logitsLeaf.grad = null;
+                Composed(logitsLeaf).backward();
+            }),
+            ("  labels min().item() + max().item() (CheckLabels before)", () =>
+            {
+                using var s = NewDisposeScope();
+                _ = y.min().item<long>() + y.max().item<long>();
+            }),
+            ("  labels aminmax + 2 item() (CheckLabels now)", () =>
+            {
+                using var s = NewDisposeScope();
+                var (lo, hi) = torch.aminmax(y);
+                _ = lo.item<long>() + hi.item<long>();
+            }),
+            ("  forward only, addmm (no grad)", () =>
+            {
+                using var s = NewDisposeScope();
+                using var ng = no_grad();
+                ForwardAddmm(w);
+            }),
+            ("  forward only, torch layout linear (no grad)", () =>
+            {
+                using var s = NewDisposeScope();
+                using var ng = no_grad();
+                ForwardTorch();
+            }),
+        ];
+        foreach (var c in cases) for (var r = 0; r < 5; r++) c.Run();
+        var times = cases.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < 21; round++)
+            for (var k = 0; k < cases.Length; k++)
+            {
+                var start = Now();
+                for (var r = 0; r < 3; r++) cases[k].Run();
+                times[k].Add((Now() - start) / 3);
+            }
+        for (var k = 0; k < cases.Length; k++)
+            Console.WriteLine($"  {cases[k].Name,-80} {Median(times[k]),10:N0} µs");
     }
 
     private static double Median(List<double> xs)

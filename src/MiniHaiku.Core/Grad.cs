@@ -132,15 +132,37 @@ public static class Grad
         return pairs;
     }
 
-    /// <summary>The checks of a loss value before autograd sees it (an error inside autograd aborts the process); also used by the trainer's flat step.</summary>
-    internal static void RequireScalarLoss(Tensor? value)
+    /// <summary>
+    /// The checks of a loss value before autograd sees it (an error inside autograd aborts the process); also used by the
+    /// trainer's flat step. Returns the loss's dtype (read once: two native calls in all).
+    /// </summary>
+    internal static ScalarType RequireScalarLoss(Tensor? value)
     {
         if (value is null) throw new GradientException("The loss function returned null instead of a scalar tensor.");
         TensorChecks.RequireAlive(value, "the loss (returned by the loss function)");
         if (value.numel() != 1)
             throw new GradientException(
                 $"The loss must be a scalar (one element) but has shape {ShapeText.Format(value.shape)}. Reduce it, e.g. with .mean() or .sum().");
-        if (!value.is_floating_point())
-            throw new GradientException($"The loss must be floating point but its dtype is {value.dtype}.");
+        var dtype = value.dtype;
+        if (!Layers.LayerChecks.IsFloating(dtype))
+            throw new GradientException($"The loss must be floating point but its dtype is {dtype}.");
+        return dtype;
+    }
+
+    /// <summary>
+    /// The number in a one-element floating tensor (a loss, a sum) as a double: one native call for Float32/Float64
+    /// (<c>item</c> reads only the tensor's own dtype), a widening copy for the half-precision dtypes.
+    /// </summary>
+    internal static double ReadScalar(Tensor value, ScalarType dtype)
+    {
+        switch (dtype)
+        {
+            case ScalarType.Float32: return value.item<float>();
+            case ScalarType.Float64: return value.item<double>();
+            default:
+                using (var detached = value.detach())
+                using (var wide = detached.to_type(ScalarType.Float64))
+                    return wide.item<double>();
+        }
     }
 }

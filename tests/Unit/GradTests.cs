@@ -167,4 +167,22 @@ public class GradTests
         var grads = Grad.Gradient(q => f.Apply(q, x).sum())(p);
         Assert.True(grads["~/w"].Equals(torch.full([3, 2], 4.0, float64)));
     }
+
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.Float64)]
+    [InlineData(ScalarType.Float16)]
+    [InlineData(ScalarType.BFloat16)]
+    public void ReadScalarReadsEveryFloatingDtypeIncludingNonFiniteValues(ScalarType dtype)
+    {
+        // The trainer reads losses and gradient sums with it: one native call for Float32/Float64, a widening otherwise.
+        foreach (var v in new[] { 1.5, -0.25, double.NaN, double.PositiveInfinity, double.NegativeInfinity })
+        {
+            using var t = torch.tensor(v, dtype).requires_grad_();
+            var read = Grad.ReadScalar(t, dtype);
+            if (double.IsNaN(v)) Assert.True(double.IsNaN(read));
+            else Assert.Equal(v, read);
+        }
+        Assert.Equal(dtype, Grad.RequireScalarLoss(torch.ones([1, 1], dtype)));
+    }
 }

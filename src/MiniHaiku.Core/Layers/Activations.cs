@@ -115,9 +115,24 @@ public static partial class Activations
         if (labels.is_floating_point() || labels.dtype == ScalarType.Bool || labels.is_complex())
             throw new LayerInputException(function, $"needs integer labels, got dtype {labels.dtype}. Convert class indices with .to_type(ScalarType.Int64).");
         if (labels.numel() == 0) return;
-        var min = labels.min().item<long>();
-        var max = labels.max().item<long>();
+        // One kernel for both bounds (aminmax), then the two numbers read back.
+        var (minTensor, maxTensor) = torch.aminmax(labels);
+        long min, max;
+        using (minTensor)
+        using (maxTensor)
+        {
+            min = AsInt64(minTensor);
+            max = AsInt64(maxTensor);
+        }
         if (min < 0 || max >= numClasses)
             throw new LayerInputException(function, $"labels must lie in [0, {numClasses}), got values from {min} to {max}.");
+    }
+
+    // item<long>() only reads Int64 tensors (an Int32 label tensor made it throw ArgumentException).
+    private static long AsInt64(Tensor integer)
+    {
+        if (integer.dtype == ScalarType.Int64) return integer.item<long>();
+        using var wide = integer.to_type(ScalarType.Int64);
+        return wide.item<long>();
     }
 }

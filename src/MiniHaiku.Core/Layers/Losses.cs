@@ -38,12 +38,14 @@ public static partial class Losses
         var classes = ls[^1];
         Activations.CheckLabels(labels, classes, name);
         using var scope = torch.NewDisposeScope();
-        var logp = logits.log_softmax(-1);
-        var nll = -logp.gather(-1, labels.to_type(ScalarType.Int64).unsqueeze(-1)).squeeze(-1);
-        var loss = labelSmoothing == 0
-            ? nll
-            : nll.Times(1 - labelSmoothing).Minus(logp.mean([-1L]).Times(labelSmoothing));
-        return loss.mean().MoveToOuterDisposeScope();
+        // libtorch's fused cross_entropy (log_softmax + nll_loss; with smoothing ε it adds −ε·mean(logp) as above) on the
+        // logits seen as [rows, classes]: two kernels and autograd nodes instead of six (log_softmax, gather, neg, the
+        // smoothing terms, mean), the same values up to rounding. The labels were checked to lie in [0, classes), so
+        // cross_entropy's ignore_index (−100) never applies.
+        var rows = ls.Length == 2 ? logits : logits.reshape(-1, classes);
+        var targets = labels.dtype == ScalarType.Int64 ? labels : labels.to_type(ScalarType.Int64);
+        if (ys.Length != 1) targets = targets.reshape(-1);
+        return nn.functional.cross_entropy(rows, targets, label_smoothing: labelSmoothing).MoveToOuterDisposeScope();
     }
 
     /// <summary>The mean softmax cross-entropy against target probabilities of the same shape as the logits.</summary>

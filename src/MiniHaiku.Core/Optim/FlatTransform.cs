@@ -170,18 +170,34 @@ internal sealed class FlatAdam(double b1, double b2, double eps, double epsRoot,
         return Run(g, state, context, deferred: true);
     }
 
+    /// <summary>
+    /// <c>b·m + (1 − b)·g</c>: for Float32/Float64 one <c>lerp</c> kernel, <c>m + (1 − b)(g − m)</c> (what
+    /// <c>torch.optim.Adam</c> runs; TorchSharp's <c>lerp</c> takes its weight as a tensor, of the buffers' dtype, where
+    /// <c>1 − b</c> has the precision of the Scalar that <c>mul_</c>/<c>add_</c> would use), else <c>mul</c> + <c>add_</c>.
+    /// In place when <paramref name="owned"/>.
+    /// </summary>
+    internal static Tensor MovingAverage(Tensor m, bool owned, Tensor g, double b, FlatContext context)
+    {
+        if (context.Layout.DType is ScalarType.Float32 or ScalarType.Float64)
+        {
+            using var weight = torch.tensor(1 - b, context.Layout.DType, context.Layout.Device);
+            return owned ? m.lerp_(g, weight) : m.lerp(g, weight);
+        }
+        using var bScalar = b.ToScalar();
+        using var oneMinusB = (1 - b).ToScalar();
+        return FlatContext.Scaled(m, owned, bScalar).add_(g, oneMinusB);
+    }
+
     private (FlatValue Value, OptState State) Run(Tensor g, OptState s, FlatContext context, bool deferred)
     {
         var count = s.Count + 1;
         var c1 = Optimizers.BiasCorrection(b1, count);
         var c2 = Optimizers.BiasCorrection(b2, count);
-        using var b1Scalar = b1.ToScalar();
-        using var oneMinusB1 = (1 - b1).ToScalar();
         using var b2Scalar = b2.ToScalar();
         using var oneMinusB2 = (1 - b2).ToScalar();
         var (mu0, muOwned) = context.Slot(s, "mu");
         var (nu0, nuOwned) = context.Slot(s, "nu");
-        var mu = FlatContext.Scaled(mu0, muOwned, b1Scalar).add_(g, oneMinusB1);
+        var mu = MovingAverage(mu0, muOwned, g, b1, context);
         var nu = FlatContext.Scaled(nu0, nuOwned, b2Scalar).addcmul_(g, g, oneMinusB2);
         var slots = s.Slots
             .SetItem("mu", context.Wrap(s, "mu", mu, muOwned && ReferenceEquals(mu, mu0)))

@@ -117,8 +117,7 @@ public sealed class Trainer<TBatch>
         var valueAndGrad = Grad.ValueAndGradWithAux(p => loss(p, modelState, batch, stepKey));
         var (value, newModelState, grads) = valueAndGrad(state.Params);
         gradientsObserver?.Invoke(grads);
-        double lossValue;
-        using (var asDouble = value.to_type(ScalarType.Float64)) lossValue = asDouble.item<double>();
+        var lossValue = Grad.ReadScalar(value, value.dtype);
         if (FindNonFinite(lossValue, grads) is { } problem)
         {
             if (NonFinite == NonFinitePolicy.Stop) throw new NonFiniteTrainingException(state.Step + 1, null, problem, lossValue);
@@ -151,6 +150,7 @@ public sealed class Trainer<TBatch>
         if (!layout.Backs(parameters)) parameters = layout.Views(layout.Pack(parameters)); // a private copy: the caller's tensors stay as they are
         var paramsFlat = layout.TryGetFlat(parameters)!;
         Tensor value, gradsFlat;
+        ScalarType lossType;
         Params newModelState;
         using (torch.enable_grad())
         {
@@ -159,7 +159,7 @@ public sealed class Trainer<TBatch>
                 // Fit: leaves kept from step to step (views of the parameters' buffer), whose gradients accumulate in
                 // place into views of one flat buffer; nothing per tensor is created for autograd in a step.
                 (value, newModelState) = loss(leaves.Map, state.State, batch, stepKey);
-                Grad.RequireScalarLoss(value);
+                lossType = Grad.RequireScalarLoss(value);
                 gradsFlat = leaves.Gradients;
                 gradsFlat.zero_();
                 if (value.requires_grad) torch.autograd.backward([value], inputs: leaves.Tensors);
@@ -168,7 +168,7 @@ public sealed class Trainer<TBatch>
             {
                 var leaf = paramsFlat.detach().requires_grad_(true);
                 (value, newModelState) = loss(layout.UnregisteredViews(leaf), state.State, batch, stepKey);
-                Grad.RequireScalarLoss(value);
+                lossType = Grad.RequireScalarLoss(value);
                 gradsFlat = value.requires_grad
                     ? torch.autograd.grad([value], [leaf], retain_graph: false, create_graph: false, allow_unused: true)[0]
                     : null!;
@@ -176,9 +176,7 @@ public sealed class Trainer<TBatch>
             }
         }
         gradientsObserver?.Invoke(layout.UnregisteredViews(gradsFlat));
-        double lossValue;
-        using (var detached = value.detach())
-        using (var asDouble = detached.to_type(ScalarType.Float64)) lossValue = asDouble.item<double>();
+        var lossValue = Grad.ReadScalar(value, lossType);
         if (FindNonFinite(lossValue, gradsFlat, layout) is { } problem)
         {
             if (NonFinite == NonFinitePolicy.Stop) throw new NonFiniteTrainingException(state.Step + 1, null, problem, lossValue);
@@ -202,8 +200,7 @@ public sealed class Trainer<TBatch>
     {
         if (!double.IsFinite(lossValue)) return "loss";
         using (var total = gradsFlat.sum())
-        using (var asDouble = total.to_type(ScalarType.Float64))
-            if (double.IsFinite(asDouble.item<double>())) return null;
+            if (double.IsFinite(Grad.ReadScalar(total, layout.DType))) return null;
         using var scope = torch.NewDisposeScope();
         return FindNonFinite(lossValue, layout.UnregisteredViews(gradsFlat));
     }

@@ -49,6 +49,16 @@ public class ActivationsTests
     }
 
     [Fact]
+    public void OneHotTakesAnyIntegerLabelDtype()
+    {
+        // The label range check used to read its bounds with item<long>(), which throws ArgumentException for Int32.
+        var expected = Activations.OneHot(torch.tensor(new long[] { 2, 0, 1 }), 4);
+        Assert.True(expected.Equals(Activations.OneHot(torch.tensor(new[] { 2, 0, 1 }), 4)));
+        Assert.True(expected.Equals(Activations.OneHot(torch.tensor(new byte[] { 2, 0, 1 }), 4)));
+        Assert.Throws<LayerInputException>(() => Activations.OneHot(torch.tensor(new[] { 4 }), 4));
+    }
+
+    [Fact]
     public void OneHotRejectsBadLabels()
     {
         Assert.Throws<LayerInputException>(() => Activations.OneHot(torch.tensor(new long[] { 4 }), 4));
