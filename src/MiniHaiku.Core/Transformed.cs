@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -60,6 +61,12 @@ public sealed class Transformed<TIn, TOut>
     /// <exception cref="MissingParameterException">A parameter the model asks for is not given.</exception>
     /// <exception cref="UnusedParametersException">Some given parameters were never read.</exception>
     /// <exception cref="MissingRngException">The model drew a random key.</exception>
+    /// <remarks>
+    /// Tensors the model makes and does not return (hidden activations) are disposed when <c>Apply</c> returns; the
+    /// output's tensors join the caller's dispose scope. Nothing is disposed when the output holds objects other than
+    /// tensors, <see cref="Params"/>, tuples, arrays and lists, or when it requires grad. Return a tensor (or call
+    /// <c>DetachFromDisposeScope()</c> on it) to keep it. The same holds for <c>Init</c>, which keeps the parameters.
+    /// </remarks>
     public TOut Apply(Params parameters, TIn input) => ApplyCore(parameters, input, null);
 
     /// <summary>Runs the model with a random key sequence from <paramref name="seed"/> (e.g. for dropout).</summary>
@@ -177,7 +184,10 @@ internal static class TransformRun
     public static Frame Init<TIn, TOut>(Func<TIn, Model<TOut>> function, RngKey key, TIn input, Device? device, bool withState)
     {
         TensorChecks.RequireAliveInput(input, "Init");
-        return function(input).Run(Frame.ForInit(key, withState, DeviceOf.Choose(device, input))).Frame;
+        using var temporaries = RunTemporaries.Open();
+        var frame = function(input).Run(Frame.ForInit(key, withState, DeviceOf.Choose(device, input))).Frame;
+        RunTemporaries.Keep(temporaries, null, frame.Params, frame.State, frame.InitialState);
+        return frame;
     }
 
     /// <summary>Runs <c>Apply</c> and checks that every given parameter was read (unless allowed).</summary>
@@ -185,8 +195,10 @@ internal static class TransformRun
     {
         ArgumentNullException.ThrowIfNull(parameters);
         TensorChecks.RequireAliveInput(input, "Apply");
+        using var temporaries = RunTemporaries.Open();
         var (value, frame) = function(input).Run(Frame.ForApply(parameters, state, key, withState));
         if (!unusedAllowed) RequireAllRead(parameters, frame);
+        RunTemporaries.Keep(temporaries, value, null, withState ? frame.State : null);
         return (value, frame);
     }
 
