@@ -166,8 +166,35 @@ internal sealed class FlatAdam(double b1, double b2, double eps, double epsRoot,
 
     public override (FlatValue Value, OptState State) UpdateValue(FlatValue value, OptState state, FlatContext context)
     {
-        var (g, _) = value.Materialize(context);
+        var (g, gOwned) = value.Materialize(context);
+        if (!nesterov && epsRoot == 0 && Fused(g, gOwned, state, context) is { } fused) return fused;
         return Run(g, state, context, deferred: true);
+    }
+
+    /// <summary>
+    /// The deferred step with the moments and the denominator in one managed pass (<see cref="FusedAdam"/>) when the
+    /// buffers are CPU float32/float64; the denominator goes into the gradient's buffer when the step owns it. Null when
+    /// the buffers do not fit (the kernels of <see cref="Run"/> then do the same).
+    /// </summary>
+    private (FlatValue Value, OptState State)? Fused(Tensor g, bool gOwned, OptState s, FlatContext context)
+    {
+        var (mu0, muOwned) = context.Slot(s, "mu");
+        var (nu0, nuOwned) = context.Slot(s, "nu");
+        if (!FusedAdam.Fits(g, mu0, nu0)) return null;
+        var count = s.Count + 1;
+        var c1 = Optimizers.BiasCorrection(b1, count);
+        var c2 = Optimizers.BiasCorrection(b2, count);
+        var mu = muOwned ? mu0 : torch.empty_like(mu0);
+        var nu = nuOwned ? nu0 : torch.empty_like(nu0);
+        var denominator = gOwned ? g : torch.empty_like(g);
+        // m̂ / (sqrt(v̂) + eps) = (sqrt(c2) / c1) · m / (sqrt(v) + eps · sqrt(c2)): the quotient is deferred to the link
+        // that applies it (one addcdiv_ on the parameters after the learning rate).
+        FusedAdam.Run(g, mu0, nu0, mu, nu, denominator, 1 - b1, b2, eps * Math.Sqrt(c2));
+        var slots = s.Slots
+            .SetItem("mu", context.Wrap(s, "mu", mu, muOwned))
+            .SetItem("nu", context.Wrap(s, "nu", nu, nuOwned));
+        var next = new OptState(count, slots, s.Inner) { Numbers = s.Numbers, InnerNames = s.InnerNames };
+        return (new FlatValue(mu, denominator, Math.Sqrt(c2) / c1, 0.0, Owned: false), next);
     }
 
     /// <summary>
