@@ -20,9 +20,6 @@ internal static class TruncatedNormalSampler
     /// <summary>erf(√2) = Φ(2) − Φ(−2), the mass of a unit normal within ±2.</summary>
     internal const double ErfSqrt2 = 0.95449973610364158;
 
-    // Words per chunk: 16 KiB of float32 (8 KiB-pairs of float64), drawn and transformed while in the L1 cache.
-    private const int ChunkWords = 4096;
-
     // Giles' single-precision central branch (w < 5), highest power first.
     private const float E0 = 2.81022636e-08f;
     private const float E1 = 3.43273939e-07f;
@@ -73,29 +70,13 @@ internal static class TruncatedNormalSampler
 
     /// <summary>Fills <paramref name="data"/> with <c>mean + stddev·z</c>, the words drawn from a generator seeded with <paramref name="seed"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Fill(Span<float> data, float stddev, float mean, ulong seed)
-    {
-        var random = new Xoshiro128Lanes(seed);
-        for (var start = 0; start < data.Length; start += ChunkWords)
-        {
-            var chunk = data.Slice(start, Math.Min(ChunkWords, data.Length - start));
-            random.Fill(MemoryMarshal.Cast<float, uint>(chunk));
-            Transform(chunk, stddev, mean);
-        }
-    }
+    public static void Fill(Span<float> data, float stddev, float mean, ulong seed) =>
+        Xoshiro128Lanes.FillMapped(data, seed, chunk => Transform(chunk, stddev, mean));
 
     /// <summary>Fills <paramref name="data"/> with <c>mean + stddev·z</c>: each value from two words (64 random bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Fill(Span<double> data, double stddev, double mean, ulong seed)
-    {
-        var random = new Xoshiro128Lanes(seed);
-        for (var start = 0; start < data.Length; start += ChunkWords / 2)
-        {
-            var chunk = data.Slice(start, Math.Min(ChunkWords / 2, data.Length - start));
-            random.Fill(MemoryMarshal.Cast<double, uint>(chunk));
-            Transform(chunk, stddev, mean);
-        }
-    }
+    public static void Fill(Span<double> data, double stddev, double mean, ulong seed) =>
+        Xoshiro128Lanes.FillMapped(data, seed, chunk => Transform(chunk, stddev, mean));
 
     /// <summary>
     /// Turns random words, read as int32 r, into <c>mean + stddev·clamp(√2·erfinv(r·erf(√2)/2³¹), −2, 2)</c> in place. A

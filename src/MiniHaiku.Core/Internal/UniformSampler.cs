@@ -12,34 +12,15 @@ namespace MiniHaiku.Internal;
 /// </summary>
 internal static class UniformSampler
 {
-    // Words per chunk: 16 KiB, drawn and mapped while in the L1 cache.
-    private const int ChunkWords = 4096;
-
     /// <summary>Fills <paramref name="data"/> with values uniform on [<paramref name="min"/>, <paramref name="max"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Fill(Span<float> data, float min, float max, ulong seed)
-    {
-        var random = new Xoshiro128Lanes(seed);
-        for (var start = 0; start < data.Length; start += ChunkWords)
-        {
-            var chunk = data.Slice(start, Math.Min(ChunkWords, data.Length - start));
-            random.Fill(MemoryMarshal.Cast<float, uint>(chunk));
-            Transform(chunk, min, max);
-        }
-    }
+    public static void Fill(Span<float> data, float min, float max, ulong seed) =>
+        Xoshiro128Lanes.FillMapped(data, seed, chunk => Transform(chunk, min, max));
 
     /// <summary>Fills <paramref name="data"/> with values uniform on [<paramref name="min"/>, <paramref name="max"/>), each from two words.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Fill(Span<double> data, double min, double max, ulong seed)
-    {
-        var random = new Xoshiro128Lanes(seed);
-        for (var start = 0; start < data.Length; start += ChunkWords / 2)
-        {
-            var chunk = data.Slice(start, Math.Min(ChunkWords / 2, data.Length - start));
-            random.Fill(MemoryMarshal.Cast<double, uint>(chunk));
-            Transform(chunk, min, max);
-        }
-    }
+    public static void Fill(Span<double> data, double min, double max, ulong seed) =>
+        Xoshiro128Lanes.FillMapped(data, seed, chunk => Transform(chunk, min, max));
 
     /// <summary>Maps random words in place to <c>min + (max − min)·u</c>, u = (word &gt;&gt; 8)·2⁻²⁴, kept below max.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

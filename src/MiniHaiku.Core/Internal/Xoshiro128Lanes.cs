@@ -33,6 +33,29 @@ internal sealed class Xoshiro128Lanes
         }
     }
 
+    /// <summary>Bytes drawn and mapped at a time by <see cref="FillMapped{T}"/>: small enough to stay in the L1 cache.</summary>
+    public const int ChunkBytes = 16384;
+
+    /// <summary>Maps, in place, a chunk of random words read as values of <typeparamref name="T"/>.</summary>
+    public delegate void ChunkMap<T>(Span<T> chunk) where T : unmanaged;
+
+    /// <summary>
+    /// Fills <paramref name="data"/> with the stream of a generator seeded with <paramref name="seed"/>,
+    /// <see cref="ChunkBytes"/> at a time, and applies <paramref name="map"/> to each chunk while it is still in the cache
+    /// (the samplers turn words into values this way, in one pass over the tensor's memory).
+    /// </summary>
+    public static void FillMapped<T>(Span<T> data, ulong seed, ChunkMap<T> map) where T : unmanaged
+    {
+        var random = new Xoshiro128Lanes(seed);
+        var chunkValues = ChunkBytes / Unsafe.SizeOf<T>();
+        for (var start = 0; start < data.Length; start += chunkValues)
+        {
+            var chunk = data.Slice(start, Math.Min(chunkValues, data.Length - start));
+            random.Fill(MemoryMarshal.Cast<T, uint>(chunk));
+            map(chunk);
+        }
+    }
+
     /// <summary>
     /// Fills <paramref name="destination"/> with the next words of the stream. A length that is not a multiple of
     /// <see cref="Lanes"/> consumes a whole last step (its unused words are dropped), so only the last call on a
