@@ -127,17 +127,7 @@ public static class Profile
                 nn.functional.cross_entropy(torchModel.forward(ids).flatten(0, 1), labels.flatten()).backward();
             }),
         ];
-        foreach (var c in cases) for (var w = 0; w < 5; w++) c.Run();
-        var times = cases.Select(_ => new List<double>()).ToArray();
-        for (var round = 0; round < 21; round++)
-            for (var i = 0; i < cases.Length; i++)
-            {
-                var start = Now();
-                for (var r = 0; r < 5; r++) cases[i].Run();
-                times[i].Add((Now() - start) / 5);
-            }
-        for (var i = 0; i < cases.Length; i++)
-            Console.WriteLine($"  {cases[i].Name,-62} {Median(times[i]),12:N0} µs");
+        PrintInterleaved(cases);
     }
 
     /// <summary>
@@ -207,17 +197,7 @@ public static class Profile
             ("  sum + backward alone on [8, 64, 512]", Run(() => hidden)),
             ("  relu on [8, 64, 512]", Run(() => nn.functional.relu(hidden))),
         ];
-        foreach (var c in cases) for (var w = 0; w < 5; w++) c.Run();
-        var times = cases.Select(_ => new List<double>()).ToArray();
-        for (var round = 0; round < 21; round++)
-            for (var i = 0; i < cases.Length; i++)
-            {
-                var start = Now();
-                for (var r = 0; r < 5; r++) cases[i].Run();
-                times[i].Add((Now() - start) / 5);
-            }
-        for (var i = 0; i < cases.Length; i++)
-            Console.WriteLine($"  {cases[i].Name,-62} {Median(times[i]),12:N0} µs");
+        PrintInterleaved(cases);
     }
 
     private static void CnnPhases()
@@ -494,6 +474,25 @@ public static class Profile
         for (var i = 0; i < 1000; i++) action();
         var bytes = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000.0;
         Console.WriteLine($"  {what,-62} {micros,12:N2} µs {bytes,8:N0} B {gcs,6} gen0 GCs");
+    }
+
+    /// <summary>
+    /// Times <paramref name="cases"/> interleaved (each case once per round, 5 runs per timing, 21 rounds, after 5 warm-up
+    /// runs) and prints each case's median per run: every case sees the same disturbances.
+    /// </summary>
+    private static void PrintInterleaved((string Name, Action Run)[] cases)
+    {
+        foreach (var c in cases) for (var w = 0; w < 5; w++) c.Run();
+        var times = cases.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < 21; round++)
+            for (var i = 0; i < cases.Length; i++)
+            {
+                var start = Now();
+                for (var r = 0; r < 5; r++) cases[i].Run();
+                times[i].Add((Now() - start) / 5);
+            }
+        for (var i = 0; i < cases.Length; i++)
+            Console.WriteLine($"  {cases[i].Name,-62} {Median(times[i]),12:N0} µs");
     }
 
     private static double Time(int repeats, Action action)
