@@ -116,8 +116,8 @@ public static class Grad
             for (var j = 0; j < leaves.Length; j++)
             {
                 var g = raw[j];
-                grads[j] = g is null || g.IsInvalid ? torch.zeros_like(leaves[j], requires_grad: false)
-                    : createGraph ? g : g.detach();
+                // Without create_graph autograd already returns gradients off any graph: no detach (a native call each).
+                grads[j] = g is null || g.IsInvalid ? torch.zeros_like(leaves[j], requires_grad: false) : g;
             }
         }
 
