@@ -95,7 +95,7 @@ public static class Initializers
 
     /// <summary>
     /// Draws uniformly from [<paramref name="min"/>, <paramref name="max"/>). For float32/float64 the bits come from a fast
-    /// vectorised generator seeded by one draw from the generator given (the same seed gives the same values; each call
+    /// vectorised generator seeded by 64 bits drawn from the generator given (the same seed gives the same values; each call
     /// advances the generator).
     /// </summary>
     /// <example><code>
@@ -112,7 +112,7 @@ public static class Initializers
     /// <summary>
     /// Fills <paramref name="t"/> (fresh, contiguous) uniformly on [<paramref name="min"/>, <paramref name="max"/>). For
     /// float32/float64 on the CPU (min &lt; max, a finite range) the bits come from the vectorised generator of
-    /// <see cref="UniformSampler"/>, seeded by one draw from <paramref name="g"/>; otherwise from libtorch's <c>uniform_</c>.
+    /// <see cref="UniformSampler"/>, seeded by 64 bits drawn from <paramref name="g"/>; otherwise from libtorch's <c>uniform_</c>.
     /// </summary>
     private static Tensor FillUniform(Tensor t, double min, double max, Generator g)
     {
@@ -139,7 +139,7 @@ public static class Initializers
     /// Draws from a normal cut at two standard deviations: <c>mean + stddev * z</c> with z a unit normal
     /// truncated to [-2, 2] (as Haiku: the result's standard deviation is ≈0.88·stddev). Every value is an inverse-CDF
     /// draw, <c>z = √2·erfinv(x)</c> with x uniform on [−erf(√2), erf(√2)], so none is redrawn; for float32/float64 the
-    /// uniform bits come from a fast vectorised generator seeded by one draw from the generator given (the same seed
+    /// uniform bits come from a fast vectorised generator seeded by 64 bits drawn from the generator given (the same seed
     /// gives the same values; each call advances the generator).
     /// </summary>
     /// <example><code>
@@ -157,7 +157,7 @@ public static class Initializers
     /// Fills <paramref name="t"/> (fresh, contiguous) with <c>mean + stddev·z</c>, z a unit normal truncated to [-2, 2], by
     /// the inverse CDF: <c>z = √2·erfinv(x)</c>, x uniform on [−erf(√2), erf(√2)] (= [2Φ(−2) − 1, 2Φ(2) − 1]), so no value
     /// is redrawn. For float32/float64 on the CPU the uniform bits come from 16 vectorised xoshiro128** streams seeded by
-    /// one 64-bit draw from <paramref name="g"/> (<see cref="TruncatedNormalSampler"/>), written straight into the tensor's
+    /// 64 bits drawn from <paramref name="g"/> (<see cref="TruncatedNormalSampler"/>; two 32-bit words of one <c>randint</c>), written straight into the tensor's
     /// memory and transformed there; half precision and other devices draw the uniform with libtorch (<c>uniform_</c>,
     /// <c>erfinv_</c>). All randomness comes from <paramref name="g"/>, which advances.
     /// </summary>

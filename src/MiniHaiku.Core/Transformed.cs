@@ -149,6 +149,11 @@ public sealed class TransformedWithState<TIn, TOut>
     /// <param name="state">The state from <c>Init</c> or a previous <c>Apply</c>.</param>
     /// <param name="input">The input.</param>
     /// <returns>The output and the updated state.</returns>
+    /// <remarks>
+    /// Tensors the model makes and returns neither in its output nor in the state (hidden activations) are disposed when
+    /// <c>Apply</c> returns, as for <see cref="Transformed{TIn, TOut}.Apply(Params, TIn)"/>; the output's and the new
+    /// state's tensors join the caller's dispose scope. <c>Init</c> likewise keeps the parameters and the initial state.
+    /// </remarks>
     public (TOut Output, Params State) Apply(Params parameters, Params state, TIn input) => ApplyCore(parameters, state, input, null);
 
     /// <summary>Runs the model with a random key sequence from <paramref name="seed"/>.</summary>

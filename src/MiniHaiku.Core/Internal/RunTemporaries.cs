@@ -14,12 +14,13 @@ namespace MiniHaiku.Internal;
 /// </summary>
 /// <remarks>
 /// What the run returns is kept: every tensor found in the output and in the returned parameters and state moves to
-/// the caller's dispose scope (or to none). The output is searched through tensors, <see cref="Params"/>, tuples,
-/// arrays and lists, and primitive values; if it holds anything else (a record, a closure…) nothing is disposed, so no
-/// tensor a result might reach is ever freed. A tensor made inside the run and kept by a side effect (a closure or an
-/// interceptor storing it) is freed; return it, or call <c>DetachFromDisposeScope()</c> on it, to keep it. When a
-/// result is on an autograd graph (it requires grad: a training step's loss or logits) nothing is disposed either: a
-/// later backward pass may need tensors of the run that only managed code holds (<see cref="Hk.Remat(Func{Tensor, Model{Tensor}})"/>'s replay, a
+/// the caller's dispose scope (or to none). The output is searched through tensors, <see cref="Params"/>, the framework's
+/// tuples, arrays and <c>List&lt;T&gt;</c>, and primitive values; if it holds anything else (a record, a closure, a
+/// subclass of a list or tuple…) nothing is disposed, so no tensor a result might reach is ever freed. A tensor made
+/// inside the run and kept by a side effect (a closure or an interceptor storing it) is freed; return it, or call
+/// <c>DetachFromDisposeScope()</c> on it, to keep it. When a returned tensor (of the output, the parameters or the
+/// state) requires grad — a training step's loss or logits — nothing is disposed either: a later backward pass may need
+/// tensors of the run that only managed code holds (<see cref="Hk.Remat(Func{Tensor, Model{Tensor}})"/>'s replay, a
 /// custom autograd function); the caller's dispose scope (each step's, in the trainer) frees them after the step.
 /// </remarks>
 internal static class RunTemporaries
@@ -48,7 +49,7 @@ internal static class RunTemporaries
         // run made that only managed code holds (Hk.Remat's replay, a user's custom autograd function): keep them all.
         foreach (var d in kept)
         {
-            if (d is Tensor { requires_grad: true })
+            if (d is Tensor { IsInvalid: false, requires_grad: true }) // a disposed tensor passed through is the caller's to find
             {
                 scope.MoveToOuter(scope.DisposablesView);
                 return;
@@ -76,18 +77,25 @@ internal static class RunTemporaries
         var type = value.GetType();
         if (type.IsPrimitive || type.IsEnum || value is decimal) return true;
         if (depth >= 16) return false; // deep or cyclic: give up rather than guess
-        switch (value)
+        // Only the framework's own tuples, arrays and List<T> are looked into: their contents are all there is to them and
+        // reading them runs no user code. A subclass (a List<Tensor> with a field, a Tuple<Tensor> with a property) may
+        // hold tensors elsewhere, so it counts as unknown, like any other type.
+        if (value is ITuple tuple && IsFrameworkTuple(type))
         {
-            case ITuple tuple:
-                for (var i = 0; i < tuple.Length; i++)
-                    if (!TryCollect(tuple[i], into, depth + 1)) return false;
-                return true;
-            case IList list: // arrays and List<T>: materialised, so reading them runs no user code
-                foreach (var item in list)
-                    if (!TryCollect(item, into, depth + 1)) return false;
-                return true;
-            default:
-                return false;
+            for (var i = 0; i < tuple.Length; i++)
+                if (!TryCollect(tuple[i], into, depth + 1)) return false;
+            return true;
         }
+        if (value is IList list && (type.IsArray || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))))
+        {
+            foreach (var item in list)
+                if (!TryCollect(item, into, depth + 1)) return false;
+            return true;
+        }
+        return false;
     }
+
+    private static bool IsFrameworkTuple(Type type) =>
+        type.IsGenericType && type.Namespace == "System" && type.Assembly == typeof(ValueTuple).Assembly
+        && (type.Name.StartsWith("ValueTuple`", StringComparison.Ordinal) || type.Name.StartsWith("Tuple`", StringComparison.Ordinal));
 }

@@ -11,6 +11,17 @@ public class RunTemporariesTests
 {
     private sealed record Holder(Tensor Value);
 
+    // Subclasses of a list and of a tuple that hold a tensor besides their items.
+    private sealed class Outputs(Tensor? hidden) : List<Tensor>
+    {
+        public Tensor? Hidden { get; } = hidden;
+    }
+
+    private sealed class Pair(Tensor a, Tensor b) : Tuple<Tensor>(a)
+    {
+        public Tensor B { get; } = b;
+    }
+
     // A 2-layer model that also leaks its hidden activation through a side effect, to observe what is freed.
     private static Func<Tensor, Model<T>> Leaky<T>(List<Tensor> seen, Func<Tensor, Tensor, T> result) => x =>
         from h in Linear.Create(4).Call(x)
@@ -67,6 +78,54 @@ public class RunTemporariesTests
         var held = net.Apply(p, x);
         Assert.False(held.Value.IsInvalid);
         Assert.False(seen.Single().IsInvalid, "a record may reach any tensor of the run: nothing is freed");
+    }
+
+    [Fact]
+    public void SubclassesOfListsAndTuplesFreeNothing()
+    {
+        var seen = new List<Tensor>();
+        var list = Hk.Transform(Leaky(seen, (h, y) => new Outputs(h) { y }));
+        var tuple = Hk.Transform(Leaky(seen, (h, y) => new Pair(y, h)));
+        using var x = torch.ones(3, 5);
+        var p = list.Init(0, x);
+        var outputs = list.Apply(p, x);
+        Assert.False(outputs.Hidden!.IsInvalid, "a List<Tensor> subclass may hold tensors in its own members");
+        Assert.False(outputs[0].IsInvalid);
+        var pair = tuple.Apply(p, x);
+        Assert.False(pair.B.IsInvalid, "a Tuple<Tensor> subclass may hold tensors in its own members");
+        Assert.False(pair.Item1.IsInvalid);
+        Assert.False(RunTemporaries.TryCollect(new Outputs(null), [], 0));
+    }
+
+    [Fact]
+    public void ADisposedStateEntryPassedThroughIsNotTouched()
+    {
+        var net = Hk.TransformWithState(((Tensor X, bool Training) input) =>
+            from y in Linear.Create(2).Call(input.X)
+            from _ in input.Training
+                ? from count in Hk.GetState("count", [], Initializers.Zeros()) from c in Hk.SetState("count", count + 1) select c
+                : Hk.Pure(y)
+            select y);
+        using var x = torch.ones(3, 5);
+        var (p, state) = net.Init(0, (x, true));
+        state["~/count"].Dispose();
+        var (y, next) = net.Apply(p, state, (x, false)); // the entry is not read: it passes through as it was given
+        Assert.False(y.IsInvalid);
+        Assert.True(next["~/count"].IsInvalid);
+    }
+
+    [Fact]
+    public void AFailedRunFreesWhatItMade()
+    {
+        var seen = new List<Tensor>();
+        var net = Hk.Transform(Leaky(seen, (_, y) => y));
+        using var x = torch.ones(3, 5);
+        var p = net.Init(0, x);
+        seen.Clear();
+        using var extra = torch.zeros(1);
+        Assert.Throws<UnusedParametersException>(() => net.Apply(p.With("~/unused", extra), x));
+        Assert.True(seen.Single().IsInvalid);
+        Assert.False(extra.IsInvalid);
     }
 
     [Fact]
@@ -151,3 +210,4 @@ public class RunTemporariesTests
         Assert.False(RunTemporaries.TryCollect(cyclic, [], 0));
     }
 }
+

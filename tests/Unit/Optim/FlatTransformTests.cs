@@ -38,6 +38,9 @@ public class FlatTransformTests
         ["Adam"] = () => Optimizers.Adam(0.01),
         ["Adam scheduled"] = () => Optimizers.Adam(Schedule.ExponentialDecay(0.01, 2, 0.5)),
         ["Adam epsRoot"] = () => Optimizers.Adam(0.01, epsRoot: 1e-8),
+        ["Adam b1 0.3 (lerp weight above one half)"] = () => Optimizers.Adam(0.01, b1: 0.3),
+        // Adam after a link whose output it does not own: the fused pass must not write its denominator into Trace's slot.
+        ["Trace then Adam"] = () => Optimizers.Chain(Optimizers.Trace(0.5), Optimizers.ScaleByAdam(), Optimizers.ScaleByLearningRate(0.01)),
         ["NAdam"] = () => Optimizers.NAdam(0.01),
         ["AdamW"] = () => Optimizers.AdamW(0.01, weightDecay: 0.1),
         ["AdamW masked"] = () => Optimizers.AdamW(0.01, weightDecay: 0.1, mask: path => path.EndsWith("/w", StringComparison.Ordinal)),

@@ -60,6 +60,20 @@ public class FusedAdamTests
     }
 
     [Fact]
+    public void SlicesThatStartInsideTheirStorageReadAndWriteTheirOwnValues()
+    {
+        var (g, m, v) = Buffers(300, ScalarType.Float32, 5);
+        Tensor gs = g[100..200], ms = m[100..200], vs = v[100..200];
+        var (mRef, vRef, dRef) = Reference(gs, ms, vs);
+        var (gBefore, mBefore) = (g.clone(), m.clone());
+        Assert.True(FusedAdam.Fits(gs, ms, vs));
+        FusedAdam.Run(gs, ms, vs, ms, vs, gs, 1 - B1, B2, Eps);
+        Assert.True(ms.allclose(mRef, rtol: 1e-6, atol: 1e-7) && vs.allclose(vRef, rtol: 1e-6, atol: 1e-9) && gs.allclose(dRef, rtol: 1e-6, atol: 1e-9));
+        Assert.True(Same(g[..100], gBefore[..100]) && Same(g[200..], gBefore[200..]), "values outside the slice are untouched");
+        Assert.True(Same(m[..100], mBefore[..100]) && Same(m[200..], mBefore[200..]));
+    }
+
+    [Fact]
     public void SplitOverThreadsGivesTheSameBitsAsOnePass()
     {
         var (g, m, v) = Buffers((1 << 20) + 13, ScalarType.Float32, 3);
