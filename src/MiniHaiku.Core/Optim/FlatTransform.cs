@@ -178,6 +178,7 @@ internal sealed class FlatAdam(double b1, double b2, double eps, double epsRoot,
     /// </summary>
     private (FlatValue Value, OptState State)? Fused(Tensor g, bool gOwned, OptState s, FlatContext context)
     {
+        if (!FusedAdam.Fits(g)) return null; // before fetching the slots: a slot not yet flat is packed (copied) when fetched
         var (mu0, muOwned) = context.Slot(s, "mu");
         var (nu0, nuOwned) = context.Slot(s, "nu");
         if (!FusedAdam.Fits(g, mu0, nu0)) return null;

@@ -22,12 +22,19 @@ internal static class FusedAdam
     /// <summary>Whether the buffers take the managed pass: contiguous, CPU, one dtype (float32 or float64), same length, vector hardware.</summary>
     public static bool Fits(Tensor g, Tensor m, Tensor v)
     {
+        if (!Fits(g)) return false;
+        var (dtype, n) = (g.dtype, g.numel());
+        return m.dtype == dtype && v.dtype == dtype && m.numel() == n && v.numel() == n
+            && m.is_contiguous() && v.is_contiguous() && m.device_type == DeviceType.CPU && v.device_type == DeviceType.CPU;
+    }
+
+    /// <summary>The part of <see cref="Fits(Tensor, Tensor, Tensor)"/> that depends on the gradient alone (checked before the slots are fetched).</summary>
+    public static bool Fits(Tensor g)
+    {
         if (!Vector256.IsHardwareAccelerated || g.device_type != DeviceType.CPU) return false;
-        var dtype = g.dtype;
-        if (dtype is not (ScalarType.Float32 or ScalarType.Float64) || m.dtype != dtype || v.dtype != dtype) return false;
+        if (g.dtype is not (ScalarType.Float32 or ScalarType.Float64)) return false;
         var n = g.numel();
-        return n > 0 && n <= int.MaxValue / 8 && m.numel() == n && v.numel() == n
-            && g.is_contiguous() && m.is_contiguous() && v.is_contiguous() && m.device_type == DeviceType.CPU && v.device_type == DeviceType.CPU;
+        return n > 0 && n <= int.MaxValue / 8 && g.is_contiguous();
     }
 
     /// <summary>
