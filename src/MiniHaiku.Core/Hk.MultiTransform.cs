@@ -1,3 +1,4 @@
+using MiniHaiku.Internal;
 using System.Collections.Immutable;
 
 namespace MiniHaiku;
@@ -33,8 +34,10 @@ public sealed class MultiTransformed<TFns>
     /// <returns>The union of the parameters and initial state of all the functions.</returns>
     public (Params Params, Params State) InitWithState(RngKey key)
     {
+        using var temporaries = RunTemporaries.Open(); // what the run makes and does not return is freed, as in Transformed
         var model = template().SelectMany(t => t.InitAll);
         var frame = model.Run(Frame.ForInit(key, withState)).Frame;
+        RunTemporaries.Keep(temporaries, null, frame.Params, frame.State, frame.InitialState);
         return (frame.Params, frame.InitialState);
     }
 
@@ -73,8 +76,10 @@ public sealed class MultiTransformed<TFns>
         ArgumentNullException.ThrowIfNull(select);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(state);
+        using var temporaries = RunTemporaries.Open();
         var model = template().SelectMany(t => select(t.Functions)(input));
         var (value, frame) = model.Run(Frame.ForApply(parameters, state, key, withState));
+        RunTemporaries.Keep(temporaries, value, null, frame.State);
         return (value, frame.State);
     }
 }

@@ -34,6 +34,30 @@ public class HkMultiTransformTests
     }
 
     [Fact]
+    public void ApplyFreesWhatTheFunctionMakesAndDoesNotReturn()
+    {
+        var seen = new List<Tensor>();
+        var m = Hk.MultiTransform(() =>
+            from enc in Linear.Create(2, name: "enc")
+            let fns = (Encode: (Func<Tensor, Model<Tensor>>)(x => from h in enc.Call(x) select Activations.Relu(Keep(seen, h))), Unused: 0)
+            select (fns, Hk.InitAll(fns.Encode(zeros(1, 3)))));
+        var p = m.Init(0);
+        Assert.True(seen.Single().IsInvalid, "Init's forward pass is freed");
+        Assert.All(p.Values, t => Assert.False(t.IsInvalid));
+        seen.Clear();
+        using var x = torch.ones(4, 3);
+        var z = m.Apply(f => f.Encode, p, x);
+        Assert.False(z.IsInvalid);
+        Assert.True(seen.Single().IsInvalid, "the pre-activation is not returned");
+    }
+
+    private static Tensor Keep(List<Tensor> seen, Tensor t)
+    {
+        seen.Add(t);
+        return t;
+    }
+
+    [Fact]
     public void MultiTransformWithStateThreadsState()
     {
         var m = Hk.MultiTransformWithState(() =>
